@@ -1,0 +1,61 @@
+# Sluice: make deps | build | test | run | bench | install
+# Every target is safe to run repeatedly; `make test` from a clean clone installs what it needs.
+
+SHELL := /bin/bash
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD_DIR ?= build/release
+TEST_DIR ?= build/asan
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+# Debian 12 packages the build, the tests and the benchmarks need.
+DEB_PACKAGES := build-essential cmake pkg-config libuv1-dev libssl-dev libyaml-cpp-dev libspdlog-dev \
+                catch2 node-llhttp rapidjson-dev openssl systemd
+
+.PHONY: all deps build test run bench install clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; \
+	else echo "deps: not root and no sudo; run as root:"; \
+	     echo "  apt-get update && apt-get install -y --no-install-recommends$$missing"; exit 1; fi; \
+	$$SUDO apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing
+
+build:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The test build runs with AddressSanitizer and UndefinedBehaviorSanitizer; any report fails the test.
+test: deps
+	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON
+	cmake --build $(TEST_DIR) -j $(JOBS)
+	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# stdin -> the stdout sink of conf/sluice.yaml; also -> $DRAIN_URL when it is set.
+run: build
+	@mkdir -p build/run-state
+	SLUICE_STATE_DIR=$(CURDIR)/build/run-state \
+	  $(BUILD_DIR)/sluice --config conf/sluice.yaml $${DRAIN_URL:+--drain "$$DRAIN_URL"}
+
+bench: build
+	$(BUILD_DIR)/sluice-bench --agent $(BUILD_DIR)/sluice
+
+install: build
+	install -D -m 0755 $(BUILD_DIR)/sluice $(DESTDIR)$(PREFIX)/bin/sluice
+	@if [ -f systemd/sluice.service ]; then \
+	  install -D -m 0644 systemd/sluice.service $(DESTDIR)/etc/systemd/system/sluice.service; fi
+	@if [ ! -f $(DESTDIR)/etc/sluice/sluice.yaml ]; then \
+	  install -D -m 0644 conf/sluice.yaml $(DESTDIR)/etc/sluice/sluice.yaml; \
+	else echo "install: keeping existing $(DESTDIR)/etc/sluice/sluice.yaml"; fi
+
+clean:
+	rm -rf build

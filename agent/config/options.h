@@ -1,0 +1,118 @@
+#pragma once
+// One declaration per option (house rule 5). A table of OptionSpec validates a YAML section (types, units,
+// unknown keys with the nearest valid name), fills defaults and prints `--help-plugin`. Nothing reads a YAML key
+// that is not in a table.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace YAML {
+class Node;
+}
+
+namespace sluice {
+
+enum class OptionType {
+  String,      // any scalar, ${VAR} expanded
+  Secret,      // like String, but never printed (help shows "(secret)", errors never echo the value)
+  Bool,        // true/false/yes/no/on/off
+  Int,         // signed 64-bit
+  Count,       // unsigned 64-bit
+  Size,        // bytes: 512, 64KiB, 16MiB, 1GiB (also B, KB, MB, GB decimal)
+  Duration,    // 200ms, 5s, 1m30s, 2h, 7d, 0
+  Url,         // an absolute URL (scheme://host[:port][/path]); parsed by parseUrl
+  Enum,        // one of OptionSpec::choices ("a|b|c")
+  StringList,  // a YAML sequence of scalars (a single scalar is accepted as a list of one)
+  StringMap,   // a YAML mapping of scalar → scalar
+};
+
+std::string_view optionTypeName(OptionType type);
+
+struct OptionSpec {
+  std::string_view name;                      // dotted path inside the section: "retry.initial"
+  OptionType type;
+  std::optional<std::string_view> fallback;   // default as YAML text; kRequired when the key must be given
+  std::string_view help;
+  std::string_view choices = {};              // Enum only: "block|drop_newest|drop_oldest"
+};
+
+inline constexpr std::optional<std::string_view> kRequired = std::nullopt;
+
+// Where something was written: 1-based line and column.
+struct Mark {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+// Errors are collected, not thrown; each prints as "FILE:LINE:COL: message".
+class ConfigErrors {
+ public:
+  void add(const Mark& mark, std::string message);
+  void addPlain(std::string message);  // no position (e.g. a file that cannot be read)
+  bool empty() const { return messages_.empty(); }
+  size_t size() const { return messages_.size(); }
+  const std::vector<std::string>& messages() const { return messages_; }
+  std::string joined() const;  // one per line
+
+ private:
+  std::vector<std::string> messages_;
+};
+
+struct ParsedUrl;
+
+// The typed, validated values of one section. Getters take the dotted name of a declared option; asking for an
+// undeclared name or the wrong type is a programming error (asserts).
+class OptionValues {
+ public:
+  OptionValues();
+  ~OptionValues();
+  OptionValues(OptionValues&&) noexcept;
+  OptionValues& operator=(OptionValues&&) noexcept;
+  OptionValues(const OptionValues&);
+  OptionValues& operator=(const OptionValues&);
+
+  const std::string& str(std::string_view name) const;  // String, Secret, Enum, Url (the text)
+  bool boolean(std::string_view name) const;
+  int64_t integer(std::string_view name) const;
+  uint64_t count(std::string_view name) const;
+  uint64_t size(std::string_view name) const;
+  std::chrono::milliseconds duration(std::string_view name) const;
+  const std::vector<std::string>& list(std::string_view name) const;
+  const std::map<std::string, std::string>& map(std::string_view name) const;
+
+  bool isSet(std::string_view name) const;      // written in the YAML (not defaulted)
+  Mark mark(std::string_view name) const;       // where it was written, else where the section starts
+  const Mark& sectionMark() const;
+
+  // A stable text form of every value (secrets included, for change detection on reload; never log it).
+  std::string fingerprint() const;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Validates `node` (a YAML mapping, or null for "all defaults") against the union of `tables`. Keys under
+// `ignore` (e.g. "type", handled by the caller) are skipped. Unknown keys, wrong types and bad values are added
+// to `errors` with the nearest valid key suggested; the result holds defaults for whatever failed.
+OptionValues parseOptions(const YAML::Node& node, const Mark& section_mark,
+                          std::initializer_list<std::span<const OptionSpec>> tables, ConfigErrors& errors,
+                          std::initializer_list<std::string_view> ignore = {});
+
+// The help text of a table, as `sluice --help-plugin` prints it.
+std::string describeOptions(std::span<const OptionSpec> table);
+
+// The nearest of `candidates` to `word` (edit distance), or "" when none is close enough to suggest.
+std::string nearestName(std::string_view word, std::span<const std::string> candidates);
+
+}  // namespace sluice

@@ -1,0 +1,35 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "agent/core/result.h"
+
+namespace sluice {
+
+// Microseconds since the Unix epoch (CLOCK_REALTIME). A vDSO call, not a syscall; still, hot paths take it
+// once per read, not once per line.
+int64_t wallMicros();
+// Monotonic microseconds, for durations.
+int64_t monoMicros();
+
+// Writes RFC 3339 UTC with exactly six fractional digits ("2026-11-21T10:31:00.123456Z", 27 bytes).
+// The "YYYY-MM-DDTHH:MM:SS." part is cached per second: a log stream is mostly within one second.
+class TimestampFormatter {
+ public:
+  static constexpr size_t kLength = 27;
+  // Writes kLength bytes at `out`.
+  void format(int64_t micros, char* out);
+  std::string format(int64_t micros);
+
+ private:
+  int64_t cached_second_ = INT64_MIN;
+  char prefix_[20] = {};  // "YYYY-MM-DDTHH:MM:SS."
+};
+
+// Parses ISO 8601 / RFC 3339 instants of any precision: "2020-03-27", "2020-03-29T11:01:02Z",
+// "2020-03-29T11:01:02.120000Z", "2015-02-16T02:02:43.930163178+01:00", "2020-03-29 11:01:02". Without an offset,
+// UTC is assumed. Fractions beyond microseconds are rounded to the nearest microsecond.
+Result<int64_t> parseTimestampMicros(std::string_view text);
+
+}  // namespace sluice

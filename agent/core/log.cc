@@ -1,0 +1,35 @@
+#include "agent/core/log.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+
+namespace sluice {
+
+bool setupLogging(std::string_view level) {
+  auto lvl = spdlog::level::from_str(std::string(level));
+  if (lvl == spdlog::level::off && level != "off") return false;
+  static bool created = false;
+  if (!created) {
+    auto logger = spdlog::stderr_logger_mt("sluice");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+    spdlog::set_default_logger(logger);
+    created = true;
+  }
+  spdlog::set_level(lvl);
+  spdlog::flush_on(spdlog::level::warn);
+  return true;
+}
+
+bool RateLimitedLog::allow(uint64_t* suppressed) {
+  auto now = std::chrono::steady_clock::now();
+  if (!any_ || now - last_ >= interval_) {
+    any_ = true;
+    last_ = now;
+    if (suppressed != nullptr) *suppressed = suppressed_;
+    suppressed_ = 0;
+    return true;
+  }
+  ++suppressed_;
+  return false;
+}
+
+}  // namespace sluice

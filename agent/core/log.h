@@ -1,0 +1,30 @@
+#pragma once
+// The agent's own log: spdlog to stderr. Loss and errors that can repeat per line go through RateLimitedLog so a
+// flood of bad input cannot flood the log.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+namespace sluice {
+
+// Sets up the default logger on stderr at `level` ("trace".."critical", "off"); false if the level is unknown.
+bool setupLogging(std::string_view level);
+
+// Allows one message per `interval`; counts what it suppressed so the next allowed message can say so.
+class RateLimitedLog {
+ public:
+  explicit RateLimitedLog(std::chrono::milliseconds interval = std::chrono::seconds(10)) : interval_(interval) {}
+
+  // True when a message may be logged now; `suppressed` receives how many were held back since the last one.
+  bool allow(uint64_t* suppressed);
+
+ private:
+  std::chrono::milliseconds interval_;
+  std::chrono::steady_clock::time_point last_{};
+  bool any_ = false;
+  uint64_t suppressed_ = 0;
+};
+
+}  // namespace sluice

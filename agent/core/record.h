@@ -1,0 +1,32 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+// RFC 5424 severities and facilities (section 6.2.1).
+enum class Severity : uint8_t { Emergency, Alert, Critical, Error, Warning, Notice, Info, Debug };
+inline constexpr int kFacilityLocal7 = 23;
+
+// Where records come from. Owned by the source; its address is stable while the source lives, and `id` is
+// unique in the process (the framer caches per-source header bytes by it).
+struct SourceInfo {
+  uint32_t id = 0;
+  std::string name;   // "web-1", "app", a file's base name, "<pod>/<container>"
+  std::string type;   // "stdin", "exec", "tail", "logplex"
+};
+
+// One line and its metadata. A view: the message bytes belong to the source's read buffer and are only valid
+// during the call that hands the record over. Records are not kept after framing.
+struct Record {
+  std::string_view message;      // without the trailing newline; any bytes
+  int64_t received_us = 0;       // when Sluice read it
+  int64_t event_us = 0;          // the event's own time (container runtime), 0 when unknown
+  const SourceInfo* source = nullptr;
+  Severity severity = Severity::Info;
+  // Already an RFC 5424 message (header included, no LEN): the logplex input forwards frames as they are.
+  bool preformatted = false;
+};
+
+}  // namespace sluice

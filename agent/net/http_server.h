@@ -1,0 +1,94 @@
+#pragma once
+// HTTP/1.1 server (llhttp) on the loop, plain or TLS, keep-alive. Requests on one connection are handled one at a
+// time, in order (reading pauses until the current one is answered). A handler may answer later (after delivery,
+// for the logplex input), stream a response (SSE), or take the connection over (WebSocket upgrade).
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/core/result.h"
+#include "agent/loop/loop.h"
+#include "agent/net/http.h"
+#include "agent/net/stream.h"
+#include "agent/net/tls_context.h"
+
+namespace sluice {
+
+struct HttpServerRequest {
+  std::string method;
+  std::string target;                         // path and query as sent
+  std::vector<HttpHeader> headers;
+  std::string body;                           // Content-Length or chunked, decoded
+  std::string peer;                           // "127.0.0.1:54321"
+  bool keep_alive = true;
+  bool upgrade = false;                       // "Connection: Upgrade" + "Upgrade: ..." present
+  const std::string* header(std::string_view name) const { return findHeader(headers, name); }
+  std::string_view path() const;              // target without the query
+  std::string_view query() const;             // after '?', or ""
+};
+
+class HttpServerConnection;
+
+// A handle to answer one request. Copyable; answering twice, or after the connection died, does nothing.
+class HttpResponder {
+ public:
+  HttpResponder() = default;
+  explicit HttpResponder(std::weak_ptr<HttpServerConnection> conn) : conn_(std::move(conn)) {}
+
+  bool connected() const;
+  // Sends a complete response; Content-Length and Date are added.
+  void respond(int status, std::vector<HttpHeader> headers, std::string body);
+  // Closes the connection without an answer (`reset`: with a TCP RST).
+  void abort(bool reset = false);
+
+  // Streaming (SSE): sends the status line and headers with chunked encoding; then write() chunks, end() ends.
+  void startStream(int status, std::vector<HttpHeader> headers);
+  void write(std::string chunk);
+  void end();
+  size_t pendingBytes() const;                // queued, not yet written: a slow client shows here
+  // Called once when the peer goes away (streams and long-held requests use it). Replaces an earlier one.
+  void onClose(std::function<void()> fn);
+
+  // Upgrade (WebSocket): sends `status`/`headers` (e.g. 101) and hands over the connection. The returned stream
+  // delivers bytes to `handler`; `leftover` holds bytes that arrived after the request.
+  std::unique_ptr<Stream> takeOver(int status, std::vector<HttpHeader> headers, Stream::Handler* handler,
+                                   std::string* leftover);
+
+ private:
+  std::weak_ptr<HttpServerConnection> conn_;
+};
+
+class HttpServer {
+ public:
+  struct Options {
+    std::string host = "127.0.0.1";
+    uint16_t port = 0;                        // 0: any free port (see port())
+    std::shared_ptr<TlsContext> tls;          // null: plain http
+    size_t max_body = 8 * 1024 * 1024;        // larger bodies are answered 413 and the connection closed
+    size_t max_header_bytes = 64 * 1024;      // 431
+    std::chrono::milliseconds idle_timeout{60000};
+    std::chrono::milliseconds request_timeout{30000};   // headers + body must arrive within this
+    size_t max_connections = 1024;
+  };
+  using Handler = std::function<void(HttpServerRequest&& request, HttpResponder responder)>;
+
+  HttpServer(Loop& loop, Options options, Handler handler);
+  ~HttpServer();  // closes the listener and every connection
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  Result<uint16_t> listen();                  // binds and listens; returns the port
+  uint16_t port() const;
+  void stopListening();                       // stop accepting; open connections continue
+  void closeConnections(bool reset = false);  // drops every open connection
+  size_t connectionCount() const;
+
+  struct Impl;
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice

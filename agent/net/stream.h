@@ -1,0 +1,64 @@
+#pragma once
+// A connected byte stream on the loop: TCP, optionally with TLS on top (OpenSSL over memory BIOs; the socket
+// I/O stays libuv's). Used by the HTTP client and server and by the syslog sink.
+#include <uv.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "agent/core/result.h"
+#include "agent/loop/loop.h"
+#include "agent/net/tls_context.h"
+
+namespace sluice {
+
+class Stream {
+ public:
+  // The owner's callbacks. None is called after close() returns, and none from within a call the owner made
+  // (write, close, ...), so the owner may destroy the Stream from a callback only through Loop::deferDelete.
+  class Handler {
+   public:
+    virtual ~Handler() = default;
+    // Client streams: TCP connected and, with TLS, the handshake done and the peer verified.
+    virtual void onStreamConnected() noexcept {}
+    virtual void onStreamData(const char* data, size_t len) noexcept = 0;
+    // The stream ended: EOF (code UV_EOF), an error, a failed connect or handshake (message says why, e.g.
+    // "certificate verify failed: self-signed certificate in certificate chain"), or a timeout.
+    virtual void onStreamClosed(const Error& why) noexcept = 0;
+  };
+
+  struct ConnectOptions {
+    std::string host;                          // name or IP literal, resolved with uv_getaddrinfo
+    uint16_t port = 0;
+    std::shared_ptr<TlsContext> tls;           // null: plain TCP
+    std::string server_name;                   // SNI and the name verified; default: host
+    std::chrono::milliseconds connect_timeout{10000};  // TCP connect + TLS handshake
+  };
+
+  static std::unique_ptr<Stream> connect(Loop& loop, const ConnectOptions& options, Handler* handler);
+  // Accepts one pending connection from `listener` (inside its connection callback). With `tls`, the server
+  // handshake runs first and onStreamConnected() fires when it is done.
+  static Result<std::unique_ptr<Stream>> accept(Loop& loop, uv_stream_t* listener,
+                                                std::shared_ptr<TlsContext> tls, Handler* handler);
+
+  virtual ~Stream() = default;
+
+  // Writes `bufs` (plaintext). The memory must stay valid until `done` runs; `done` gets 0 or a libuv error and
+  // runs on a later turn (also when the stream is closed first: UV_ECANCELED). May be called before connected:
+  // the data is sent once the stream is up.
+  virtual void write(const uv_buf_t* bufs, size_t count, std::function<void(int status)> done) = 0;
+  // Bytes accepted by write() but not yet handed to the kernel.
+  virtual size_t pendingWriteBytes() const = 0;
+
+  virtual void pauseReading() = 0;
+  virtual void resumeReading() = 0;
+  // Closes the stream (TLS close_notify when possible). `reset` sends a TCP RST instead (tests use it).
+  virtual void close(bool reset = false) = 0;
+  virtual bool isOpen() const = 0;
+
+  virtual std::string peerAddress() const = 0;   // "127.0.0.1:54321"
+};
+
+}  // namespace sluice

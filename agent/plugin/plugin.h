@@ -1,0 +1,43 @@
+#pragma once
+// A plugin is a descriptor (no static constructors): kind, `type:` name, help, the declared options that drive
+// validation and `sluice --help-plugin`, a pure validate and a create.
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "agent/config/options.h"
+#include "agent/core/result.h"
+
+namespace sluice {
+
+class Loop;
+class SinkTransport;
+
+enum class PluginKind { Sink, Source };
+
+// A plugin's validated configuration. Plugins derive their own.
+class PluginConfig {
+ public:
+  virtual ~PluginConfig() = default;
+  // What `{token}` expands to in the sink's message fields ("" when the sink has no token).
+  virtual std::string token() const { return {}; }
+};
+
+struct SinkContext {
+  Loop& loop;
+  std::string name;              // the sink's name from the config
+};
+
+struct PluginDescriptor {
+  PluginKind kind = PluginKind::Sink;
+  std::string_view name;                          // the `type:` value
+  std::span<const std::string_view> aliases;      // other accepted `type:` values
+  std::string_view help;
+  std::span<const OptionSpec> options;            // the plugin's own keys (core keys are added by the core)
+  // Pure: no I/O. Adds errors (with marks) and returns nullptr when the values cannot be used.
+  std::unique_ptr<PluginConfig> (*validate)(const OptionValues& values, ConfigErrors& errors) = nullptr;
+  Result<std::unique_ptr<SinkTransport>> (*createSink)(const PluginConfig& config, SinkContext& context) = nullptr;
+};
+
+}  // namespace sluice

@@ -1,0 +1,44 @@
+#pragma once
+// A sink transport only moves bytes and returns one verdict per batch. Batching, buffers, retries, order and acks
+// belong to the core (SinkRunner), for every plugin.
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "agent/core/batch.h"
+#include "agent/core/result.h"
+
+namespace sluice {
+
+enum class Verdict { Delivered, Retry, Rejected };
+
+struct Outcome {
+  Verdict verdict = Verdict::Delivered;
+  std::chrono::milliseconds retry_after{0};   // a server-given delay (Retry-After), 0 when none
+  std::string reason;                         // for logs and metrics: "HTTP 503", "connection refused", ...
+
+  static Outcome delivered() { return {}; }
+  static Outcome retry(std::string why, std::chrono::milliseconds after = std::chrono::milliseconds(0)) {
+    return {Verdict::Retry, after, std::move(why)};
+  }
+  static Outcome rejected(std::string why) { return {Verdict::Rejected, std::chrono::milliseconds(0), std::move(why)}; }
+};
+
+using DeliverCallback = std::function<void(Outcome)>;
+
+class SinkTransport {
+ public:
+  virtual ~SinkTransport() = default;
+
+  // Sends one batch. `done` runs exactly once, on a later loop turn or synchronously; the batch stays valid and
+  // unchanged until then.
+  virtual void deliver(const Batch& batch, DeliverCallback done) = 0;
+
+  // Stops: whatever is still in flight completes with Retry("stopping"), then `done` runs (on a later turn).
+  virtual void stop(std::function<void()> done) = 0;
+
+  // SIGHUP: reopen files (logrotate). Most transports have nothing to do.
+  virtual void reopen() {}
+};
+
+}  // namespace sluice

@@ -1,0 +1,116 @@
+#include "agent/sink/sink_options.h"
+
+#include <array>
+
+namespace sluice {
+namespace {
+
+constexpr std::string_view kFacilities =
+    "kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|ntp|security|console|solaris-cron|"
+    "local0|local1|local2|local3|local4|local5|local6|local7";
+
+const OptionSpec kCoreSink[] = {
+    {"name", OptionType::String, kRequired, "the sink's name (metrics, logs, spool directory)"},
+    {"enabled", OptionType::Bool, "true", "false: declared but not started"},
+    {"message.hostname", OptionType::String, "", "RFC 5424 HOSTNAME (default: agent.hostname); {source} {token} {hostname} expand"},
+    {"message.app_name", OptionType::String, "", "RFC 5424 APP-NAME (default: the sink's token, else \"sluice\")"},
+    {"message.procid", OptionType::String, "{source}", "RFC 5424 PROCID"},
+    {"message.msgid", OptionType::String, "-", "RFC 5424 MSGID"},
+    {"message.facility", OptionType::Enum, "local7", "syslog facility of the PRI", kFacilities},
+    {"batch.max_messages", OptionType::Count, "1000", "a batch closes at this many messages"},
+    {"batch.max_bytes", OptionType::Size, "1MiB", "... or at this many bytes"},
+    {"batch.linger", OptionType::Duration, "200ms", "... or this long after its first message"},
+    {"buffer.memory", OptionType::Size, "16MiB", "bytes of batches held in memory for this sink"},
+    {"buffer.when_full", OptionType::Enum, "block",
+     "when the buffer is full: pause the sources, or drop new or old batches (counted)", "block|drop_newest|drop_oldest"},
+    {"retry.initial", OptionType::Duration, "200ms", "first retry delay (exponential backoff with full jitter)"},
+    {"retry.max", OptionType::Duration, "30s", "longest retry delay"},
+    {"max_in_flight", OptionType::Count, "4", "batches being delivered at once (each on its own connection)"},
+};
+
+constexpr std::array<std::string_view, 8> kSeverityNames = {"emerg", "alert", "crit", "err",
+                                                             "warning", "notice", "info", "debug"};
+constexpr std::array<std::string_view, 24> kFacilityNames = {
+    "kern",     "user", "mail", "daemon",   "auth",    "syslog",       "lpr",    "news",
+    "uucp",     "cron", "authpriv", "ftp",  "ntp",     "security",     "console", "solaris-cron",
+    "local0",   "local1", "local2", "local3", "local4", "local5",      "local6", "local7"};
+
+// Only {source}, {token} and {hostname} may appear in a template.
+bool checkTemplate(const std::string& text, std::string* bad) {
+  size_t pos = 0;
+  while ((pos = text.find('{', pos)) != std::string::npos) {
+    size_t end = text.find('}', pos);
+    if (end == std::string::npos) {
+      *bad = text.substr(pos);
+      return false;
+    }
+    std::string_view name(text.data() + pos + 1, end - pos - 1);
+    if (name != "source" && name != "token" && name != "hostname") {
+      *bad = std::string(text, pos, end - pos + 1);
+      return false;
+    }
+    pos = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::span<const OptionSpec> coreSinkOptions() { return kCoreSink; }
+
+int severityFromName(std::string_view name) {
+  if (name == "error") return 3;
+  if (name == "warn") return 4;
+  for (size_t i = 0; i < kSeverityNames.size(); ++i) {
+    if (kSeverityNames[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int facilityFromName(std::string_view name) {
+  for (size_t i = 0; i < kFacilityNames.size(); ++i) {
+    if (kFacilityNames[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+SinkSettings readSinkSettings(const OptionValues& v, ConfigErrors& errors) {
+  SinkSettings s;
+  s.name = v.str("name");
+  s.enabled = v.boolean("enabled");
+  s.message.hostname = v.str("message.hostname");
+  s.message.app_name = v.str("message.app_name");
+  s.message.procid = v.str("message.procid");
+  s.message.msgid = v.str("message.msgid");
+  for (const char* key : {"message.hostname", "message.app_name", "message.procid", "message.msgid"}) {
+    std::string bad;
+    if (!checkTemplate(v.str(key), &bad)) {
+      errors.add(v.mark(key), std::string(key) + ": unknown placeholder '" + bad +
+                                  "' (known: {source}, {token}, {hostname})");
+    }
+  }
+  s.message.facility = facilityFromName(v.str("message.facility"));
+  s.batch_max_messages = v.count("batch.max_messages");
+  s.batch_max_bytes = v.size("batch.max_bytes");
+  s.batch_linger = v.duration("batch.linger");
+  if (s.batch_max_messages == 0) errors.add(v.mark("batch.max_messages"), "batch.max_messages must be at least 1");
+  if (s.batch_max_bytes < 1024) errors.add(v.mark("batch.max_bytes"), "batch.max_bytes must be at least 1KiB");
+  if (s.batch_max_bytes > (uint64_t{1} << 30)) errors.add(v.mark("batch.max_bytes"), "batch.max_bytes must be at most 1GiB");
+  s.buffer_memory = v.size("buffer.memory");
+  if (s.buffer_memory < s.batch_max_bytes) {
+    errors.add(v.mark("buffer.memory"), "buffer.memory must hold at least one batch (batch.max_bytes)");
+  }
+  const std::string& wf = v.str("buffer.when_full");
+  s.when_full = wf == "drop_newest" ? WhenFull::DropNewest : wf == "drop_oldest" ? WhenFull::DropOldest : WhenFull::Block;
+  s.retry_initial = v.duration("retry.initial");
+  s.retry_max = v.duration("retry.max");
+  if (s.retry_initial.count() <= 0) errors.add(v.mark("retry.initial"), "retry.initial must be positive");
+  if (s.retry_max < s.retry_initial) errors.add(v.mark("retry.max"), "retry.max must be at least retry.initial");
+  s.max_in_flight = v.count("max_in_flight");
+  if (s.max_in_flight == 0 || s.max_in_flight > 64) {
+    errors.add(v.mark("max_in_flight"), "max_in_flight must be between 1 and 64");
+  }
+  return s;
+}
+
+}  // namespace sluice

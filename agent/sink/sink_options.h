@@ -1,0 +1,48 @@
+#pragma once
+// The keys every sink has, whatever its plugin: its message header fields, batching, buffer, retry and
+// concurrency. The core owns these for every plugin, external ones included.
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "agent/config/options.h"
+#include "agent/core/record.h"
+
+namespace sluice {
+
+std::span<const OptionSpec> coreSinkOptions();
+
+enum class WhenFull { Block, DropNewest, DropOldest };
+
+struct MessageFields {
+  std::string hostname;      // template; "" = agent.hostname
+  std::string app_name;      // template; "" = the sink's token, else "sluice"
+  std::string procid;        // template, default "{source}"
+  std::string msgid;         // template, default "-"
+  int facility = kFacilityLocal7;
+};
+
+struct SinkSettings {
+  std::string name;
+  std::string type;
+  bool enabled = true;
+  MessageFields message;
+  uint64_t batch_max_messages = 1000;
+  uint64_t batch_max_bytes = 1 << 20;
+  std::chrono::milliseconds batch_linger{200};
+  uint64_t buffer_memory = 16 << 20;
+  WhenFull when_full = WhenFull::Block;
+  std::chrono::milliseconds retry_initial{200};
+  std::chrono::milliseconds retry_max{30000};
+  uint64_t max_in_flight = 4;
+};
+
+// Reads and checks the core keys (templates, ranges); errors carry the key's mark.
+SinkSettings readSinkSettings(const OptionValues& values, ConfigErrors& errors);
+
+// Severity and facility names (RFC 5424 / syslog keywords): "err", "local7", ...; -1 when unknown.
+int severityFromName(std::string_view name);
+int facilityFromName(std::string_view name);
+
+}  // namespace sluice

@@ -1,0 +1,29 @@
+#include <catch2/catch.hpp>
+
+#include "agent/core/clock.h"
+
+using namespace sluice;
+
+TEST_CASE("timestamps are RFC 3339 UTC with exactly six fractional digits") {
+  TimestampFormatter f;
+  CHECK(f.format(0) == "1970-01-01T00:00:00.000000Z");
+  CHECK(f.format(1364414544000000) == "2013-03-27T20:02:24.000000Z");
+  CHECK(f.format(1364414544123456) == "2013-03-27T20:02:24.123456Z");
+  CHECK(f.format(1364414544000001) == "2013-03-27T20:02:24.000001Z");  // same second: cached prefix
+  CHECK(f.format(951782400000000) == "2000-02-29T00:00:00.000000Z");
+  CHECK(f.format(4102444799999999) == "2099-12-31T23:59:59.999999Z");
+}
+
+TEST_CASE("ISO 8601 instants of any precision parse to microseconds") {
+  CHECK(*parseTimestampMicros("2013-03-27T20:02:24+00:00") == 1364414544000000);
+  CHECK(*parseTimestampMicros("2013-03-27T20:02:24Z") == 1364414544000000);
+  CHECK(*parseTimestampMicros("2013-03-27T21:02:24+01:00") == 1364414544000000);
+  CHECK(*parseTimestampMicros("2013-03-27T20:02:24.123456Z") == 1364414544123456);
+  CHECK(*parseTimestampMicros("2013-03-27T20:02:24.1234565Z") == 1364414544123457);  // rounded
+  CHECK(*parseTimestampMicros("2013-03-27T20:02:24.12Z") == 1364414544120000);
+  CHECK(*parseTimestampMicros("2013-03-27") == 1364342400000000);
+  CHECK(*parseTimestampMicros("2013-03-27 20:02:24") == 1364414544000000);
+  CHECK_FALSE(parseTimestampMicros("2013-13-27").ok());
+  CHECK_FALSE(parseTimestampMicros("yesterday").ok());
+  CHECK_FALSE(parseTimestampMicros("2013-03-27T20:02:24Zjunk").ok());
+}
