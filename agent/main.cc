@@ -1,6 +1,150 @@
-#include <cstdio>
+// sluice: a log-drain forwarding agent. See README.md for the user's manual.
+#include <unistd.h>
 
-int main() {
-  std::puts("sluice: under construction");
-  return 0;
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "agent/app/agent.h"
+#include "agent/app/cli.h"
+#include "agent/app/quick_mode.h"
+#include "agent/config/agent_config.h"
+#include "agent/core/log.h"
+#include "agent/plugin/registry.h"
+#include "agent/sink/sink_options.h"
+#include "agent/sources/source_types.h"
+
+using namespace sluice;
+
+namespace {
+
+int helpPlugin(const PluginRegistry& registry, const std::string& name) {
+  if (const PluginDescriptor* d = registry.find(PluginKind::Sink, name)) {
+    std::cout << "sink type '" << d->name << "': " << d->help << "\n\nOptions of this type:\n"
+              << describeOptions(d->options) << "\nOptions of every sink:\n"
+              << describeOptions(coreSinkOptions());
+    return kExitOk;
+  }
+  if (const SourceType* t = findSourceType(name)) {
+    std::cout << "source type '" << t->name << "': " << t->help << "\n\nOptions of this type:\n"
+              << describeOptions(t->options) << "\nOptions of every source:\n"
+              << describeOptions(commonSourceOptions());
+    return kExitOk;
+  }
+  std::cerr << "sluice: no sink or source type '" << name << "'. Sinks:";
+  for (const auto& n : registry.names(PluginKind::Sink)) std::cerr << " " << n;
+  std::cerr << ". Sources:";
+  for (const auto& t : sourceTypes()) std::cerr << " " << t.name;
+  std::cerr << "\n";
+  return kExitConfigError;
+}
+
+// The config file when none is given: ./sluice.yaml, else /etc/sluice/sluice.yaml.
+std::string defaultConfigPath() {
+  for (const char* p : {"sluice.yaml", "/etc/sluice/sluice.yaml"}) {
+    if (std::filesystem::exists(p)) return p;
+  }
+  return "";
+}
+
+std::optional<AgentConfig> loadConfig(const CliOptions& cli, const PluginRegistry& registry, ConfigErrors& errors) {
+  if (cli.config_path.empty()) {
+    return loadConfigText(quickModeYaml(cli, true), "(command line)", registry, errors);
+  }
+  std::optional<AgentConfig> config = loadConfigFile(cli.config_path, registry, errors);
+  if (!config || (cli.drain_url.empty() && cli.exec.empty())) return config;
+  // --config plus --drain / -- CMD: the command line adds a sink and a source to the file's.
+  CliOptions extra = cli;
+  std::optional<AgentConfig> added =
+      loadConfigText(quickModeYaml(extra, !cli.exec.empty()) + (cli.exec.empty() ? "sources: [{name: _, type: stdin}]\n" : "") +
+                         (cli.drain_url.empty() ? "sinks: [{name: _, type: stdout}]\n" : ""),
+                     "(command line)", registry, errors);
+  if (!added) return std::nullopt;
+  if (!cli.exec.empty()) config->sources.push_back(std::move(added->sources.front()));
+  if (!cli.drain_url.empty()) {
+    for (const SinkConfig& s : config->sinks) {
+      if (s.settings.name == "drain") {
+        errors.addPlain(cli.config_path + ": --drain adds a sink named 'drain', and the config already has one");
+        return std::nullopt;
+      }
+    }
+    config->sinks.push_back(std::move(added->sinks.front()));
+  }
+  return config;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  setupLogging("info");
+  std::vector<std::string> args(argv + 1, argv + argc);
+  Result<CliOptions> parsed = parseCli(args);
+  if (!parsed) {
+    std::cerr << "sluice: " << parsed.error().message << "\n\n" << usageText();
+    return kExitConfigError;
+  }
+  CliOptions cli = std::move(*parsed);
+  PluginRegistry registry = PluginRegistry::withBuiltins();
+
+  switch (cli.command) {
+    case CliOptions::Command::Help:
+      std::cout << usageText();
+      return kExitOk;
+    case CliOptions::Command::Version:
+      std::cout << "sluice " << SLUICE_VERSION << "\n";
+      return kExitOk;
+    case CliOptions::Command::HelpPlugin:
+      return helpPlugin(registry, cli.plugin);
+    default:
+      break;
+  }
+
+  if (cli.config_path.empty() && cli.drain_url.empty()) {
+    cli.config_path = defaultConfigPath();
+    if (cli.config_path.empty()) {
+      std::cerr << "sluice: no configuration: give --config FILE or --drain URL (no ./sluice.yaml or "
+                   "/etc/sluice/sluice.yaml found)\n\n"
+                << usageText();
+      return kExitConfigError;
+    }
+  }
+
+  ConfigErrors errors;
+  std::optional<AgentConfig> config = loadConfig(cli, registry, errors);
+  if (cli.command == CliOptions::Command::Check) {
+    if (!config) {
+      std::cerr << errors.joined();
+      return kExitRuntimeError;
+    }
+    std::cout << cli.config_path << ": ok (" << config->sources.size() << " sources, " << config->sinks.size()
+              << " sinks)\n";
+    return kExitOk;
+  }
+  if (!config) {
+    std::cerr << errors.joined();
+    return kExitConfigError;
+  }
+  std::string level = cli.log_level.empty() ? config->agent.log_level : cli.log_level;
+  if (!setupLogging(level)) {
+    std::cerr << "sluice: unknown log level '" << level << "'\n";
+    return kExitConfigError;
+  }
+
+  int code;
+  Loop loop;
+  {
+    Agent agent(loop, std::move(*config));
+    if (auto failure = agent.start()) {
+      spdlog::error("{}", failure->message);
+      code = failure->exit_code;
+    } else {
+      loop.run();
+      code = agent.exitCode();
+    }
+  }
+  if (loop.close() != 0) spdlog::error("internal: the event loop did not close cleanly");
+  spdlog::default_logger()->flush();
+  return code;
 }

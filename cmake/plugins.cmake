@@ -41,6 +41,16 @@ ${refs}    nullptr,  // keeps the array non-empty
   return {kList, std::size(kList) - 1};
 }
 
+// Here rather than in registry.cc: the core library cannot depend on the plugins that depend on it.
+PluginRegistry PluginRegistry::withBuiltins() {
+  PluginRegistry registry;
+  for (const PluginDescriptor* d : builtinPlugins()) {
+    Status st = registry.add(d, \"built-in\");
+    (void)st;  // built-in names are unique (a unit test checks it)
+  }
+  return registry;
+}
+
 }  // namespace sluice
 ")
   add_library(${target} STATIC ${out})

@@ -14,9 +14,11 @@ struct Batch {
   uint32_t count = 0;            // frames
   int64_t first_us = 0;          // earliest and latest record time in it
   int64_t last_us = 0;
+  uint64_t reported_drops = 0;   // messages dropped earlier that an in-band notice in this batch reports
   ByteBuffer bytes;
 
   void reset() {
+    reported_drops = 0;
     seq = 0;
     frame_id.clear();
     count = 0;

@@ -51,11 +51,11 @@ int Loop::run() { return uv_run(&loop_, UV_RUN_DEFAULT); }
 
 int Loop::close() {
   if (closed_) return 0;
-  // Run what is still deferred, then let the close callbacks of every closed handle fire.
-  for (int i = 0; i < 16 && (!posted_.empty() || !deferred_.empty()); ++i) {
-    auto posted = std::move(posted_);
-    posted_.clear();
-    for (auto& fn : posted) fn();
+  // Posted work is dropped, not run: its owners are gone by now. Deferred objects are freed, then the close
+  // callbacks of every closed handle fire.
+  posted_.clear();
+  for (int i = 0; i < 16 && !deferred_.empty(); ++i) {
+    auto deferred = std::move(deferred_);
     deferred_.clear();
   }
   idle_.close();

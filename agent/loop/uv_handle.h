@@ -40,6 +40,18 @@ class UvHandle {
     return 0;
   }
 
+  // Like init, for functions that register the handle with the loop even when they fail (uv_spawn): the handle
+  // is kept so that close() can hand it to uv_close.
+  template <class Init>
+  int initClosingOnError(void* owner, Init&& init_fn) {
+    close();
+    H* h = new H{};
+    int rc = init_fn(h);
+    h->data = owner;
+    h_ = h;
+    return rc;
+  }
+
   H* get() const { return h_; }
   uv_handle_t* handle() const { return reinterpret_cast<uv_handle_t*>(h_); }
   uv_stream_t* stream() const { return reinterpret_cast<uv_stream_t*>(h_); }

@@ -19,7 +19,7 @@ namespace sluice {
 struct HttpRequest {
   std::string method = "POST";
   std::string target = "/";                   // path and query
-  std::vector<HttpHeader> headers;            // Host, Content-Length and Connection are added by the client
+  std::vector<HttpHeader> headers;            // Host and Content-Length are the client's (copies here are dropped)
   std::string_view body;                      // must stay valid until the callback runs
 };
 
@@ -55,6 +55,8 @@ class HttpClient {
   // Sends `request`; `done` runs exactly once, never from within send(): with the response (any status), or an
   // Error for a transport failure (refused, reset, timeout, TLS failure with OpenSSL's reason). A request whose
   // connection closed before any byte of the answer arrived is failed, not silently resent: the caller decides.
+  // One exception: a request sent on a reused idle keep-alive connection that the server had already closed
+  // (EOF/reset before any answer) is resent once on a fresh connection: the stale keep-alive race, not a failure.
   void send(HttpRequest request, Callback done);
 
   // Fails every pending and in-flight request with an Error("closing") on a later turn and closes connections.

@@ -1,8 +1,10 @@
 #pragma once
 // HTTP/1.1 server (llhttp) on the loop, plain or TLS, keep-alive. Requests on one connection are handled one at a
-// time, in order (reading pauses until the current one is answered). A handler may answer later (after delivery,
+// time, in order (parsing pauses until the current one is answered; bytes that follow are kept, and reading pauses
+// once 64 KiB of them wait, so a peer that leaves is still noticed). A handler may answer later (after delivery,
 // for the logplex input), stream a response (SSE), or take the connection over (WebSocket upgrade).
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,7 +38,8 @@ class HttpServerConnection;
 class HttpResponder {
  public:
   HttpResponder() = default;
-  explicit HttpResponder(std::weak_ptr<HttpServerConnection> conn) : conn_(std::move(conn)) {}
+  explicit HttpResponder(std::weak_ptr<HttpServerConnection> conn, uint64_t request = 0)
+      : conn_(std::move(conn)), request_(request) {}
 
   bool connected() const;
   // Sends a complete response; Content-Length and Date are added.
@@ -59,6 +62,7 @@ class HttpResponder {
 
  private:
   std::weak_ptr<HttpServerConnection> conn_;
+  uint64_t request_ = 0;  // which request on the connection this answers: a stale copy cannot answer the next
 };
 
 class HttpServer {

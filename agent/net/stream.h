@@ -47,7 +47,9 @@ class Stream {
 
   // Writes `bufs` (plaintext). The memory must stay valid until `done` runs; `done` gets 0 or a libuv error and
   // runs on a later turn (also when the stream is closed first: UV_ECANCELED). May be called before connected:
-  // the data is sent once the stream is up.
+  // the data is sent once the stream is up. Destroying the Stream drops the `done` of writes still pending
+  // (they are not called: their owner is presumed gone); after close() or destruction the memory is no longer
+  // read, so it may be released then. With TLS the plaintext is encrypted at once (or when the handshake is done).
   virtual void write(const uv_buf_t* bufs, size_t count, std::function<void(int status)> done) = 0;
   // Bytes accepted by write() but not yet handed to the kernel.
   virtual size_t pendingWriteBytes() const = 0;
@@ -59,6 +61,9 @@ class Stream {
   virtual bool isOpen() const = 0;
 
   virtual std::string peerAddress() const = 0;   // "127.0.0.1:54321"
+
+  // Hands the stream's callbacks to another handler (an HTTP connection taken over for a WebSocket).
+  virtual void setHandler(Handler* handler) = 0;
 };
 
 }  // namespace sluice

@@ -27,6 +27,7 @@ class PluginConfig {
 struct SinkContext {
   Loop& loop;
   std::string name;              // the sink's name from the config
+  size_t max_in_flight = 4;      // batches the core may hand over at once (a pool size for the transport)
 };
 
 struct PluginDescriptor {

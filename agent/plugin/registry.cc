@@ -4,15 +4,6 @@
 
 namespace sluice {
 
-PluginRegistry PluginRegistry::withBuiltins() {
-  PluginRegistry registry;
-  for (const PluginDescriptor* d : builtinPlugins()) {
-    Status st = registry.add(d, "built-in");
-    (void)st;  // built-in names are unique by construction (a unit test checks it)
-  }
-  return registry;
-}
-
 Status PluginRegistry::add(const PluginDescriptor* descriptor, std::string origin) {
   auto clashes = [&](std::string_view type) -> const Entry* {
     for (const Entry& e : entries_) {

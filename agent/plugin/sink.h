@@ -15,13 +15,16 @@ enum class Verdict { Delivered, Retry, Rejected };
 struct Outcome {
   Verdict verdict = Verdict::Delivered;
   std::chrono::milliseconds retry_after{0};   // a server-given delay (Retry-After), 0 when none
-  std::string reason;                         // for logs and metrics: "HTTP 503", "connection refused", ...
+  std::string reason;                         // for logs: "HTTP 503: <body snippet>", "connection refused", ...
+  int code = 0;                               // a protocol status (HTTP), 0 for transport failures
 
   static Outcome delivered() { return {}; }
-  static Outcome retry(std::string why, std::chrono::milliseconds after = std::chrono::milliseconds(0)) {
-    return {Verdict::Retry, after, std::move(why)};
+  static Outcome retry(std::string why, int code = 0, std::chrono::milliseconds after = std::chrono::milliseconds(0)) {
+    return {Verdict::Retry, after, std::move(why), code};
   }
-  static Outcome rejected(std::string why) { return {Verdict::Rejected, std::chrono::milliseconds(0), std::move(why)}; }
+  static Outcome rejected(std::string why, int code = 0) {
+    return {Verdict::Rejected, std::chrono::milliseconds(0), std::move(why), code};
+  }
 };
 
 using DeliverCallback = std::function<void(Outcome)>;

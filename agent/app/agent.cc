@@ -1,0 +1,204 @@
+#include "agent/app/agent.h"
+
+#include <csignal>
+
+#include "agent/core/log.h"
+#include "agent/sources/exec_source.h"
+#include "agent/sources/stdin_source.h"
+
+namespace sluice {
+namespace {
+
+Severity severityOf(const std::string& name, Severity fallback) {
+  int s = severityFromName(name);
+  return s < 0 ? fallback : static_cast<Severity>(s);
+}
+
+}  // namespace
+
+Agent::Agent(Loop& loop, AgentConfig config) : loop_(loop), config_(std::move(config)) {}
+
+Agent::~Agent() = default;
+
+bool Agent::hasExec() const {
+  for (const auto& s : sources_) {
+    if (s->info().type == "exec") return true;
+  }
+  return false;
+}
+
+Result<std::unique_ptr<Source>> Agent::makeSource(const SourceConfig& sc, bool has_stdin_source) {
+  const OptionValues& v = sc.values;
+  SourceInfo info;
+  info.name = sc.name;
+  info.type = sc.type;
+  size_t max_line = v.size("max_line_bytes") > 0 ? v.size("max_line_bytes") : config_.agent.max_line_bytes;
+  if (sc.type == "stdin") {
+    return std::unique_ptr<Source>(std::make_unique<StdinSource>(loop_, router_, std::move(info),
+                                                                 severityOf(v.str("severity"), Severity::Info), max_line));
+  }
+  if (sc.type == "exec") {
+    ExecOptions o;
+    o.command = v.list("command");
+    o.env = v.map("env");
+    o.working_dir = v.str("working_dir");
+    o.stdout_severity = severityOf(v.str("stdout_severity"), Severity::Info);
+    o.stderr_severity = severityOf(v.str("stderr_severity"), Severity::Error);
+    o.inherit_stdin = !has_stdin_source;
+    return std::unique_ptr<Source>(std::make_unique<ExecSource>(loop_, router_, std::move(info), std::move(o), max_line));
+  }
+  return Error{"source " + sc.name + ": unknown type '" + sc.type + "'"};
+}
+
+std::optional<Agent::StartError> Agent::start() {
+  for (const SinkConfig& sc : config_.sinks) {
+    if (!sc.settings.enabled) continue;
+    SinkContext ctx{loop_, sc.settings.name, static_cast<size_t>(sc.settings.max_in_flight)};
+    auto transport = sc.plugin->createSink(*sc.plugin_config, ctx);
+    if (!transport) {
+      sinks_.clear();
+      return StartError{transport.error().message, kExitConfigError};
+    }
+    auto runner = std::make_unique<SinkRunner>(loop_, sc.settings, config_.agent.hostname, sc.plugin_config->token(),
+                                               std::move(*transport));
+    router_.addSink(runner.get());
+    sinks_.push_back(std::move(runner));
+  }
+
+  bool has_stdin = false;
+  for (const SourceConfig& sc : config_.sources) {
+    if (sc.values.boolean("enabled") && sc.type == "stdin") has_stdin = true;
+  }
+  for (const SourceConfig& sc : config_.sources) {
+    if (!sc.values.boolean("enabled")) continue;
+    auto source = makeSource(sc, has_stdin);
+    if (!source) return StartError{source.error().message, kExitConfigError};
+    (*source)->onFinished([this](Source& s) { onSourceFinished(s); });
+    sources_.push_back(std::move(*source));
+  }
+
+  signals_ = std::make_unique<SignalWatcher>(loop_, std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP, SIGQUIT},
+                                             [this](int signum) { onSignal(signum); });
+
+  for (auto& source : sources_) {
+    router_.addSource(source.get());
+    Status st = source->start();
+    if (!st) {
+      const bool exec = source->info().type == "exec";
+      spdlog::error("source {}: {}", source->info().name, st.error().message);
+      // Nothing was read: stop what started and let the loop wind down.
+      shutting_down_ = true;
+      for (auto& other : sources_) {
+        if (other.get() != source.get()) other->stop();
+      }
+      signals_->close();
+      for (auto& sink : sinks_) sink->stop([] {});
+      return StartError{st.error().message, exec ? kExitCannotExec : kExitRuntimeError};
+    }
+  }
+  return std::nullopt;
+}
+
+void Agent::onSourceFinished(Source& source) {
+  ++finished_sources_;
+  router_.removeSource(&source);
+  spdlog::debug("source {}: finished", source.info().name);
+  if (finished_sources_ == sources_.size()) {
+    shutting_down_ = true;
+    drainSinks();
+  }
+}
+
+void Agent::onSignal(int signum) {
+  if (signum == SIGHUP) {
+    for (auto& s : sources_) s->forwardSignal(signum);
+    for (auto& sink : sinks_) sink->reopen();
+    return;
+  }
+  if (hasExec()) {
+    // A wrapper: the child decides when to end; we end with it.
+    spdlog::info("received signal {}, forwarding it to the child", signum);
+    for (auto& s : sources_) s->forwardSignal(signum);
+    return;
+  }
+  if (signum == SIGQUIT) return;
+  if (!shutting_down_) {
+    spdlog::info("received signal {}: stopping the sources, delivering what is queued (within {} ms)", signum,
+                 config_.agent.shutdown_timeout.count());
+    shutting_down_ = true;
+    stopSources();
+    return;
+  }
+  // A second signal: give up on what is still queued, at once.
+  spdlog::warn("received signal {} again: exiting now without waiting for delivery", signum);
+  for (auto& s : sources_) s->stop();
+  for (auto& sink : sinks_) sink->giveUp();
+}
+
+void Agent::stopSources() {
+  for (auto& s : sources_) s->stop();
+  if (sources_.empty()) drainSinks();
+}
+
+void Agent::drainSinks() {
+  if (draining_) return;
+  draining_ = true;
+  if (sinks_.empty()) {
+    stopSinks();
+    return;
+  }
+  for (auto& sink : sinks_) {
+    sink->drain(config_.agent.shutdown_timeout, [this] {
+      if (++drained_sinks_ == sinks_.size()) stopSinks();
+    });
+  }
+}
+
+void Agent::stopSinks() {
+  if (sinks_.empty()) {
+    report();
+    return;
+  }
+  for (auto& sink : sinks_) {
+    sink->stop([this] {
+      if (++stopped_sinks_ == sinks_.size()) report();
+    });
+  }
+}
+
+void Agent::report() {
+  done_ = true;
+  signals_->close();
+  uint64_t read = 0;
+  for (const auto& s : sources_) read += s->counters().received_events;
+  lost_ = 0;
+  for (const auto& sink : sinks_) {
+    const ComponentCounters& c = sink->counters();
+    lost_ += c.droppedTotal();
+    std::string reasons;
+    for (const auto& [reason, n] : c.dropped) {
+      if (n > 0) reasons += (reasons.empty() ? "" : ", ") + std::to_string(n) + " " + reason;
+    }
+    if (c.droppedTotal() > 0) {
+      spdlog::error("sink {}: {} messages delivered, {} NOT delivered ({})", sink->name(), c.sent_events,
+                    c.droppedTotal(), reasons);
+    } else {
+      spdlog::info("sink {}: {} messages delivered", sink->name(), c.sent_events);
+    }
+  }
+  if (lost_ > 0) {
+    spdlog::error("{} lines read; {} messages were lost", read, lost_);
+  } else {
+    spdlog::info("{} lines read, all delivered", read);
+  }
+}
+
+int Agent::exitCode() const {
+  for (const auto& s : sources_) {
+    if (auto status = s->exitStatus()) return *status;
+  }
+  if (!done_) return kExitRuntimeError;
+  return lost_ > 0 ? kExitRuntimeError : kExitOk;
+}
+
+}  // namespace sluice

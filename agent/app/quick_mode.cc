@@ -1,0 +1,54 @@
+#include "agent/app/quick_mode.h"
+
+#include <yaml-cpp/yaml.h>
+
+namespace sluice {
+namespace {
+
+// Literal text must not go through ${VAR} expansion.
+std::string literal(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '$') out += '$';
+    out += c;
+  }
+  return out;
+}
+
+std::string baseName(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+std::string quickModeYaml(const CliOptions& cli, bool with_source) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  if (with_source) {
+    std::string name = cli.source_name;
+    if (name.empty()) name = cli.exec.empty() ? "app" : baseName(cli.exec[0]);
+    e << YAML::Key << "sources" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+    e << YAML::Key << "name" << YAML::Value << literal(name);
+    if (cli.exec.empty()) {
+      e << YAML::Key << "type" << YAML::Value << "stdin";
+    } else {
+      e << YAML::Key << "type" << YAML::Value << "exec";
+      e << YAML::Key << "command" << YAML::Value << YAML::BeginSeq;
+      for (const auto& a : cli.exec) e << YAML::DoubleQuoted << literal(a);
+      e << YAML::EndSeq;
+    }
+    e << YAML::EndMap << YAML::EndSeq;
+  }
+  if (!cli.drain_url.empty()) {
+    e << YAML::Key << "sinks" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+    e << YAML::Key << "name" << YAML::Value << "drain";
+    e << YAML::Key << "type" << YAML::Value << "logplex_https";
+    e << YAML::Key << "url" << YAML::Value << YAML::DoubleQuoted << literal(cli.drain_url);
+    e << YAML::EndMap << YAML::EndSeq;
+  }
+  e << YAML::EndMap;
+  return e.c_str();
+}
+
+}  // namespace sluice

@@ -1,0 +1,319 @@
+#include "agent/config/agent_config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "agent/config/env.h"
+#include "agent/config/yaml_support.h"
+#include "agent/sources/source_types.h"
+
+namespace sluice {
+namespace {
+
+const OptionSpec kAgentOptions[] = {
+    {"hostname", OptionType::String, "", "RFC 5424 HOSTNAME of every message (default: the machine's hostname)"},
+    {"state_dir", OptionType::String, "/var/lib/sluice", "where spools and checkpoints live"},
+    {"shutdown_timeout", OptionType::Duration, "10s", "how long a stop may take to drain the queues before spooling"},
+    {"log_level", OptionType::Enum, "info", "the agent's own log (stderr)", "trace|debug|info|warn|error|critical|off"},
+    {"plugin_dirs", OptionType::StringList, "[]", "directories searched for external sink plugins (.so)"},
+    {"max_line_bytes", OptionType::Size, "64KiB", "longer lines are split into several messages (1KiB to 16MiB)"},
+};
+
+constexpr std::array<std::string_view, 3> kTopLevelKeys = {"agent", "sinks", "sources"};
+
+std::string machineHostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+// The first value under `key` in a mapping (without yaml-cpp's operator[], which may throw or insert).
+YAML::Node findKey(const YAML::Node& map, std::string_view key, YAML::Node* key_node = nullptr) {
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) {
+      if (key_node) *key_node = it->first;
+      return it->second;
+    }
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+class Loader {
+ public:
+  Loader(std::string file, const PluginRegistry& registry, ConfigErrors& errors)
+      : file_(std::move(file)), registry_(registry), errors_(errors) {}
+
+  void load(const YAML::Node& root, AgentConfig& config) {
+    config.file = file_;
+    Mark start{file_, 1, 1};
+    YAML::Node agent, sources, sinks;
+    Mark agent_mark = start, sources_mark = start, sinks_mark = start;
+    if (root.IsDefined() && !root.IsNull()) {
+      if (!root.IsMap()) {
+        errors_.add(markOr(root, file_, start), "the configuration must be a mapping with the keys agent, "
+                                                "sources and sinks, not " + std::string(nodeKindName(root)));
+        return;
+      }
+      std::map<std::string, Mark> seen;
+      for (auto it = root.begin(); it != root.end(); ++it) {
+        // Copies: yaml-cpp's iterator hands out a temporary pair, so references would dangle.
+        YAML::Node key_node = it->first;
+        YAML::Node value = it->second;
+        Mark key_mark = markOr(key_node, file_, start);
+        if (!key_node.IsScalar()) {
+          errors_.add(key_mark, "a key must be a plain name, not " + std::string(nodeKindName(key_node)));
+          continue;
+        }
+        std::string key = key_node.Scalar();
+        if (auto [pos, fresh] = seen.emplace(key, key_mark); !fresh) {
+          errors_.add(key_mark, "duplicate key '" + key + "' (first at " + formatMark(pos->second) + ")");
+          continue;
+        }
+        Mark value_mark = markOr(value, file_, key_mark);
+        if (key == "agent") {
+          agent = value;
+          agent_mark = value_mark;
+        } else if (key == "sources") {
+          sources = value;
+          sources_mark = key_mark;
+        } else if (key == "sinks") {
+          sinks = value;
+          sinks_mark = key_mark;
+        } else {
+          std::vector<std::string> valid(kTopLevelKeys.begin(), kTopLevelKeys.end());
+          std::string near = nearestName(key, valid);
+          errors_.add(key_mark, "unknown key '" + key + "'" +
+                                    (near.empty() ? " (valid keys: " + joinNames(valid) + ")"
+                                                  : " (did you mean '" + near + "'?)"));
+        }
+      }
+    }
+    loadAgent(agent, agent_mark, config.agent);
+    size_t enabled_sources = loadSources(sources, sources_mark, config.sources);
+    size_t enabled_sinks = loadSinks(sinks, sinks_mark, config.sinks);
+    if (enabled_sources == 0) errors_.add(sources_mark, "no sources configured");
+    if (enabled_sinks == 0) errors_.add(sinks_mark, "no sinks configured");
+  }
+
+ private:
+  void loadAgent(const YAML::Node& node, const Mark& mark, AgentSettings& out) {
+    if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
+      errors_.add(mark, "key 'agent' must be a mapping");
+      return;
+    }
+    OptionValues v = parseOptions(node, mark, {agentOptions()}, errors_);
+    out.hostname = v.str("hostname");
+    if (out.hostname.empty()) out.hostname = machineHostname();
+    out.state_dir = v.str("state_dir");
+    out.shutdown_timeout = v.duration("shutdown_timeout");
+    out.log_level = v.str("log_level");
+    out.plugin_dirs = v.list("plugin_dirs");
+    out.max_line_bytes = v.size("max_line_bytes");
+    if (v.isSet("max_line_bytes") && (out.max_line_bytes < 1024 || out.max_line_bytes > (16u << 20))) {
+      errors_.add(v.mark("max_line_bytes"), "max_line_bytes must be between 1KiB and 16MiB");
+    }
+  }
+
+  // Checks that a list entry is a mapping with a usable `type:`; returns the (expanded) type or "".
+  std::string entryType(const YAML::Node& item, const Mark& item_mark, std::string_view what) {
+    if (!item.IsMap()) {
+      errors_.add(item_mark, "each " + std::string(what) + " must be a mapping with 'name' and 'type', not " +
+                                 std::string(nodeKindName(item)));
+      return {};
+    }
+    YAML::Node key;
+    YAML::Node type = findKey(item, "type", &key);
+    if (!type.IsDefined()) {
+      errors_.add(item_mark, "missing required key 'type'");
+      return {};
+    }
+    Mark type_mark = markOr(type, file_, item_mark);
+    if (!type.IsScalar()) {
+      errors_.add(type_mark, "'type' must be a string, not " + std::string(nodeKindName(type)));
+      return {};
+    }
+    Result<std::string> text = expandEnv(type.Scalar());
+    if (!text) {
+      errors_.add(type_mark, "type: " + text.error().message);
+      return {};
+    }
+    if (text->empty()) errors_.add(type_mark, "'type' must not be empty");
+    return *text;
+  }
+
+  bool sequenceOf(const YAML::Node& node, const Mark& mark, std::string_view key) {
+    if (!node.IsDefined() || node.IsNull()) return false;
+    if (!node.IsSequence()) {
+      errors_.add(markOr(node, file_, mark), "key '" + std::string(key) + "' must be a list, not " +
+                                                 std::string(nodeKindName(node)));
+      return false;
+    }
+    return true;
+  }
+
+  std::string unknownType(std::string_view what, const std::string& type, std::vector<std::string> valid,
+                          const std::vector<std::string>& also_accepted) {
+    std::vector<std::string> candidates = valid;
+    candidates.insert(candidates.end(), also_accepted.begin(), also_accepted.end());
+    std::string near = nearestName(type, candidates);
+    std::string msg = "unknown " + std::string(what) + " type '" + type + "'";
+    if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+    return msg + "; valid types: " + joinNames(valid);
+  }
+
+  // Names must be unique within their list; returns false (after reporting) on a repeat.
+  bool uniqueName(std::map<std::string, Mark>& seen, const OptionValues& v, std::string_view what) {
+    if (!v.isSet("name")) return true;  // missing or invalid: reported already
+    const std::string& name = v.str("name");
+    if (name.empty()) {
+      errors_.add(v.mark("name"), std::string(what) + " name must not be empty");
+      return false;
+    }
+    auto [pos, fresh] = seen.emplace(name, v.mark("name"));
+    if (!fresh) {
+      errors_.add(v.mark("name"), "duplicate " + std::string(what) + " name '" + name + "' (first at " +
+                                      formatMark(pos->second) + ")");
+    }
+    return fresh;
+  }
+
+  size_t loadSources(const YAML::Node& node, const Mark& mark, std::vector<SourceConfig>& out) {
+    if (!sequenceOf(node, mark, "sources")) return 0;
+    std::vector<std::string> valid;
+    for (const SourceType& t : sourceTypes()) valid.emplace_back(t.name);
+    std::map<std::string, Mark> seen;
+    size_t enabled = 0;
+    for (const YAML::Node& item : node) {
+      Mark item_mark = markOr(item, file_, mark);
+      std::string type = entryType(item, item_mark, "source");
+      if (type.empty()) continue;
+      const SourceType* st = findSourceType(type);
+      if (st == nullptr) {
+        errors_.add(markOr(findKey(item, "type"), file_, item_mark), unknownType("source", type, valid, {}));
+        continue;
+      }
+      SourceConfig sc;
+      sc.values = parseOptions(item, item_mark, {commonSourceOptions(), st->options}, errors_, {"type"});
+      sc.name = sc.values.str("name");
+      sc.type = std::string(st->name);
+      sc.mark = item_mark;
+      uniqueName(seen, sc.values, "source");
+      if (sc.values.boolean("enabled")) ++enabled;
+      out.push_back(std::move(sc));
+    }
+    return enabled;
+  }
+
+  size_t loadSinks(const YAML::Node& node, const Mark& mark, std::vector<SinkConfig>& out) {
+    if (!sequenceOf(node, mark, "sinks")) return 0;
+    std::vector<std::string> aliases;
+    for (const PluginDescriptor* d : registry_.all()) {
+      if (d->kind != PluginKind::Sink) continue;
+      for (std::string_view a : d->aliases) aliases.emplace_back(a);
+    }
+    std::map<std::string, Mark> seen;
+    size_t enabled = 0;
+    for (const YAML::Node& item : node) {
+      Mark item_mark = markOr(item, file_, mark);
+      std::string type = entryType(item, item_mark, "sink");
+      if (type.empty()) continue;
+      const PluginDescriptor* plugin = registry_.find(PluginKind::Sink, type);
+      if (plugin == nullptr) {
+        errors_.add(markOr(findKey(item, "type"), file_, item_mark),
+                    unknownType("sink", type, registry_.names(PluginKind::Sink), aliases));
+        continue;
+      }
+      size_t errors_before = errors_.size();
+      SinkConfig sc;
+      sc.plugin = plugin;
+      sc.mark = item_mark;
+      sc.values = parseOptions(item, item_mark, {coreSinkOptions(), plugin->options}, errors_, {"type"});
+      sc.settings = readSinkSettings(sc.values, errors_);
+      sc.settings.type = std::string(plugin->name);
+      if (uniqueName(seen, sc.values, "sink")) checkSinkName(sc.values);
+      // A plugin sees only values that parsed: otherwise it would complain again about defaults standing in
+      // for the keys reported above.
+      if (plugin->validate != nullptr && errors_.size() == errors_before) {
+        sc.plugin_config = plugin->validate(sc.values, errors_);
+      }
+      if (sc.settings.enabled) ++enabled;
+      out.push_back(std::move(sc));
+    }
+    return enabled;
+  }
+
+  // A sink's name becomes its spool directory under state_dir: no separators, no dot-names.
+  void checkSinkName(const OptionValues& v) {
+    const std::string& name = v.str("name");
+    bool ok = !name.empty() && name.front() != '.';
+    for (char c : name) {
+      bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                     c == '_' || c == '.';
+      ok = ok && allowed;
+    }
+    if (!ok && !name.empty()) {
+      errors_.add(v.mark("name"), "sink name '" + name +
+                                      "' may only hold letters, digits, '-', '_' and '.' and must not start "
+                                      "with '.' (it names the sink's spool directory)");
+    }
+  }
+
+  std::string file_;
+  const PluginRegistry& registry_;
+  ConfigErrors& errors_;
+};
+
+}  // namespace
+
+std::span<const OptionSpec> agentOptions() { return kAgentOptions; }
+
+std::optional<AgentConfig> loadConfigText(std::string_view yaml, const std::string& file_name,
+                                          const PluginRegistry& registry, ConfigErrors& errors) {
+  size_t errors_before = errors.size();
+  AgentConfig config;
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml));
+    Loader(file_name, registry, errors).load(root, config);
+  } catch (const YAML::Exception& ex) {
+    // Syntax errors (ParserException) and anything yaml-cpp throws while we walk the tree carry a position.
+    errors.add(toMark(ex.mark, file_name), ex.msg);
+  } catch (const std::exception& ex) {
+    errors.add(Mark{file_name, 0, 0}, ex.what());
+  }
+  if (errors.size() > errors_before) return std::nullopt;
+  return config;
+}
+
+std::optional<AgentConfig> loadConfigFile(const std::string& path, const PluginRegistry& registry,
+                                          ConfigErrors& errors) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    errors.addPlain(path + ": cannot read: " + std::strerror(errno));
+    return std::nullopt;
+  }
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n > 0) {
+      text.append(buf, static_cast<size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      int err = errno;
+      ::close(fd);
+      errors.addPlain(path + ": cannot read: " + std::strerror(err));
+      return std::nullopt;
+    }
+  }
+  ::close(fd);
+  return loadConfigText(text, path, registry, errors);
+}
+
+}  // namespace sluice

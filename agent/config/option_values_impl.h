@@ -1,0 +1,50 @@
+#pragma once
+// Shared by options.cc (the values, their getters and help) and option_parser.cc (reading them from YAML).
+#include <cctype>
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "agent/config/options.h"
+
+namespace sluice {
+
+using OptionValue = std::variant<std::string, bool, int64_t, uint64_t, std::chrono::milliseconds,
+                                 std::vector<std::string>, std::map<std::string, std::string>>;
+
+struct OptionValues::Impl {
+  struct Entry {
+    OptionSpec spec;
+    OptionValue value;
+    bool set = false;      // written and valid
+    bool written = false;  // written at all (even when invalid): no "missing" error, duplicates detected
+    Mark mark;             // of the value: what errors about the value point at
+    Mark key_mark;         // of the key: what "duplicate key" points back to
+  };
+  std::map<std::string, Entry, std::less<>> entries;
+  Mark section;
+};
+
+inline std::string lowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "a|b|c" → {"a", "b", "c"}
+inline std::vector<std::string> splitChoices(std::string_view choices) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= choices.size() && !choices.empty()) {
+    size_t bar = choices.find('|', start);
+    if (bar == std::string_view::npos) bar = choices.size();
+    out.emplace_back(choices.substr(start, bar - start));
+    start = bar + 1;
+  }
+  return out;
+}
+
+}  // namespace sluice

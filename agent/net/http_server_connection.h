@@ -1,0 +1,110 @@
+#pragma once
+// One accepted connection of an HttpServer: parses requests with llhttp, hands each to the handler in turn and
+// writes what the HttpResponder answers. Owned (shared) by the server's table; responders hold weak references.
+#include <llhttp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/net/http_server.h"
+#include "agent/net/stream.h"
+
+namespace sluice {
+
+class HttpServerConnection final : public Stream::Handler,
+                                   public std::enable_shared_from_this<HttpServerConnection> {
+ public:
+  HttpServerConnection(HttpServer::Impl& server, Loop& loop);
+  ~HttpServerConnection() override;
+  HttpServerConnection(const HttpServerConnection&) = delete;
+  HttpServerConnection& operator=(const HttpServerConnection&) = delete;
+
+  Status accept(uv_stream_t* listener);
+  // Server-initiated close. `notify`: the responder's onClose runs on a later turn. `detach`: the server is
+  // going away, so it is not told and not touched again.
+  void close(bool reset, bool notify, bool detach);
+
+  // HttpResponder's side; `id` names the request being answered.
+  bool open() const { return phase_ != Phase::Closed; }
+  void respond(uint64_t id, int status, std::vector<HttpHeader> headers, std::string body);
+  void abort(uint64_t id, bool reset);
+  void startStream(uint64_t id, int status, std::vector<HttpHeader> headers);
+  void write(uint64_t id, std::string chunk);
+  void end(uint64_t id);
+  size_t pendingBytes() const;
+  void onClose(uint64_t id, std::function<void()> fn);
+  std::unique_ptr<Stream> takeOver(uint64_t id, int status, std::vector<HttpHeader> headers,
+                                   Stream::Handler* handler, std::string* leftover);
+
+  void onStreamConnected() noexcept override {}
+  void onStreamData(const char* data, size_t len) noexcept override;
+  void onStreamClosed(const Error& why) noexcept override;
+
+ private:
+  // Idle: between requests. Reading: a request is arriving. Handling: the handler has it and reading is paused.
+  // Streaming: a chunked response is under way. Closing: the last response is being flushed.
+  enum class Phase { Idle, Reading, Handling, Streaming, Closing, Closed };
+  friend struct ServerParserCallbacks;
+
+  void parse(const char* data, size_t len);
+  void dispatch();
+  void reject(int status, const char* reason);
+  std::string responseHead(int status, const std::vector<HttpHeader>& headers, bool chunked, size_t length);
+  void send(std::string head, std::string body, bool close_after);
+  void finishResponse();
+  void resumeRequests();
+  void closeAfterWrite();
+  void startTimer(std::chrono::milliseconds after);
+  static void onTimer(uv_timer_t* timer) noexcept;
+  void gone();  // tells the server this connection is finished
+
+  HttpServer::Impl* server_;
+  Loop& loop_;
+  std::unique_ptr<Stream> stream_;
+  UvHandle<uv_timer_t> timer_;
+  Phase phase_ = Phase::Idle;
+  llhttp_t parser_{};
+  HttpServerRequest request_;
+  std::string field_;
+  std::string value_;
+  size_t header_bytes_ = 0;
+  bool message_done_ = false;
+  int reject_status_ = 0;
+  const char* reject_reason_ = "";
+  std::string in_;               // received while a request is being handled: the next request's bytes
+  bool resume_posted_ = false;
+  uint64_t request_id_ = 0;
+  bool keep_alive_ = true;
+  bool http10_ = false;
+  bool head_ = false;
+  std::function<void()> on_close_;
+  std::string peer_;
+};
+
+struct HttpServer::Impl {
+  Impl(Loop& loop, Options options, Handler handler);
+  ~Impl();
+
+  Result<uint16_t> listen();
+  void stopListening();
+  void closeConnections(bool reset);
+  void connectionGone(HttpServerConnection* conn);
+  static void onConnection(uv_stream_t* listener, int status) noexcept;
+
+  Loop& loop;
+  Options options;
+  // Shared so a handler that destroys the server (and so this Impl) is not destroyed while it runs.
+  std::shared_ptr<Handler> handler;
+  UvHandle<uv_tcp_t> listener;
+  uint16_t port = 0;
+  std::unordered_map<HttpServerConnection*, std::shared_ptr<HttpServerConnection>> conns;
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+};
+
+// "Sun, 06 Nov 1994 08:49:37 GMT", formatted once per second.
+const std::string& httpDate();
+
+}  // namespace sluice

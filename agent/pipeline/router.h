@@ -1,0 +1,52 @@
+#pragma once
+// Fan-out: every record goes to every sink. With when_full: block, one full sink pauses every source (the slowest
+// sink sets the pace, by design) until all sinks drained below their low watermark.
+#include <algorithm>
+#include <vector>
+
+#include "agent/core/record.h"
+#include "agent/sink/sink_runner.h"
+#include "agent/sources/source.h"
+
+namespace sluice {
+
+class Router {
+ public:
+  void addSink(SinkRunner* sink) {
+    sinks_.push_back(sink);
+    sink->onPressure([this](bool full) { onPressure(full); });
+  }
+  void addSource(Source* source) { sources_.push_back(source); }
+  void removeSource(Source* source) {
+    sources_.erase(std::remove(sources_.begin(), sources_.end(), source), sources_.end());
+  }
+
+  void route(const Record& record) {
+    for (SinkRunner* sink : sinks_) sink->append(record);
+  }
+
+  bool paused() const { return full_sinks_ > 0; }
+  const std::vector<SinkRunner*>& sinks() const { return sinks_; }
+
+ private:
+  void onPressure(bool full) {
+    const bool was_paused = paused();
+    full_sinks_ += full ? 1 : -1;
+    if (paused() == was_paused) return;
+    // Copy: a source may finish (and be removed) while it is paused or resumed.
+    auto sources = sources_;
+    for (Source* s : sources) {
+      if (paused()) {
+        s->pause();
+      } else {
+        s->resume();
+      }
+    }
+  }
+
+  std::vector<SinkRunner*> sinks_;
+  std::vector<Source*> sources_;
+  int full_sinks_ = 0;
+};
+
+}  // namespace sluice

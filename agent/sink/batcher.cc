@@ -1,0 +1,54 @@
+#include "agent/sink/batcher.h"
+
+namespace sluice {
+namespace {
+// Free batch buffers kept for reuse; more would only hold memory after a burst.
+constexpr size_t kMaxSpare = 4;
+}  // namespace
+
+Batcher::Batcher(Loop& loop, const SinkSettings& settings, Rfc5424Framer& framer, CloseFn on_close, OpenFn on_open)
+    : loop_(loop),
+      framer_(framer),
+      on_close_(std::move(on_close)),
+      on_open_(std::move(on_open)),
+      max_bytes_(settings.batch_max_bytes),
+      max_messages_(static_cast<uint32_t>(std::min<uint64_t>(settings.batch_max_messages, UINT32_MAX))),
+      linger_ms_(static_cast<uint64_t>(settings.batch_linger.count())) {
+  linger_timer_.init(this, [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
+}
+
+Batcher::~Batcher() = default;
+
+void Batcher::recycle(std::unique_ptr<Batch> batch) {
+  if (spare_.size() >= kMaxSpare) return;
+  batch->reset();
+  // A batch that grew past its usual size for one huge frame gives the memory back.
+  batch->bytes.shrinkTo(max_bytes_ + 64 * 1024);
+  spare_.push_back(std::move(batch));
+}
+
+void Batcher::open() {
+  if (!spare_.empty()) {
+    open_ = std::move(spare_.back());
+    spare_.pop_back();
+  } else {
+    open_ = std::make_unique<Batch>();
+    open_->bytes.reserve(max_bytes_ + 1024);
+  }
+  // linger 0 still waits for the end of the current loop turn, so one read's lines share a batch.
+  uv_timer_start(linger_timer_.get(), &Batcher::onLinger, linger_ms_, 0);
+  if (on_open_) on_open_(*open_);
+}
+
+void Batcher::close() {
+  uv_timer_stop(linger_timer_.get());
+  std::unique_ptr<Batch> batch = std::move(open_);
+  on_close_(std::move(batch));
+}
+
+void Batcher::onLinger(uv_timer_t* timer) noexcept {
+  Batcher* self = ownerOf<Batcher>(timer);
+  if (self != nullptr) self->flush();
+}
+
+}  // namespace sluice

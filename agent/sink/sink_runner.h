@@ -1,0 +1,135 @@
+#pragma once
+// The core of one sink: framer → batcher → memory queue (bounded in bytes) → transport, with retries (exponential
+// backoff, full jitter, Retry-After), at most max_in_flight batches outstanding, in order otherwise, and the
+// when_full policy. Transports only move bytes; everything about delivery lives here, for every plugin.
+#include <deque>
+#include <functional>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/core/counters.h"
+#include "agent/core/log.h"
+#include "agent/loop/loop.h"
+#include "agent/pipeline/rfc5424_framer.h"
+#include "agent/plugin/sink.h"
+#include "agent/sink/batcher.h"
+#include "agent/sink/sink_options.h"
+
+namespace sluice {
+
+// Retry delay for attempt n (1-based): uniform in [0, min(max, initial * 2^(n-1))] ("full jitter"), and never
+// less than a server-given Retry-After.
+std::chrono::milliseconds backoffDelay(std::chrono::milliseconds initial, std::chrono::milliseconds max,
+                                       uint32_t attempt, std::chrono::milliseconds retry_after,
+                                       std::mt19937_64& rng);
+
+class SinkRunner {
+ public:
+  // Called with true when the buffer is full (block: the sources must pause) and false once it drained below
+  // the low watermark.
+  using PressureFn = std::function<void(bool full)>;
+
+  SinkRunner(Loop& loop, SinkSettings settings, std::string hostname, std::string token,
+             std::unique_ptr<SinkTransport> transport);
+  ~SinkRunner();
+  SinkRunner(const SinkRunner&) = delete;
+  SinkRunner& operator=(const SinkRunner&) = delete;
+
+  const std::string& name() const { return settings_.name; }
+  const SinkSettings& settings() const { return settings_; }
+  void onPressure(PressureFn fn) { pressure_ = std::move(fn); }
+
+  // The hot path: one record into the open batch.
+  void append(const Record& record) {
+    ++counters_.received_events;
+    batcher_.append(record);
+  }
+  void flush() { batcher_.flush(); }
+  void forgetSource(uint32_t source_id) { framer_.forgetSource(source_id); }
+
+  // Flushes, then waits until everything queued is delivered; after `timeout` whatever is left is given up
+  // (counted as dropped, reason "shutdown"). `done` runs on a later turn.
+  void drain(std::chrono::milliseconds timeout, std::function<void()> done);
+  // Gives up on everything queued or in flight now (counted as dropped, reason "shutdown"); a drain in
+  // progress then completes.
+  void giveUp() { abandon(); }
+  // Stops the transport and timers; `done` runs once the transport has closed.
+  void stop(std::function<void()> done);
+  void reopen() { transport_->reopen(); }
+
+  bool full() const { return full_; }
+  uint64_t bufferedBytes() const { return queued_bytes_ + inflight_bytes_ + batcher_.openBytes(); }
+  uint64_t bufferedEvents() const { return queued_events_ + inflight_events_; }
+  const ComponentCounters& counters() const { return counters_; }
+  const LatencyHistogram& latency() const { return latency_; }
+  // Messages that will never be delivered: rejected, dropped by policy or at shutdown.
+  uint64_t lost() const { return counters_.droppedTotal(); }
+
+ private:
+  struct Flight {
+    SinkRunner* runner = nullptr;
+    std::unique_ptr<Batch> batch;
+    uint32_t attempts = 0;
+    bool sending = false;
+    UvHandle<uv_timer_t> retry_timer;
+  };
+
+  void onBatchClosed(std::unique_ptr<Batch> batch);
+  void onBatchOpened(Batch& batch);
+  void enqueue(std::unique_ptr<Batch> batch);
+  void dropBatch(std::unique_ptr<Batch> batch, const char* reason);
+  void pump();
+  void send(Flight& flight);
+  void onOutcome(Flight& flight, Outcome outcome);
+  void finishFlight(Flight& flight);
+  void updatePressure();
+  void checkDrained();
+  void abandon();
+  static void onRetryTimer(uv_timer_t* timer) noexcept;
+  static void onDrainTimer(uv_timer_t* timer) noexcept;
+
+  Loop& loop_;
+  SinkSettings settings_;
+  std::unique_ptr<SinkTransport> transport_;
+  Rfc5424Framer framer_;
+  Batcher batcher_;
+  PressureFn pressure_;
+
+  std::deque<std::unique_ptr<Batch>> queue_;
+  std::vector<std::unique_ptr<Flight>> flights_;
+  uint64_t queued_bytes_ = 0;
+  uint64_t queued_events_ = 0;
+  uint64_t inflight_bytes_ = 0;
+  uint64_t inflight_events_ = 0;
+  uint64_t next_seq_ = 1;
+  std::string run_id_;
+  bool full_ = false;
+  bool pumping_ = false;
+  bool pump_again_ = false;
+
+  // Drops not yet reported in-band.
+  uint64_t pending_drops_ = 0;
+  int64_t pending_drops_since_us_ = 0;
+  std::string pending_drops_reason_;
+  SourceInfo notice_source_;
+
+  bool draining_ = false;
+  bool abandoned_ = false;
+  bool stopped_ = false;
+  bool transport_stopped_ = false;
+  std::vector<std::function<void()>> stop_waiters_;
+  std::function<void()> drain_done_;
+  UvHandle<uv_timer_t> drain_timer_;
+
+  ComponentCounters counters_;
+  LatencyHistogram latency_;
+  std::mt19937_64 rng_;
+  std::set<int> rejected_codes_logged_;
+  RateLimitedLog retry_log_;
+  RateLimitedLog drop_log_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,161 @@
+#include "plugins/file/transport.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "plugins/file/encoder.h"
+
+namespace sluice::plugins::file {
+
+// A write or fsync in the thread pool; it outlives its transport if that is destroyed first.
+struct FileTransport::WriteReq {
+  uv_fs_t req;
+  FileTransport* owner;
+};
+
+FileTransport::FileTransport(Loop& loop, std::string name, FileConfig config)
+    : loop_(loop), name_(std::move(name)), config_(std::move(config)) {}
+
+FileTransport::~FileTransport() {
+  if (in_flight_ != nullptr) in_flight_->owner = nullptr;
+  closeFd();
+}
+
+Status FileTransport::open() {
+  if (config_.path.empty()) {
+    fd_ = STDOUT_FILENO;
+    owns_fd_ = false;
+    return {};
+  }
+  int fd = ::open(config_.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return makeError("cannot open " + config_.path + ": " + strerror(errno), -errno);
+  fd_ = fd;
+  owns_fd_ = true;
+  return {};
+}
+
+void FileTransport::closeFd() {
+  if (owns_fd_ && fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  owns_fd_ = false;
+}
+
+void FileTransport::reopen() {
+  if (config_.path.empty()) return;
+  // Reopen between writes, never under one.
+  reopen_requested_ = true;
+  if (in_flight_ == nullptr) writeNext();
+}
+
+void FileTransport::deliver(const Batch& batch, DeliverCallback done) {
+  if (stopping_) {
+    done(Outcome::retry("stopping"));
+    return;
+  }
+  pending_.push_back(Pending{&batch, std::move(done)});
+  if (in_flight_ == nullptr) writeNext();
+}
+
+void FileTransport::writeNext() {
+  if (reopen_requested_ && in_flight_ == nullptr) {
+    reopen_requested_ = false;
+    closeFd();
+    Status st = open();
+    if (!st) spdlog::error("sink {}: {}", name_, st.error().message);
+    else spdlog::info("sink {}: reopened {}", name_, config_.path);
+  }
+  if (pending_.empty() || in_flight_ != nullptr) return;
+  if (fd_ < 0) {
+    Status st = open();
+    if (!st) {
+      complete(Outcome::retry(st.error().message));
+      return;
+    }
+  }
+  encodeLines(pending_.front().batch->bytes.view(), out_);
+  auto* w = new WriteReq{};
+  w->owner = this;
+  w->req.data = w;
+  uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  int rc = uv_fs_write(loop_.get(), &w->req, fd_, &buf, 1, -1, &FileTransport::onWritten);
+  if (rc < 0) {
+    delete w;
+    complete(Outcome::retry(std::string("write failed: ") + uv_strerror(rc)));
+    return;
+  }
+  in_flight_ = w;
+}
+
+void FileTransport::onWritten(uv_fs_t* req) noexcept {
+  auto* w = static_cast<WriteReq*>(req->data);
+  FileTransport* self = w->owner;
+  const ssize_t result = req->result;
+  uv_fs_req_cleanup(req);
+  if (self == nullptr) {
+    delete w;
+    return;
+  }
+  if (result < 0) {
+    delete w;
+    self->in_flight_ = nullptr;
+    int rc = static_cast<int>(result);
+    std::string why = std::string("write to ") + (self->config_.path.empty() ? "stdout" : self->config_.path) +
+                      " failed: " + uv_strerror(rc);
+    // Nobody will ever read a closed pipe or a bad descriptor: retrying would only hold the data forever.
+    self->complete(rc == UV_EPIPE || rc == UV_EBADF ? Outcome::rejected(why) : Outcome::retry(why));
+    return;
+  }
+  if (self->config_.fsync && self->owns_fd_) {
+    int rc = uv_fs_fsync(self->loop_.get(), &w->req, self->fd_, &FileTransport::onSynced);
+    if (rc == 0) return;
+  }
+  delete w;
+  self->in_flight_ = nullptr;
+  self->complete(Outcome::delivered());
+}
+
+void FileTransport::onSynced(uv_fs_t* req) noexcept {
+  auto* w = static_cast<WriteReq*>(req->data);
+  FileTransport* self = w->owner;
+  const ssize_t result = req->result;
+  uv_fs_req_cleanup(req);
+  delete w;
+  if (self == nullptr) return;
+  self->in_flight_ = nullptr;
+  self->complete(result < 0 ? Outcome::retry(std::string("fsync failed: ") + uv_strerror(static_cast<int>(result)))
+                            : Outcome::delivered());
+}
+
+void FileTransport::complete(Outcome outcome) {
+  Pending p = std::move(pending_.front());
+  pending_.pop_front();
+  p.done(std::move(outcome));
+  if (stopping_) {
+    while (!pending_.empty()) {
+      Pending rest = std::move(pending_.front());
+      pending_.pop_front();
+      rest.done(Outcome::retry("stopping"));
+    }
+    if (stop_done_) loop_.post(std::exchange(stop_done_, nullptr));
+    return;
+  }
+  writeNext();
+}
+
+void FileTransport::stop(std::function<void()> done) {
+  stopping_ = true;
+  if (in_flight_ != nullptr) {
+    // A write in the thread pool cannot be recalled: finish it, then stop.
+    stop_done_ = std::move(done);
+    return;
+  }
+  while (!pending_.empty()) {
+    Pending rest = std::move(pending_.front());
+    pending_.pop_front();
+    rest.done(Outcome::retry("stopping"));
+  }
+  loop_.post(std::move(done));
+}
+
+}  // namespace sluice::plugins::file

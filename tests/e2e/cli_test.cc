@@ -1,0 +1,61 @@
+#include "tests/e2e/e2e.h"
+
+using namespace sluice;
+using namespace sluice::e2e;
+
+TEST_CASE("sluice check prints every config error as FILE:LINE:COL and exits 1", "[e2e]") {
+  Env env;
+  std::string path = env.writeFile("bad.yaml",
+                                   "agent:\n  shutdown_timout: 10s\nsources:\n  - name: app\n    type: stdin\n"
+                                   "sinks:\n  - name: drain\n    type: logplex_https\n    url: https://x.example/logs\n"
+                                   "    batch:\n      lingr: 200ms\n");
+  AgentProcess check(env.agent({"check", "--config", path}));
+  CHECK(finish(check, 30s) == 1);
+  std::string err = check.stderrText();
+  CHECK(err.find(path + ":2:3: unknown key 'shutdown_timout' (did you mean 'shutdown_timeout'?)") != std::string::npos);
+  CHECK(err.find(path + ":11:7: unknown key 'lingr' (did you mean 'linger'?)") != std::string::npos);
+}
+
+TEST_CASE("running with a broken config exits 2 without starting anything", "[e2e]") {
+  Env env;
+  std::string path = env.writeFile("bad.yaml", "sources: [\n");
+  AgentProcess run(env.agent({"--config", path}));
+  CHECK(finish(run, 30s) == 2);
+  CHECK(run.stderrText().find(path + ":") != std::string::npos);
+}
+
+TEST_CASE("sluice check accepts a valid config", "[e2e]") {
+  Env env;
+  AgentProcess check(env.agent({"check", "--config", std::string(SLUICE_SOURCE_DIR) + "/conf/sluice.yaml"}));
+  CHECK(finish(check, 30s) == 0);
+}
+
+TEST_CASE("the default config sends stdin to the stdout sink, as `echo hello | make run` does", "[e2e]") {
+  Env env;
+  auto opts = env.agent({"--config", std::string(SLUICE_SOURCE_DIR) + "/conf/sluice.yaml"});
+  opts.env["SLUICE_STATE_DIR"] = env.dir.path();
+  opts.stdin_file = env.writeFile("in.txt", "hello\n");
+  AgentProcess run(opts);
+  CHECK(finish(run, 30s) == 0);
+  std::string out = run.stdoutText();
+  INFO(out);
+  CHECK(out.find(" - - hello\n") != std::string::npos);
+  CHECK(out.rfind("<190>1 ", 4) != std::string::npos);
+}
+
+TEST_CASE("--help-plugin lists a sink's options with their defaults", "[e2e]") {
+  Env env;
+  AgentProcess run(env.agent({"--help-plugin", "logplex_https"}));
+  CHECK(finish(run, 30s) == 0);
+  std::string out = run.stdoutText();
+  CHECK(out.find("tls.ca_file") != std::string::npos);
+  CHECK(out.find("batch.linger") != std::string::npos);
+  CHECK(out.find("200ms") != std::string::npos);
+}
+
+TEST_CASE("an unknown argument is a usage error, exit 2", "[e2e]") {
+  Env env;
+  AgentProcess run(env.agent({"--frobnicate"}));
+  CHECK(finish(run, 30s) == 2);
+  CHECK(run.stderrText().find("unknown argument '--frobnicate'") != std::string::npos);
+}

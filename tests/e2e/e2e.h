@@ -1,0 +1,99 @@
+#pragma once
+// What every end-to-end test needs: a temp dir, certificates made now, a drain, a config file, the agent.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+
+#include "tests/support/agent_process.h"
+#include "tests/support/certs.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_drain.h"
+#include "tests/support/wait.h"
+
+namespace sluice::e2e {
+
+using namespace std::chrono_literals;
+
+struct Env {
+  TempDir dir{"sluice-e2e"};
+  TestCerts certs;
+
+  Env() {
+    auto c = makeTestCerts(dir.path());
+    REQUIRE(c.ok());
+    certs = *c;
+  }
+
+  TestDrain::Options drainOptions() const {
+    TestDrain::Options o;
+    o.cert_file = certs.server_cert;
+    o.key_file = certs.server_key;
+    return o;
+  }
+
+  std::string writeFile(const std::string& name, const std::string& text) const {
+    std::string path = dir.file(name);
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  // A config: stdin → the drain, with `sink_extra` lines added under the sink (indented by the caller with 4
+  // spaces) and `agent_extra` under agent:.
+  std::string config(const TestDrain& drain, const std::string& sink_extra = "", std::string agent_extra = "",
+                     const std::string& sources = "  - name: app\n    type: stdin\n") const {
+    if (agent_extra.find("shutdown_timeout") == std::string::npos) agent_extra += "  shutdown_timeout: 20s\n";
+    std::string yaml = "agent:\n  hostname: test-host\n  state_dir: " + dir.path() + "/state\n" + agent_extra + "sources:\n" + sources +
+                       "sinks:\n  - name: drain\n    type: logplex_https\n    url: " + drain.url() +
+                       "\n    tls:\n      ca_file: " + certs.ca_cert + "\n    retry:\n      initial: 50ms\n      max: 1s\n" +
+                       sink_extra;
+    return writeFile("sluice.yaml", yaml);
+  }
+
+  AgentProcess::Options agent(std::vector<std::string> args) const {
+    AgentProcess::Options o;
+    o.args = std::move(args);
+    o.dir = dir.path();
+    return o;
+  }
+};
+
+inline std::vector<std::string> splitLines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) nl = text.size();
+    out.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+// "" when equal, else where the two first differ (a readable failure instead of two 100,000-line dumps).
+inline std::string firstDifference(const std::vector<std::string>& got, const std::vector<std::string>& want) {
+  size_t n = std::min(got.size(), want.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (got[i] != want[i]) {
+      return "at " + std::to_string(i) + ": got '" + got[i].substr(0, 200) + "', want '" + want[i].substr(0, 200) + "'";
+    }
+  }
+  if (got.size() != want.size()) {
+    return "got " + std::to_string(got.size()) + " lines, want " + std::to_string(want.size()) +
+           (got.size() > want.size() ? "; first extra: '" + got[n].substr(0, 200) + "'" : "; first missing: '" + want[n].substr(0, 200) + "'");
+  }
+  return "";
+}
+
+// Runs `agent` to its end and checks that it ended within the deadline and without sanitizer reports.
+inline int finish(AgentProcess& agent, std::chrono::milliseconds deadline = 120s) {
+  auto status = agent.wait(deadline);
+  INFO("stderr: " << agent.stderrText().substr(0, 4000));
+  REQUIRE(status.has_value());
+  CHECK(agent.sanitizerReport().empty());
+  return *status;
+}
+
+}  // namespace sluice::e2e

@@ -1,0 +1,128 @@
+#include <catch2/catch.hpp>
+
+#include "agent/net/tls_session.h"
+#include "tests/unit/net/net_fixture.h"
+
+using namespace sluice;
+
+namespace {
+
+// Moves ciphertext both ways until neither side has anything to say; returns the first error, if any.
+std::string shuttle(TlsSession& client, TlsSession& server) {
+  for (int round = 0; round < 20; ++round) {
+    bool moved = false;
+    if (client.pendingOutput() > 0) {
+      std::string bytes = client.takeOutput();
+      server.feed(bytes.data(), bytes.size());
+      moved = true;
+    }
+    if (!server.handshakeDone()) {
+      if (auto r = server.handshake(); !r) return "server: " + r.error().message;
+    }
+    if (server.pendingOutput() > 0) {
+      std::string bytes = server.takeOutput();
+      client.feed(bytes.data(), bytes.size());
+      moved = true;
+    }
+    if (!client.handshakeDone()) {
+      if (auto r = client.handshake(); !r) return "client: " + r.error().message;
+    }
+    if (!moved && client.handshakeDone() && server.handshakeDone()) return "";
+  }
+  return "";
+}
+
+std::string readAll(TlsSession& to, TlsSession& from) {
+  std::string bytes = from.takeOutput();
+  to.feed(bytes.data(), bytes.size());
+  std::string plain;
+  char buf[4096];
+  for (;;) {
+    auto got = to.read(buf, sizeof buf);
+    REQUIRE(got.ok());
+    if (*got == 0) break;
+    plain.append(buf, *got);
+  }
+  return plain;
+}
+
+}  // namespace
+
+TEST_CASE("two TLS sessions paired in memory handshake and exchange data", "[net]") {
+  CertFixture f;
+  auto server_ctx = f.serverTls();
+  auto client_ctx = CertFixture::clientTls(f.certs.ca_cert);
+  auto client = TlsSession::client(*client_ctx, "localhost");
+  auto server = TlsSession::server(*server_ctx);
+  REQUIRE(client.ok());
+  REQUIRE(server.ok());
+
+  REQUIRE((*client)->handshake().ok());  // the ClientHello
+  CHECK(shuttle(**client, **server).empty());
+  REQUIRE((*client)->handshakeDone());
+  REQUIRE((*server)->handshakeDone());
+  CHECK((*client)->verifyResult() == "ok");
+
+  REQUIRE((*client)->write("hello", 5).ok());
+  CHECK(readAll(**server, **client) == "hello");
+
+  // Larger than many records both ways, so the 16 KiB pieces and multi-record reads are exercised.
+  std::string big(300 * 1024, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  REQUIRE((*server)->write(big.data(), big.size()).ok());
+  CHECK(readAll(**client, **server) == big);
+
+  (*client)->shutdown();
+  CHECK(readAll(**server, **client).empty());
+  CHECK((*server)->peerClosed());
+}
+
+TEST_CASE("a paired session with the wrong name fails verification with OpenSSL's reason", "[net]") {
+  CertFixture f;
+  auto server_ctx = f.serverTls();
+  auto client_ctx = CertFixture::clientTls(f.certs.ca_cert);
+  auto client = TlsSession::client(*client_ctx, "example.com");
+  auto server = TlsSession::server(*server_ctx);
+  REQUIRE(client.ok());
+  REQUIRE(server.ok());
+  REQUIRE((*client)->handshake().ok());
+  std::string error = shuttle(**client, **server);
+  CHECK(error == "client: certificate verify failed: hostname mismatch");
+}
+
+TEST_CASE("a paired session verifies an IP literal against the certificate's IP addresses", "[net]") {
+  CertFixture f;
+  auto server_ctx = f.serverTls();
+  auto client_ctx = CertFixture::clientTls(f.certs.ca_cert);
+  {
+    auto client = TlsSession::client(*client_ctx, "127.0.0.1");
+    auto server = TlsSession::server(*server_ctx);
+    REQUIRE((*client)->handshake().ok());
+    CHECK(shuttle(**client, **server).empty());
+    CHECK((*client)->handshakeDone());
+  }
+  {
+    auto client = TlsSession::client(*client_ctx, "127.0.0.2");
+    auto server = TlsSession::server(*server_ctx);
+    REQUIRE((*client)->handshake().ok());
+    CHECK(shuttle(**client, **server) == "client: certificate verify failed: IP address mismatch");
+  }
+}
+
+TEST_CASE("TLS contexts name the file they could not load", "[net]") {
+  CertFixture f;
+  auto missing = TlsContext::makeClient(TlsClientOptions{f.dir.file("nope.pem")});
+  REQUIRE_FALSE(missing.ok());
+  CHECK_THAT(missing.error().message, Catch::StartsWith("cannot load CA file " + f.dir.file("nope.pem") + ": "));
+
+  auto mismatched = TlsContext::makeServer(TlsServerOptions{f.certs.server_cert, f.certs.client_key});
+  REQUIRE_FALSE(mismatched.ok());
+  CHECK_THAT(mismatched.error().message, Catch::Contains("does not match"));
+
+  auto no_cert = TlsContext::makeServer(TlsServerOptions{f.dir.file("nope.pem"), f.certs.server_key});
+  REQUIRE_FALSE(no_cert.ok());
+  CHECK_THAT(no_cert.error().message, Catch::StartsWith("cannot load certificate file " + f.dir.file("nope.pem")));
+
+  auto client_cert = TlsContext::makeClient(TlsClientOptions{f.certs.ca_cert, true, f.certs.client_cert, f.certs.client_key});
+  CHECK(client_cert.ok());
+}

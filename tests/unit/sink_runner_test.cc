@@ -1,0 +1,335 @@
+#include <catch2/catch.hpp>
+
+#include <deque>
+
+#include "agent/loop/loop.h"
+#include "agent/pipeline/frame.h"
+#include "agent/sink/sink_runner.h"
+
+using namespace sluice;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A transport that answers from a script (Delivered when the script is empty) on a later loop turn.
+class ScriptedTransport : public SinkTransport {
+ public:
+  explicit ScriptedTransport(Loop& loop) : loop_(loop) {}
+  void deliver(const Batch& batch, DeliverCallback done) override {
+    ++calls;
+    ++in_flight;
+    max_in_flight = std::max(max_in_flight, in_flight);
+    attempts_by_id[batch.frame_id] += 1;
+    Outcome o = script.empty() ? Outcome::delivered() : script.front();
+    if (!script.empty()) script.pop_front();
+    std::vector<std::string> msgs;
+    for (auto m : Frames(batch.bytes.view())) msgs.emplace_back(m);
+    if (hold) {
+      held.push_back(Held{o, msgs, done});
+      return;
+    }
+    loop_.post([this, o, msgs, done] {
+      --in_flight;
+      if (o.verdict == Verdict::Delivered) delivered.push_back(msgs);
+      done(o);
+    });
+  }
+  void stop(std::function<void()> done) override {
+    // Held batches are cancelled: the core hears Retry("stopping").
+    auto h = std::move(held);
+    held.clear();
+    for (auto& x : h) {
+      --in_flight;
+      x.done(Outcome::retry("stopping"));
+    }
+    stopped = true;
+    loop_.post(std::move(done));
+  }
+  void release() {
+    auto h = std::move(held);
+    held.clear();
+    for (auto& x : h) {
+      --in_flight;
+      if (x.outcome.verdict == Verdict::Delivered) delivered.push_back(x.msgs);
+      x.done(x.outcome);
+    }
+  }
+  struct Held {
+    Outcome outcome;
+    std::vector<std::string> msgs;
+    DeliverCallback done;
+  };
+
+  Loop& loop_;
+  std::deque<Outcome> script;
+  std::vector<std::vector<std::string>> delivered;
+  std::map<std::string, int> attempts_by_id;
+  std::vector<Held> held;
+  bool hold = false;
+  bool stopped = false;
+  int calls = 0;
+  int in_flight = 0;
+  int max_in_flight = 0;
+};
+
+SinkSettings settings() {
+  SinkSettings s;
+  s.name = "test";
+  s.message.hostname = "h";
+  s.message.app_name = "a";
+  s.message.procid = "{source}";
+  s.message.msgid = "-";
+  s.batch_max_messages = 10;
+  s.batch_max_bytes = 1 << 20;
+  s.batch_linger = 5ms;
+  s.retry_initial = 1ms;
+  s.retry_max = 5ms;
+  s.max_in_flight = 2;
+  return s;
+}
+
+struct Harness {
+  explicit Harness(SinkSettings s) {
+    auto t = std::make_unique<ScriptedTransport>(loop);
+    transport = t.get();
+    runner = std::make_unique<SinkRunner>(loop, std::move(s), "h", "", std::move(t));
+  }
+  void send(int n, int from = 0) {
+    for (int i = from; i < from + n; ++i) {
+      std::string m = "line " + std::to_string(i);
+      Record r;
+      r.source = &src;
+      r.message = m;
+      r.received_us = 1;
+      runner->append(r);
+    }
+  }
+  std::vector<std::string> deliveredMessages() const {
+    std::vector<std::string> out;
+    for (auto& b : transport->delivered) {
+      for (auto& m : b) out.push_back(m.substr(m.rfind(" - ") + 3));
+    }
+    return out;
+  }
+  void drain(std::chrono::milliseconds timeout = 2s) {
+    bool done = false;
+    runner->drain(timeout, [&] { done = true; });
+    while (!done) uv_run(loop.get(), UV_RUN_ONCE);
+  }
+  ~Harness() {
+    bool stopped = false;
+    runner->stop([&] { stopped = true; });
+    while (!stopped) uv_run(loop.get(), UV_RUN_ONCE);
+    runner.reset();
+    CHECK(loop.close() == 0);
+  }
+  Loop loop;
+  SourceInfo src{77, "src", "stdin"};
+  ScriptedTransport* transport;
+  std::unique_ptr<SinkRunner> runner;
+};
+
+std::vector<std::string> expected(int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back("line " + std::to_string(i));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a batch closes at max_messages") {
+  SinkSettings s = settings();
+  s.batch_linger = 10s;
+  s.max_in_flight = 1;
+  Harness h(s);
+  h.send(25);
+  h.drain();
+  REQUIRE(h.transport->delivered.size() == 3);
+  CHECK(h.transport->delivered[0].size() == 10);
+  CHECK(h.transport->delivered[2].size() == 5);
+  CHECK(h.deliveredMessages() == expected(25));
+  CHECK(h.runner->counters().sent_events == 25);
+}
+
+TEST_CASE("a batch closes at max_bytes") {
+  SinkSettings s = settings();
+  s.batch_max_messages = 1000;
+  s.batch_max_bytes = 1024;
+  s.max_in_flight = 1;
+  Harness h(s);
+  h.send(100);
+  h.drain();
+  CHECK(h.transport->delivered.size() > 3);
+  CHECK(h.deliveredMessages() == expected(100));
+}
+
+TEST_CASE("a batch closes after linger") {
+  SinkSettings s = settings();
+  s.batch_max_messages = 1000;
+  s.batch_linger = 20ms;
+  Harness h(s);
+  h.send(3);
+  auto start = std::chrono::steady_clock::now();
+  while (h.transport->delivered.empty() && std::chrono::steady_clock::now() - start < 5s) {
+    uv_run(h.loop.get(), UV_RUN_ONCE);
+  }
+  CHECK(h.deliveredMessages() == expected(3));
+}
+
+TEST_CASE("a retried batch keeps its frame id and is delivered once") {
+  SinkSettings s = settings();
+  s.max_in_flight = 1;
+  Harness h(s);
+  h.transport->script = {Outcome::retry("HTTP 503", 503), Outcome::retry("reset")};
+  h.send(5);
+  h.drain();
+  CHECK(h.deliveredMessages() == expected(5));
+  REQUIRE(h.transport->attempts_by_id.size() == 1);
+  CHECK(h.transport->attempts_by_id.begin()->second == 3);
+  CHECK(h.runner->counters().retries == 2);
+  CHECK(h.runner->lost() == 0);
+}
+
+TEST_CASE("a rejected batch is not retried and is counted as lost") {
+  SinkSettings s = settings();
+  s.max_in_flight = 1;
+  Harness h(s);
+  h.transport->script = {Outcome::rejected("HTTP 400", 400)};
+  h.send(15);
+  h.drain();
+  CHECK(h.transport->calls == 2);
+  CHECK(h.runner->counters().dropped.at("rejected") == 10);
+  CHECK(h.deliveredMessages().size() == 5);
+}
+
+TEST_CASE("at most max_in_flight batches are outstanding") {
+  SinkSettings s = settings();
+  s.max_in_flight = 3;
+  s.batch_max_messages = 1;
+  Harness h(s);
+  h.send(20);
+  h.drain();
+  CHECK(h.transport->max_in_flight == 3);
+  CHECK(h.deliveredMessages().size() == 20);
+}
+
+TEST_CASE("when the buffer is full with block the sources are told to pause, then to resume") {
+  SinkSettings s = settings();
+  s.batch_max_messages = 10;
+  s.buffer_memory = 2000;
+  s.max_in_flight = 1;
+  Harness h(s);
+  std::vector<bool> events;
+  h.runner->onPressure([&](bool full) { events.push_back(full); });
+  h.transport->hold = true;
+  h.send(100);
+  CHECK(h.runner->full());
+  REQUIRE(!events.empty());
+  CHECK(events.front() == true);
+  h.transport->hold = false;
+  while (!h.transport->held.empty()) {
+    h.transport->release();
+    uv_run(h.loop.get(), UV_RUN_NOWAIT);
+  }
+  h.drain();
+  CHECK(events.back() == false);
+  CHECK(h.deliveredMessages() == expected(100));
+}
+
+namespace {
+
+// Splits delivered messages into the user's lines and the sum of what the in-band notices report.
+void countNotices(const std::vector<std::string>& got, size_t* user, uint64_t* reported, std::string* reason) {
+  *user = 0;
+  *reported = 0;
+  for (const auto& m : got) {
+    if (m.rfind("sluice: ", 0) == 0) {
+      *reported += std::stoull(m.substr(8));
+      *reason = m.substr(m.find('('), m.find(')') - m.find('(') + 1);
+    } else {
+      ++*user;
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("drop_newest drops new batches when full and reports the exact count in-band", "[sink]") {
+  SinkSettings s = settings();
+  s.batch_max_messages = 10;
+  s.buffer_memory = 1500;
+  s.max_in_flight = 1;
+  s.when_full = WhenFull::DropNewest;
+  Harness h(s);
+  h.transport->hold = true;
+  h.send(100);
+  CHECK(h.runner->counters().dropped.at("buffer_full") > 0);
+  h.transport->hold = false;
+  h.transport->release();
+  h.send(10, 100);
+  h.drain();
+  uint64_t dropped = h.runner->counters().dropped.at("buffer_full");
+  size_t user = 0;
+  uint64_t reported = 0;
+  std::string reason;
+  countNotices(h.deliveredMessages(), &user, &reported, &reason);
+  CHECK(user + dropped == 110);
+  CHECK(reported == dropped);  // the last notice goes out at shutdown
+  CHECK(reason == "(buffer full, drop_newest)");
+  // The oldest lines were kept.
+  CHECK(h.deliveredMessages().front() == "line 0");
+}
+
+TEST_CASE("drop_oldest drops the oldest queued batches and keeps the newest", "[sink]") {
+  SinkSettings s = settings();
+  s.batch_max_messages = 10;
+  s.buffer_memory = 1500;
+  s.max_in_flight = 1;
+  s.when_full = WhenFull::DropOldest;
+  Harness h(s);
+  h.transport->hold = true;
+  h.send(100);
+  h.transport->hold = false;
+  h.transport->release();
+  h.drain();
+  uint64_t dropped = h.runner->counters().dropped.at("buffer_full");
+  CHECK(dropped > 0);
+  auto got = h.deliveredMessages();
+  size_t user = 0;
+  uint64_t reported = 0;
+  std::string reason;
+  countNotices(got, &user, &reported, &reason);
+  CHECK(user + dropped == 100);
+  CHECK(reported == dropped);
+  CHECK(reason == "(buffer full, drop_oldest)");
+  CHECK(got.back() == "line 99");
+  CHECK(got.front() == "line 0");  // it was already in flight
+}
+
+TEST_CASE("drain gives up after its timeout and counts what was left") {
+  SinkSettings s = settings();
+  s.max_in_flight = 1;
+  Harness h(s);
+  for (int i = 0; i < 1000; ++i) h.transport->script.push_back(Outcome::retry("down"));
+  h.send(30);
+  h.drain(50ms);
+  CHECK(h.runner->counters().dropped.at("shutdown") == 30);
+  CHECK(h.runner->lost() == 30);
+}
+
+TEST_CASE("backoff grows exponentially with full jitter, capped, and honours Retry-After") {
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 200; ++i) {
+    auto d1 = backoffDelay(100ms, 30s, 1, 0ms, rng);
+    CHECK(d1 <= 100ms);
+    auto d5 = backoffDelay(100ms, 30s, 5, 0ms, rng);
+    CHECK(d5 <= 1600ms);
+    auto d30 = backoffDelay(100ms, 30s, 30, 0ms, rng);
+    CHECK(d30 <= 30s);
+    CHECK(backoffDelay(100ms, 30s, 2, 5s, rng) >= 5s);
+  }
+  // Jitter: not always the same value.
+  std::set<int64_t> seen;
+  for (int i = 0; i < 50; ++i) seen.insert(backoffDelay(100ms, 30s, 8, 0ms, rng).count());
+  CHECK(seen.size() > 10);
+}
