@@ -257,17 +257,20 @@ void HttpServerConnection::dispatch() {
   (*handler)(std::move(request), std::move(responder));
 }
 
-std::string HttpServerConnection::responseHead(int status, const std::vector<HttpHeader>& headers, bool chunked,
+std::string HttpServerConnection::responseHead(int status, const std::vector<HttpHeader>& headers, Framing framing,
                                                size_t length) {
   std::string head;
   head.reserve(160 + headers.size() * 48);
   head.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(httpStatusText(status));
   head.append("\r\nDate: ").append(httpDate()).append("\r\n");
   for (const auto& h : headers) {
-    if (equalsNoCase(h.name, "Content-Length") || equalsNoCase(h.name, "Transfer-Encoding") ||
-        equalsNoCase(h.name, "Date")) {
+    if (equalsNoCase(h.name, "Date")) continue;
+    if (framing == Framing::None) {
+      // Taken over: the headers are the new protocol's business and go out as given.
+      head.append(h.name).append(": ").append(h.value).append("\r\n");
       continue;
     }
+    if (equalsNoCase(h.name, "Content-Length") || equalsNoCase(h.name, "Transfer-Encoding")) continue;
     if (equalsNoCase(h.name, "Connection")) {
       if (hasToken(&h.value, "close")) keep_alive_ = false;
       if (!hasToken(&h.value, "upgrade")) continue;  // written below, from keep_alive_
@@ -275,12 +278,12 @@ std::string HttpServerConnection::responseHead(int status, const std::vector<Htt
     head.append(h.name).append(": ").append(h.value).append("\r\n");
   }
   bool bodiless = status < 200 || status == 204 || status == 304;
-  if (chunked) {
+  if (framing == Framing::Chunked) {
     head.append("Transfer-Encoding: chunked\r\n");
-  } else if (!bodiless) {
+  } else if (framing == Framing::Length && !bodiless) {
     head.append("Content-Length: ").append(std::to_string(length)).append("\r\n");
   }
-  if (status != 101) {
+  if (framing != Framing::None) {
     if (!keep_alive_) {
       head.append("Connection: close\r\n");
     } else if (http10_) {
@@ -309,7 +312,7 @@ void HttpServerConnection::send(std::string head, std::string body, bool close_a
 
 void HttpServerConnection::respond(uint64_t id, int status, std::vector<HttpHeader> headers, std::string body) {
   if (id != request_id_ || phase_ != Phase::Handling) return;
-  std::string head = responseHead(status, headers, false, body.size());
+  std::string head = responseHead(status, headers, Framing::Length, body.size());
   if (head_ || status < 200 || status == 204 || status == 304) body.clear();
   send(std::move(head), std::move(body), !keep_alive_);
   finishResponse();
@@ -317,7 +320,7 @@ void HttpServerConnection::respond(uint64_t id, int status, std::vector<HttpHead
 
 void HttpServerConnection::startStream(uint64_t id, int status, std::vector<HttpHeader> headers) {
   if (id != request_id_ || phase_ != Phase::Handling) return;
-  send(responseHead(status, headers, true, 0), std::string(), false);
+  send(responseHead(status, headers, Framing::Chunked, 0), std::string(), false);
   phase_ = Phase::Streaming;
 }
 
@@ -385,7 +388,7 @@ void HttpServerConnection::reject(int status, const char* reason) {
   if (server_ != nullptr) startTimer(server_->options.idle_timeout);
   stream_->pauseReading();
   std::string body = std::string(reason) + "\n";
-  send(responseHead(status, {{"Content-Type", "text/plain"}}, false, body.size()), std::move(body), true);
+  send(responseHead(status, {{"Content-Type", "text/plain"}}, Framing::Length, body.size()), std::move(body), true);
 }
 
 void HttpServerConnection::abort(uint64_t id, bool reset) {
@@ -403,8 +406,7 @@ void HttpServerConnection::onClose(uint64_t id, std::function<void()> fn) {
 std::unique_ptr<Stream> HttpServerConnection::takeOver(uint64_t id, int status, std::vector<HttpHeader> headers,
                                                        Stream::Handler* handler, std::string* leftover) {
   if (id != request_id_ || phase_ != Phase::Handling || !stream_) return nullptr;
-  keep_alive_ = true;  // no "Connection: close" on a 101
-  send(responseHead(status, headers, false, 0), std::string(), false);
+  send(responseHead(status, headers, Framing::None, 0), std::string(), false);
   if (leftover != nullptr) *leftover = std::move(in_);
   in_.clear();
   timer_.close();

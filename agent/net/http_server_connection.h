@@ -52,7 +52,8 @@ class HttpServerConnection final : public Stream::Handler,
   void parse(const char* data, size_t len);
   void dispatch();
   void reject(int status, const char* reason);
-  std::string responseHead(int status, const std::vector<HttpHeader>& headers, bool chunked, size_t length);
+  enum class Framing { Length, Chunked, None };  // None: the new owner of a taken-over connection decides
+  std::string responseHead(int status, const std::vector<HttpHeader>& headers, Framing framing, size_t length);
   void send(std::string head, std::string body, bool close_after);
   void finishResponse();
   void resumeRequests();

@@ -3,7 +3,12 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include <strings.h>
+
+#include <algorithm>
+#include <cstring>
 #include <utility>
+#include <vector>
 
 namespace sluice {
 
@@ -41,15 +46,27 @@ Status loadCertAndKey(SSL_CTX* ctx, const std::string& cert_file, const std::str
 }  // namespace
 
 std::string opensslErrors() {
-  std::string out;
+  // Only the reasons, once each: "No such file or directory", not OpenSSL's three wrappers of the same errno.
+  std::vector<std::string> reasons;
   char buf[256];
   while (unsigned long e = ERR_get_error()) {
-    ERR_error_string_n(e, buf, sizeof buf);
-    // The reason is the useful part ("no such file"); the library/function prefix is noise to an operator.
-    const char* reason = ERR_reason_error_string(e);
-    if (!out.empty()) out += "; ";
-    out += reason != nullptr ? reason : buf;
+    std::string reason;
+    if (ERR_SYSTEM_ERROR(e)) {
+      reason = std::strerror(ERR_GET_REASON(e));
+    } else if (const char* r = ERR_reason_error_string(e); r != nullptr) {
+      reason = r;
+    } else {
+      ERR_error_string_n(e, buf, sizeof buf);
+      reason = buf;
+    }
+    if (reason == "system lib") continue;
+    bool repeated = std::any_of(reasons.begin(), reasons.end(), [&](const std::string& seen) {
+      return seen.size() >= reason.size() && strncasecmp(seen.c_str(), reason.c_str(), reason.size()) == 0;
+    });
+    if (!repeated) reasons.push_back(std::move(reason));
   }
+  std::string out;
+  for (const auto& r : reasons) out += (out.empty() ? "" : "; ") + r;
   return out;
 }
 

@@ -68,7 +68,7 @@ AgentProcess::~AgentProcess() {
   if (pid_ > 0 && !status_) {
     kill(pid_, SIGKILL);
     int st;
-    waitpid(pid_, &st, 0);
+    wait4(pid_, &st, 0, &usage_);
   }
 }
 
@@ -100,14 +100,27 @@ std::optional<int> AgentProcess::wait(std::chrono::milliseconds deadline) {
   auto end = std::chrono::steady_clock::now() + deadline;
   while (true) {
     int st = 0;
-    pid_t r = waitpid(pid_, &st, WNOHANG);
+    pid_t r = wait4(pid_, &st, WNOHANG, &usage_);
     if (r == pid_) {
       status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
       return status_;
     }
+    samplePeakRssKb();
     if (std::chrono::steady_clock::now() >= end) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+long AgentProcess::samplePeakRssKb() {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      long kb = std::atol(line.c_str() + 6);
+      if (kb > peak_rss_kb_) peak_rss_kb_ = kb;
+    }
+  }
+  return peak_rss_kb_;
 }
 
 std::string AgentProcess::stdoutText() const { return readFile(options_.dir + "/stdout.txt"); }

@@ -1,6 +1,7 @@
 #pragma once
 // The real sluice binary as a child process for end-to-end tests: stdin through a pipe (or a file), stdout and
 // stderr captured to files (no pipe to fill up), signals, and a wait with a deadline.
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -36,6 +37,13 @@ class AgentProcess {
   std::optional<int> wait(std::chrono::milliseconds deadline);
   bool running();
 
+  // The child's CPU times once wait() saw it end. (Its ru_maxrss is useless: it includes the parent's pages
+  // between fork and exec.)
+  const struct rusage& usage() const { return usage_; }
+  // Peak RSS of the running program (VmHWM of its own image), in KiB; sampled, so call it while it runs.
+  long samplePeakRssKb();
+  long peakRssKb() const { return peak_rss_kb_; }
+
   std::string stdoutText() const;
   std::string stderrText() const;
   // Sanitizer reports or crashes in stderr, "" when clean.
@@ -46,6 +54,8 @@ class AgentProcess {
   pid_t pid_ = -1;
   int stdin_fd_ = -1;
   std::optional<int> status_;
+  struct rusage usage_ {};
+  long peak_rss_kb_ = 0;
 };
 
 // Lines "prefix-000001 ... " for tests: `count` lines numbered from `first`, each `width` bytes (without newline).

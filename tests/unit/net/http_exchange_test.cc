@@ -367,3 +367,35 @@ TEST_CASE("an upgrade takes the connection over with the bytes that followed the
   }
   REQUIRE(loop.close() == 0);
 }
+
+TEST_CASE("a response without length or chunking ends when the server closes", "[net]") {
+  Loop loop;
+  {
+    // The server side hands the connection to this writer, which sends a body and closes: close-delimited.
+    struct Writer : Stream::Handler {
+      std::unique_ptr<Stream> stream;
+      const std::string body = "until the end";
+      void start() {
+        uv_buf_t b = uv_buf_init(const_cast<char*>(body.data()), static_cast<unsigned>(body.size()));
+        stream->write(&b, 1, [this](int) { stream->close(); });
+      }
+      void onStreamData(const char*, size_t) noexcept override {}
+      void onStreamClosed(const Error&) noexcept override {}
+    } writer;
+    HttpServer server(loop, HttpServer::Options{}, [&](HttpServerRequest&&, HttpResponder responder) {
+      writer.stream = responder.takeOver(200, {{"Connection", "close"}}, &writer, nullptr);
+      writer.start();
+    });
+    auto port = server.listen();
+    REQUIRE(port.ok());
+    HttpClient client(loop, clientOptions(*port));
+    auto r = roundTrip(loop, client, get("/old-style"));
+    INFO((r ? std::string() : r.error().message));
+    REQUIRE(r.ok());
+    CHECK(r->status == 200);
+    CHECK(r->header("Content-Length") == nullptr);
+    CHECK(r->body == "until the end");
+    CHECK(client.openConnections() == 0);
+  }
+  REQUIRE(loop.close() == 0);
+}

@@ -1,0 +1,46 @@
+#pragma once
+// `make bench`: throughput, CPU and memory of each path, with the drain measured alone so it is known not to be
+// the bottleneck.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tests/support/certs.h"
+#include "tests/support/temp_dir.h"
+
+namespace sluice::bench {
+
+struct Figures {
+  std::string path;
+  uint64_t lines = 0;
+  double seconds = 0;
+  double cpu_seconds = -1;     // user + sys of the agent; < 0 when not measured
+  double peak_rss_mb = -1;
+  std::string note;
+};
+
+struct Setup {
+  std::string agent;           // the sluice binary
+  uint64_t lines = 1000000;
+  size_t line_bytes = 100;
+  TempDir dir{"sluice-bench"};
+  TestCerts certs;
+};
+
+// 1,000,000 lines of `line_bytes` bytes (newline excluded), all different.
+std::string makeLines(uint64_t count, size_t line_bytes);
+
+// The test drain alone, fed prebuilt logplex batches over HTTPS on 4 connections.
+Figures drainAlone(Setup& setup);
+
+// The agent with `config` (YAML, its sinks pointing at the drain) fed `input` on stdin, or reading files.
+struct AgentRun {
+  std::string path;            // the name in the table
+  std::string config;          // the YAML; "{DRAIN_URL}" and "{CA_FILE}" are replaced
+  bool feed_stdin = true;
+};
+Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input);
+
+void printTable(const std::vector<Figures>& rows);
+
+}  // namespace sluice::bench

@@ -1,0 +1,55 @@
+// sluice-bench --agent PATH [--lines N]: prints lines/s, CPU seconds per million lines and peak RSS per path.
+#include <cstring>
+#include <iostream>
+#include <vector>
+
+#include "bench/bench.h"
+
+using namespace sluice;
+using namespace sluice::bench;
+
+namespace {
+
+const char* kStdinHttps = R"(agent:
+  hostname: bench
+  state_dir: {STATE_DIR}
+  log_level: warn
+sources:
+  - name: app
+    type: stdin
+sinks:
+  - name: drain
+    type: logplex_https
+    url: {DRAIN_URL}
+    tls: {ca_file: {CA_FILE}}
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Setup setup;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--agent") == 0 && i + 1 < argc) setup.agent = argv[++i];
+    else if (std::strcmp(argv[i], "--lines") == 0 && i + 1 < argc) setup.lines = std::stoull(argv[++i]);
+    else {
+      std::cerr << "usage: sluice-bench --agent PATH [--lines N]\n";
+      return 2;
+    }
+  }
+  if (setup.agent.empty()) setup.agent = SLUICE_BINARY;
+  auto certs = makeTestCerts(setup.dir.path());
+  if (!certs) {
+    std::cerr << "cannot make certificates: " << certs.error().message << "\n";
+    return 1;
+  }
+  setup.certs = *certs;
+  std::cout << "sluice-bench: " << setup.lines << " lines of " << setup.line_bytes << " bytes, agent " << setup.agent
+            << "\n\n";
+  std::string input = makeLines(setup.lines, setup.line_bytes);
+
+  std::vector<Figures> rows;
+  rows.push_back(drainAlone(setup));
+  rows.push_back(runAgent(setup, AgentRun{"stdin -> HTTPS drain", kStdinHttps, true}, input));
+  printTable(rows);
+  return 0;
+}
