@@ -93,6 +93,7 @@ inline int finish(AgentProcess& agent, std::chrono::milliseconds deadline = 120s
   INFO("stderr: " << agent.stderrText().substr(0, 4000));
   REQUIRE(status.has_value());
   CHECK(agent.sanitizerReport().empty());
+  CHECK(agent.stderrText().find("did not close cleanly") == std::string::npos);
   return *status;
 }
 
