@@ -43,7 +43,7 @@ TEST_CASE("the default config sends stdin to the stdout sink, as `echo hello | m
   CHECK(out.rfind("<190>1 ", 4) != std::string::npos);
 }
 
-TEST_CASE("--help-plugin lists a sink's options with their defaults", "[e2e]") {
+TEST_CASE("sluice --help-plugin lists a sink's options with their defaults", "[e2e]") {
   Env env;
   AgentProcess run(env.agent({"--help-plugin", "logplex_https"}));
   CHECK(finish(run, 30s) == 0);
