@@ -48,32 +48,6 @@ std::string defaultConfigPath() {
   return "";
 }
 
-std::optional<AgentConfig> loadConfig(const CliOptions& cli, const PluginRegistry& registry, ConfigErrors& errors) {
-  if (cli.config_path.empty()) {
-    return loadConfigText(quickModeYaml(cli, true), "(command line)", registry, errors);
-  }
-  std::optional<AgentConfig> config = loadConfigFile(cli.config_path, registry, errors);
-  if (!config || (cli.drain_url.empty() && cli.exec.empty())) return config;
-  // --config plus --drain / -- CMD: the command line adds a sink and a source to the file's.
-  CliOptions extra = cli;
-  std::optional<AgentConfig> added =
-      loadConfigText(quickModeYaml(extra, !cli.exec.empty()) + (cli.exec.empty() ? "sources: [{name: _, type: stdin}]\n" : "") +
-                         (cli.drain_url.empty() ? "sinks: [{name: _, type: stdout}]\n" : ""),
-                     "(command line)", registry, errors);
-  if (!added) return std::nullopt;
-  if (!cli.exec.empty()) config->sources.push_back(std::move(added->sources.front()));
-  if (!cli.drain_url.empty()) {
-    for (const SinkConfig& s : config->sinks) {
-      if (s.settings.name == "drain") {
-        errors.addPlain(cli.config_path + ": --drain adds a sink named 'drain', and the config already has one");
-        return std::nullopt;
-      }
-    }
-    config->sinks.push_back(std::move(added->sinks.front()));
-  }
-  return config;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,7 +86,7 @@ int main(int argc, char** argv) {
   }
 
   ConfigErrors errors;
-  std::optional<AgentConfig> config = loadConfig(cli, registry, errors);
+  std::optional<AgentConfig> config = loadRunConfig(cli, registry, errors);
   if (cli.command == CliOptions::Command::Check) {
     if (!config) {
       std::cerr << errors.joined();

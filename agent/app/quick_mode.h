@@ -1,14 +1,21 @@
 #pragma once
 // Quick mode (`--drain URL [-- CMD]`) is written as a small YAML config and loaded like any other, so it gets the
-// same validation and defaults.
+// same validation and defaults. With --config, the same flags add a sink and a source to the file's.
+#include <optional>
 #include <string>
 
 #include "agent/app/cli.h"
+#include "agent/config/agent_config.h"
+#include "agent/plugin/registry.h"
 
 namespace sluice {
 
-// The YAML for the sources and sinks the command line asks for: `sources:` (stdin, or exec for -- CMD) and
-// `sinks:` (the drain). With `with_source` false only the sink is written.
-std::string quickModeYaml(const CliOptions& cli, bool with_source);
+// The YAML of what the command line asks for: a source (stdin, or exec for -- CMD) and a sink (the drain). A
+// part the command line does not ask for is a placeholder so that the text is a complete config.
+std::string quickModeYaml(const CliOptions& cli);
+
+// The configuration to run: the file (cli.config_path), the quick mode config, or the file plus the drain sink
+// (named "drain") and the exec source that the command line adds.
+std::optional<AgentConfig> loadRunConfig(const CliOptions& cli, const PluginRegistry& registry, ConfigErrors& errors);
 
 }  // namespace sluice

@@ -59,3 +59,16 @@ TEST_CASE("an unknown argument is a usage error, exit 2", "[e2e]") {
   CHECK(finish(run, 30s) == 2);
   CHECK(run.stderrText().find("unknown argument '--frobnicate'") != std::string::npos);
 }
+
+TEST_CASE("make run's form, --config with --drain, sends to the config's sinks and to the drain", "[e2e]") {
+  Env env;
+  TestDrain drain(env.drainOptions());
+  auto opts = env.agent({"--config", std::string(SLUICE_SOURCE_DIR) + "/conf/sluice.yaml", "--drain", drain.url()});
+  opts.env["SLUICE_STATE_DIR"] = env.dir.path();
+  opts.env["SSL_CERT_FILE"] = env.certs.ca_cert;
+  opts.stdin_file = env.writeFile("in.txt", "hello\n");
+  AgentProcess run(opts);
+  CHECK(finish(run, 30s) == 0);
+  CHECK(run.stdoutText().find(" - - hello\n") != std::string::npos);
+  CHECK(drain.bodies() == std::vector<std::string>{"hello"});
+}
