@@ -1,7 +1,9 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "agent/core/ack.h"
 #include "agent/core/bytes.h"
 
 namespace sluice {
@@ -16,8 +18,25 @@ struct Batch {
   int64_t last_us = 0;
   uint64_t reported_drops = 0;   // messages dropped earlier that an in-band notice in this batch reports
   ByteBuffer bytes;
+  // The input pieces whose records are in this batch; the core releases them once the batch is resolved.
+  std::vector<AckEntry*> acks;
+  AckEntry* last_ack = nullptr;
 
+  // Releases the references of this batch: ok when delivered, spooled, or dropped or rejected on purpose.
+  void resolveAcks(bool ok) {
+    std::vector<AckEntry*> held;
+    held.swap(acks);
+    last_ack = nullptr;
+    for (AckEntry* a : held) a->release(ok);
+    held.clear();
+    if (acks.empty()) acks.swap(held);  // keep the capacity
+  }
+
+  // For reuse. References still held are forgotten, not released: only the core's resolution paths release,
+  // and at teardown the sources they point to may be gone already.
   void reset() {
+    acks.clear();
+    last_ack = nullptr;
     reported_drops = 0;
     seq = 0;
     frame_id.clear();

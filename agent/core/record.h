@@ -5,6 +5,8 @@
 
 namespace sluice {
 
+class AckEntry;
+
 // RFC 5424 severities and facilities (section 6.2.1).
 enum class Severity : uint8_t { Emergency, Alert, Critical, Error, Warning, Notice, Info, Debug };
 inline constexpr int kFacilityLocal7 = 23;
@@ -27,6 +29,8 @@ struct Record {
   Severity severity = Severity::Info;
   // Already an RFC 5424 message (header included, no LEN): the logplex input forwards frames as they are.
   bool preformatted = false;
+  // The piece of input this record belongs to, when its source wants to know of delivery (see ack.h).
+  AckEntry* ack = nullptr;
 };
 
 }  // namespace sluice

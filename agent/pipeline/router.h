@@ -25,6 +25,11 @@ class Router {
     for (SinkRunner* sink : sinks_) sink->append(record);
   }
 
+  // A source's per-file or per-sender SourceInfo is gone: the sinks drop what they cached for it.
+  void forgetSource(uint32_t source_id) {
+    for (SinkRunner* sink : sinks_) sink->forgetSource(source_id);
+  }
+
   bool paused() const { return full_sinks_ > 0; }
   const std::vector<SinkRunner*>& sinks() const { return sinks_; }
 

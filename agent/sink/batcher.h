@@ -29,6 +29,11 @@ class Batcher {
     if (open_ && open_->count > 0 && open_->bytes.size() + need > max_bytes_) close();
     if (!open_) open();
     framer_.append(record, open_->bytes);
+    if (record.ack != nullptr && record.ack != open_->last_ack) {
+      record.ack->retain();
+      open_->acks.push_back(record.ack);
+      open_->last_ack = record.ack;
+    }
     const int64_t t = record.received_us;  // receive time: latency and windows are by time received
     if (open_->count == 0 || t < open_->first_us) open_->first_us = t;
     if (t > open_->last_us) open_->last_us = t;

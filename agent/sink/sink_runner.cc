@@ -125,6 +125,8 @@ void SinkRunner::dropBatch(std::unique_ptr<Batch> batch, const char* reason) {
     pending_drops_reason_ = settings_.when_full == WhenFull::DropOldest ? "buffer full, drop_oldest"
                                                                         : "buffer full, drop_newest";
   }
+  // Dropped on purpose (counted, reported): the source may move on. Abandoned at shutdown: it must read again.
+  batch->resolveAcks(std::string_view(reason) != "shutdown");
   uint64_t suppressed = 0;
   if (drop_log_.allow(&suppressed)) {
     spdlog::warn("sink {}: dropped {} messages ({}); {} dropped in total{}", settings_.name, messages, reason,
@@ -177,7 +179,7 @@ void SinkRunner::onOutcome(Flight& flight, Outcome outcome) {
       counters_.sent_batches += 1;
       double age = static_cast<double>(wallMicros() - batch.first_us) / 1e6;
       latency_.observe(age < 0 ? 0 : age, batch.count);
-      finishFlight(flight);
+      finishFlight(flight, true);
       return;
     }
     case Verdict::Rejected: {
@@ -188,7 +190,7 @@ void SinkRunner::onOutcome(Flight& flight, Outcome outcome) {
                       "(further rejections with this status are only counted)",
                       settings_.name, batch.count, outcome.reason);
       }
-      finishFlight(flight);
+      finishFlight(flight, true);  // will never be delivered: counted as lost, not read again
       return;
     }
     case Verdict::Retry:
@@ -197,7 +199,7 @@ void SinkRunner::onOutcome(Flight& flight, Outcome outcome) {
   counters_.errors[errorType(outcome)] += 1;
   if (abandoned_ || stopped_) {
     counters_.dropped["shutdown"] += messages;
-    finishFlight(flight);
+    finishFlight(flight, false);
     return;
   }
   counters_.retries += 1;
@@ -217,13 +219,14 @@ void SinkRunner::onRetryTimer(uv_timer_t* timer) noexcept {
   SinkRunner* self = flight->runner;
   if (self->abandoned_ || self->stopped_) {
     self->counters_.dropped["shutdown"] += flight->batch->count - (flight->batch->reported_drops > 0 ? 1 : 0);
-    self->finishFlight(*flight);
+    self->finishFlight(*flight, false);
     return;
   }
   self->send(*flight);
 }
 
-void SinkRunner::finishFlight(Flight& flight) {
+void SinkRunner::finishFlight(Flight& flight, bool ok) {
+  flight.batch->resolveAcks(ok);
   inflight_bytes_ -= flight.batch->bytes.size();
   inflight_events_ -= flight.batch->count;
   batcher_.recycle(std::move(flight.batch));
@@ -288,7 +291,7 @@ void SinkRunner::abandon() {
     if (f->batch && !f->sending) {
       uv_timer_stop(f->retry_timer.get());
       counters_.dropped["shutdown"] += f->batch->count - (f->batch->reported_drops > 0 ? 1 : 0);
-      finishFlight(*f);
+      finishFlight(*f, false);
     }
   }
   // Batches on the wire come back as Retry("stopping") and are counted then.

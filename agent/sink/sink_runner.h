@@ -84,7 +84,7 @@ class SinkRunner {
   void pump();
   void send(Flight& flight);
   void onOutcome(Flight& flight, Outcome outcome);
-  void finishFlight(Flight& flight);
+  void finishFlight(Flight& flight, bool ok);
   void updatePressure();
   void checkDrained();
   void abandon();

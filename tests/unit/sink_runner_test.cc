@@ -333,3 +333,95 @@ TEST_CASE("backoff grows exponentially with full jitter, capped, and honours Ret
   for (int i = 0; i < 50; ++i) seen.insert(backoffDelay(100ms, 30s, 8, 0ms, rng).count());
   CHECK(seen.size() > 10);
 }
+
+TEST_CASE("an input piece is acknowledged only when every batch holding its lines is delivered", "[sink][ack]") {
+  SinkSettings s = settings();
+  s.batch_max_messages = 4;
+  s.max_in_flight = 1;
+  Harness h(s);
+  h.transport->hold = true;
+  int done = 0;
+  bool ok = false;
+  AckEntry entry;
+  entry.open([&](AckEntry&, bool good) {
+    ++done;
+    ok = good;
+  });
+  for (int i = 0; i < 10; ++i) {  // three batches: 4 + 4 + 2
+    std::string m = "line " + std::to_string(i);
+    Record r;
+    r.source = &h.src;
+    r.message = m;
+    r.ack = &entry;
+    h.runner->append(r);
+  }
+  entry.release(true);  // the source has routed the piece
+  h.runner->flush();
+  CHECK(done == 0);
+  CHECK(entry.pending() == 3);
+  h.transport->hold = false;
+  h.transport->release();
+  h.drain();
+  CHECK(done == 1);
+  CHECK(ok);
+}
+
+TEST_CASE("an input piece abandoned at shutdown is acknowledged as failed, so it is read again", "[sink][ack]") {
+  SinkSettings s = settings();
+  s.max_in_flight = 1;
+  Harness h(s);
+  for (int i = 0; i < 1000; ++i) h.transport->script.push_back(Outcome::retry("down"));
+  bool done = false, ok = true;
+  AckEntry entry;
+  entry.open([&](AckEntry&, bool good) {
+    done = true;
+    ok = good;
+  });
+  Record r;
+  r.source = &h.src;
+  r.message = "x";
+  r.ack = &entry;
+  h.runner->append(r);
+  entry.release(true);
+  h.drain(30ms);
+  CHECK(done);
+  CHECK_FALSE(ok);
+}
+
+TEST_CASE("dropped and rejected batches acknowledge their input: they are counted, not read again", "[sink][ack]") {
+  SinkSettings s = settings();
+  s.max_in_flight = 1;
+  Harness h(s);
+  h.transport->script = {Outcome::rejected("HTTP 400", 400)};
+  bool ok = false;
+  AckEntry entry;
+  entry.open([&](AckEntry&, bool good) { ok = good; });
+  Record r;
+  r.source = &h.src;
+  r.message = "x";
+  r.ack = &entry;
+  h.runner->append(r);
+  entry.release(true);
+  h.drain();
+  CHECK(ok);
+  CHECK(h.runner->lost() == 1);
+}
+
+TEST_CASE("with two sinks a piece completes after both resolved it", "[sink][ack]") {
+  SinkSettings s = settings();
+  Harness a(s), b(s);
+  int done = 0;
+  AckEntry entry;
+  entry.open([&](AckEntry&, bool) { ++done; });
+  Record r;
+  r.source = &a.src;
+  r.message = "x";
+  r.ack = &entry;
+  a.runner->append(r);
+  b.runner->append(r);
+  entry.release(true);
+  a.drain();
+  CHECK(done == 0);
+  b.drain();
+  CHECK(done == 1);
+}
