@@ -1,0 +1,28 @@
+#pragma once
+// The spool's ledger: its identity, the run epoch (sequence numbers of every run are above those of the runs
+// before it) and the acknowledged position: every spooled record with seq <= acked is done. Written as temp +
+// fsync + rename + fsync of the directory, so a crash leaves the old ledger or the new one, never a mix.
+#include <cstdint>
+#include <string>
+
+#include "agent/core/result.h"
+
+namespace sluice {
+
+struct Ledger {
+  std::string id;        // 16 hex digits, random at creation; frame ids are "<id>-<seq>"
+  uint32_t epoch = 0;
+  uint64_t acked = 0;
+
+  std::string serialize() const;
+  static Result<Ledger> parse(std::string_view text);
+};
+
+// Blocking I/O: call from a worker thread (or at start-up, before the loop runs).
+Status writeLedgerFile(const std::string& dir, const Ledger& ledger);
+// Nothing there: an empty result (id empty). Unreadable or corrupt: an error saying why.
+Result<Ledger> readLedgerFile(const std::string& dir);
+// fsync of a directory, so that a create, rename or unlink in it is durable.
+Status syncDirectory(const std::string& dir);
+
+}  // namespace sluice
