@@ -112,7 +112,9 @@ std::string randomId() {
 
 Spool::Spool(Loop& loop, SpoolOptions options) : loop_(loop), options_(std::move(options)), jobs_(loop) {
   if (options_.segment_bytes == 0) {
-    options_.segment_bytes = std::clamp<uint64_t>(options_.max_bytes / 16, 1 << 20, 64 << 20);
+    // Small enough that acknowledged space comes back in steps of a sixteenth; never more than a quarter.
+    options_.segment_bytes = std::min<uint64_t>(std::clamp<uint64_t>(options_.max_bytes / 16, 1 << 20, 64 << 20),
+                                                std::max<uint64_t>(options_.max_bytes / 4, 4096));
   }
 }
 
@@ -359,8 +361,9 @@ void Spool::finishAppends(std::vector<PendingAppend>& batch, const Status& st) {
       auto it = unread_.find(p.seq);
       if (it != unread_.end()) {
         unread_frames_ -= it->second.frames;
-        segments_[it->second.segment].live -= 1;
+        uint32_t seg = it->second.segment;
         unread_.erase(it);
+        releaseRecord(seg);
       }
     }
     if (!batch.empty() && batch.back().segment == write_segment_) write_segment_ = 0;
@@ -454,16 +457,27 @@ void Spool::ack(uint64_t seq) {
   } else {
     return;
   }
-  auto seg = segments_.find(e.segment);
-  if (seg != segments_.end() && seg->second.live > 0) seg->second.live -= 1;
+  releaseRecord(e.segment);
   ledger_dirty_ = true;
 }
 
-uint32_t Spool::dropOldestUnread() {
-  if (unread_.empty()) return 0;
+void Spool::releaseRecord(uint32_t segment) {
+  auto seg = segments_.find(segment);
+  if (seg == segments_.end() || seg->second.live == 0) return;
+  if (--seg->second.live > 0) return;
+  dead_bytes_ += seg->second.size;
+  // A segment with nothing left stops taking appends, so that it can be deleted.
+  if (segment == write_segment_) write_segment_ = 0;
+  // Space is running short: give it back now rather than at the next tick.
+  if (dead_bytes_ > options_.max_bytes / 4 && !ledger_running_ && !closed_) writeLedger([] {});
+}
+
+std::pair<uint64_t, uint32_t> Spool::dropOldestUnread() {
+  if (unread_.empty()) return {0, 0};
+  const uint64_t seq = unread_.begin()->first;
   const uint32_t frames = unread_.begin()->second.frames;
-  ack(unread_.begin()->first);
-  return frames;
+  ack(seq);
+  return {seq, frames};
 }
 
 void Spool::onLedgerTimer(uv_timer_t* timer) noexcept {
@@ -502,6 +516,7 @@ void Spool::writeLedger(std::function<void()> done) {
             auto it = segments_.find(id);
             if (it != segments_.end() && it->second.live == 0) {
               disk_bytes_ -= it->second.size;
+              dead_bytes_ -= it->second.size;
               segments_.erase(it);
             }
           }

@@ -59,8 +59,12 @@ class Spool {
   uint64_t nextSeq() { return (static_cast<uint64_t>(ledger_.epoch) << 40) | ++counter_; }
 
   uint64_t maxBytes() const { return options_.max_bytes; }
+  // Bytes on disk, and those still holding unacknowledged records. Fully acknowledged segments are deleted at the
+  // next ledger write (at most ledger_interval later, sooner when space runs short); buffer.disk bounds the live
+  // bytes.
   uint64_t diskBytes() const { return disk_bytes_; }
-  bool wouldFit(uint64_t data_bytes) const { return disk_bytes_ + kRecordHeader + data_bytes <= options_.max_bytes; }
+  uint64_t liveBytes() const { return disk_bytes_ - dead_bytes_; }
+  bool wouldFit(uint64_t data_bytes) const { return liveBytes() + kRecordHeader + data_bytes <= options_.max_bytes; }
 
   // Appends `data` (a batch's frames) as record `seq`. `done` runs once it is written, and fsynced under
   // sync: batch (within sync_interval under interval). `data` must stay valid until then. Appends are written
@@ -82,8 +86,8 @@ class Spool {
 
   // Record `seq` is resolved for good (delivered, rejected or dropped on purpose).
   void ack(uint64_t seq);
-  // drop_oldest: gives up the oldest unread record; returns its frames (0 when there is none).
-  uint32_t dropOldestUnread();
+  // drop_oldest: gives up the oldest unread record; returns its seq and frames (0, 0 when there is none).
+  std::pair<uint64_t, uint32_t> dropOldestUnread();
 
   // Writes the ledger and deletes fully acknowledged segments now; `done` when durable.
   void flush(std::function<void()> done);
@@ -123,7 +127,7 @@ class Spool {
   uint64_t ackedPosition() const;
   void startAppendJob();
   void finishAppends(std::vector<PendingAppend>& batch, const Status& st);
-  void scheduleLedger();
+  void releaseRecord(uint32_t segment);
   void writeLedger(std::function<void()> done);
   static void onSyncTimer(uv_timer_t* timer) noexcept;
   static void onLedgerTimer(uv_timer_t* timer) noexcept;
@@ -142,6 +146,7 @@ class Spool {
   uint32_t write_segment_ = 0;              // 0: none yet
   uint32_t next_segment_ = 1;
   uint64_t disk_bytes_ = 0;
+  uint64_t dead_bytes_ = 0;                 // in segments with nothing left to deliver
   std::vector<PendingAppend> pending_;      // waiting for the next append job
   bool append_running_ = false;
   std::vector<std::function<void(Status)>> awaiting_sync_;   // sync: interval

@@ -17,6 +17,7 @@ struct Batch {
   int64_t first_us = 0;          // earliest and latest record time in it
   int64_t last_us = 0;
   uint64_t reported_drops = 0;   // messages dropped earlier that an in-band notice in this batch reports
+  bool spooled = false;          // a record of it is in the sink's spool (seq is its key there)
   ByteBuffer bytes;
   // The input pieces whose records are in this batch; the core releases them once the batch is resolved.
   std::vector<AckEntry*> acks;
@@ -38,6 +39,7 @@ struct Batch {
     acks.clear();
     last_ack = nullptr;
     reported_drops = 0;
+    spooled = false;
     seq = 0;
     frame_id.clear();
     count = 0;

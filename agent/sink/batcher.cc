@@ -27,14 +27,19 @@ void Batcher::recycle(std::unique_ptr<Batch> batch) {
   spare_.push_back(std::move(batch));
 }
 
-void Batcher::open() {
+std::unique_ptr<Batch> Batcher::spare() {
   if (!spare_.empty()) {
-    open_ = std::move(spare_.back());
+    auto b = std::move(spare_.back());
     spare_.pop_back();
-  } else {
-    open_ = std::make_unique<Batch>();
-    open_->bytes.reserve(max_bytes_ + 1024);
+    return b;
   }
+  auto b = std::make_unique<Batch>();
+  b->bytes.reserve(max_bytes_ + 1024);
+  return b;
+}
+
+void Batcher::open() {
+  open_ = spare();
   // linger 0 still waits for the end of the current loop turn, so one read's lines share a batch.
   uv_timer_start(linger_timer_.get(), &Batcher::onLinger, linger_ms_, 0);
   if (on_open_) on_open_(*open_);

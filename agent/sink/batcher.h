@@ -52,6 +52,8 @@ class Batcher {
 
   // Batches whose buffers can be reused: closing and delivery hand them back here.
   void recycle(std::unique_ptr<Batch> batch);
+  // An empty batch, reused when one is spare (the spool reads into it).
+  std::unique_ptr<Batch> spare();
 
  private:
   void open();

@@ -21,6 +21,14 @@ const OptionSpec kCoreSink[] = {
     {"batch.max_bytes", OptionType::Size, "1MiB", "... or at this many bytes"},
     {"batch.linger", OptionType::Duration, "200ms", "... or this long after its first message"},
     {"buffer.memory", OptionType::Size, "16MiB", "bytes of batches held in memory for this sink"},
+    {"buffer.disk", OptionType::Size, "0", "bytes of the disk spool under state_dir/spool/<name> (0: no spool)"},
+    {"buffer.mode", OptionType::Enum, "overflow",
+     "overflow: spool when memory is full and at shutdown; always: spool every batch before acknowledging its sources",
+     "overflow|always"},
+    {"buffer.sync", OptionType::Enum, "batch",
+     "when spooled data is fsynced: none (the page cache; survives a crash of Sluice, not of the machine), "
+     "batch (before acknowledging), interval (every sync_interval)", "none|batch|interval"},
+    {"buffer.sync_interval", OptionType::Duration, "1s", "with sync: interval, how often to fsync"},
     {"buffer.when_full", OptionType::Enum, "block",
      "when the buffer is full: pause the sources, or drop new or old batches (counted)", "block|drop_newest|drop_oldest"},
     {"retry.initial", OptionType::Duration, "200ms", "first retry delay (exponential backoff with full jitter)"},
@@ -99,6 +107,20 @@ SinkSettings readSinkSettings(const OptionValues& v, ConfigErrors& errors) {
   s.buffer_memory = v.size("buffer.memory");
   if (s.buffer_memory < s.batch_max_bytes) {
     errors.add(v.mark("buffer.memory"), "buffer.memory must hold at least one batch (batch.max_bytes)");
+  }
+  s.buffer_disk = v.size("buffer.disk");
+  s.buffer_mode = v.str("buffer.mode") == "always" ? BufferMode::Always : BufferMode::Overflow;
+  const std::string& sync = v.str("buffer.sync");
+  s.buffer_sync = sync == "none" ? SyncMode::None : sync == "interval" ? SyncMode::Interval : SyncMode::Batch;
+  s.buffer_sync_interval = v.duration("buffer.sync_interval");
+  if (s.buffer_mode == BufferMode::Always && s.buffer_disk == 0) {
+    errors.add(v.mark("buffer.mode"), "buffer.mode: always needs a spool: set buffer.disk");
+  }
+  if (s.buffer_disk > 0 && s.buffer_disk < 4 * s.batch_max_bytes) {
+    errors.add(v.mark("buffer.disk"), "buffer.disk must hold at least four batches (4 x batch.max_bytes)");
+  }
+  if (s.buffer_sync_interval.count() <= 0) {
+    errors.add(v.mark("buffer.sync_interval"), "buffer.sync_interval must be positive");
   }
   const std::string& wf = v.str("buffer.when_full");
   s.when_full = wf == "drop_newest" ? WhenFull::DropNewest : wf == "drop_oldest" ? WhenFull::DropOldest : WhenFull::Block;

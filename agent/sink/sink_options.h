@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 
+#include "agent/buffer/spool.h"
 #include "agent/config/options.h"
 #include "agent/core/record.h"
 
@@ -14,6 +15,7 @@ namespace sluice {
 std::span<const OptionSpec> coreSinkOptions();
 
 enum class WhenFull { Block, DropNewest, DropOldest };
+enum class BufferMode { Overflow, Always };
 
 struct MessageFields {
   std::string hostname;      // template; "" = agent.hostname
@@ -32,6 +34,10 @@ struct SinkSettings {
   uint64_t batch_max_bytes = 1 << 20;
   std::chrono::milliseconds batch_linger{200};
   uint64_t buffer_memory = 16 << 20;
+  uint64_t buffer_disk = 0;                       // 0: no spool
+  BufferMode buffer_mode = BufferMode::Overflow;
+  SyncMode buffer_sync = SyncMode::Batch;
+  std::chrono::milliseconds buffer_sync_interval{1000};
   WhenFull when_full = WhenFull::Block;
   std::chrono::milliseconds retry_initial{200};
   std::chrono::milliseconds retry_max{30000};

@@ -15,6 +15,9 @@ std::string randomHex(std::mt19937_64& rng) {
 
 std::string errorType(const Outcome& o) { return o.code > 0 ? "http_" + std::to_string(o.code) : "transport"; }
 
+// The user's messages in a batch (an in-band notice is ours).
+uint64_t userMessages(const Batch& b) { return b.count - (b.reported_drops > 0 ? 1 : 0); }
+
 }  // namespace
 
 std::chrono::milliseconds backoffDelay(std::chrono::milliseconds initial, std::chrono::milliseconds max,
@@ -54,10 +57,10 @@ SinkRunner::SinkRunner(Loop& loop, SinkSettings settings, std::string hostname, 
 SinkRunner::~SinkRunner() = default;
 
 void SinkRunner::onBatchClosed(std::unique_ptr<Batch> batch) {
-  batch->seq = next_seq_++;
+  batch->seq = spool_ ? spool_->nextSeq() : next_seq_++;
   batch->frame_id = run_id_ + "-" + std::to_string(batch->seq);
   if (abandoned_) {
-    dropBatch(std::move(batch), "shutdown");
+    setAside(std::move(batch));
     return;
   }
   enqueue(std::move(batch));
@@ -82,41 +85,51 @@ void SinkRunner::onBatchOpened(Batch& batch) {
 }
 
 void SinkRunner::enqueue(std::unique_ptr<Batch> batch) {
+  if (spool_ && spoolFirst()) {
+    enqueueToSpool(std::move(batch));
+    return;
+  }
   const uint64_t size = batch->bytes.size();
   // A batch holding nothing but an in-band notice is never dropped: it is small and it is how the loss is told.
   const bool notice_only = batch->count == 1 && batch->reported_drops > 0;
   if (!notice_only && bufferedBytes() + size > settings_.buffer_memory) {
-    if (settings_.when_full == WhenFull::DropNewest) {
+    if (spool_) {  // overflow: memory is full, the spool takes it (and what follows, to keep the order)
+      enqueueToSpool(std::move(batch));
+      return;
+    }
+    if (settings_.when_full != WhenFull::Block && !makeRoomInMemory(size)) {
       dropBatch(std::move(batch), "buffer_full");
       updatePressure();
       return;
     }
-    if (settings_.when_full == WhenFull::DropOldest) {
-      while (!queue_.empty() && bufferedBytes() + size > settings_.buffer_memory) {
-        std::unique_ptr<Batch> old = std::move(queue_.front());
-        queue_.pop_front();
-        queued_bytes_ -= old->bytes.size();
-        queued_events_ -= old->count;
-        dropBatch(std::move(old), "buffer_full");
-      }
-      if (bufferedBytes() + size > settings_.buffer_memory) {  // all of it is in flight: nothing older to drop
-        dropBatch(std::move(batch), "buffer_full");
-        updatePressure();
-        return;
-      }
-    }
     // Block: accept it; the sources are paused below and the overshoot is at most one read.
   }
-  queued_bytes_ += size;
-  queued_events_ += batch->count;
-  queue_.push_back(std::move(batch));
+  pushQueue(std::move(batch));
   updatePressure();
   pump();
 }
 
+// drop_oldest frees memory by dropping the oldest queued batches; drop_newest never makes room.
+bool SinkRunner::makeRoomInMemory(uint64_t size) {
+  if (settings_.when_full != WhenFull::DropOldest) return false;
+  while (!queue_.empty() && bufferedBytes() + size > settings_.buffer_memory) {
+    std::unique_ptr<Batch> old = std::move(queue_.front());
+    queue_.pop_front();
+    queued_bytes_ -= old->bytes.size();
+    queued_events_ -= old->count;
+    dropBatch(std::move(old), "buffer_full");
+  }
+  return bufferedBytes() + size <= settings_.buffer_memory;  // else all of it is in flight
+}
+
+void SinkRunner::pushQueue(std::unique_ptr<Batch> batch) {
+  queued_bytes_ += batch->bytes.size();
+  queued_events_ += batch->count;
+  queue_.push_back(std::move(batch));
+}
+
 void SinkRunner::dropBatch(std::unique_ptr<Batch> batch, const char* reason) {
-  const bool has_notice = batch->reported_drops > 0;
-  const uint64_t messages = batch->count - (has_notice ? 1 : 0);
+  const uint64_t messages = userMessages(*batch);
   counters_.dropped[reason] += messages;
   if (std::string_view(reason) == "buffer_full") {
     // Reported in-band at the start of a later batch, like logplex's L10; a lost notice is reported again.
@@ -125,7 +138,11 @@ void SinkRunner::dropBatch(std::unique_ptr<Batch> batch, const char* reason) {
     pending_drops_reason_ = settings_.when_full == WhenFull::DropOldest ? "buffer full, drop_oldest"
                                                                         : "buffer full, drop_newest";
   }
-  // Dropped on purpose (counted, reported): the source may move on. Abandoned at shutdown: it must read again.
+  if (batch->spooled) {
+    spool_->ack(batch->seq);
+    spooled_notices_.erase(batch->seq);
+  }
+  // Dropped on purpose (counted, reported): the source may move on. Given up at shutdown: it must read again.
   batch->resolveAcks(std::string_view(reason) != "shutdown");
   uint64_t suppressed = 0;
   if (drop_log_.allow(&suppressed)) {
@@ -144,9 +161,14 @@ void SinkRunner::pump() {
   pumping_ = true;
   do {
     pump_again_ = false;
+    bool free_slot = false;
     for (auto& f : flights_) {
-      if (queue_.empty() || stopped_) break;
+      if (stopped_ || abandoned_) break;
       if (f->batch) continue;
+      if (queue_.empty()) {
+        free_slot = true;
+        break;
+      }
       f->batch = std::move(queue_.front());
       queue_.pop_front();
       const uint64_t size = f->batch->bytes.size();
@@ -157,6 +179,7 @@ void SinkRunner::pump() {
       f->attempts = 0;
       send(*f);
     }
+    if (free_slot && spool_ && !stopped_ && !abandoned_) readFromSpool();
   } while (pump_again_);
   pumping_ = false;
 }
@@ -171,7 +194,6 @@ void SinkRunner::send(Flight& flight) {
 void SinkRunner::onOutcome(Flight& flight, Outcome outcome) {
   flight.sending = false;
   Batch& batch = *flight.batch;
-  const uint64_t messages = batch.count - (batch.reported_drops > 0 ? 1 : 0);
   switch (outcome.verdict) {
     case Verdict::Delivered: {
       counters_.sent_events += batch.count;
@@ -184,7 +206,7 @@ void SinkRunner::onOutcome(Flight& flight, Outcome outcome) {
     }
     case Verdict::Rejected: {
       counters_.errors["rejected_" + errorType(outcome)] += 1;
-      counters_.dropped["rejected"] += messages;
+      counters_.dropped["rejected"] += userMessages(batch);
       if (rejected_codes_logged_.insert(outcome.code).second) {
         spdlog::error("sink {}: the receiver rejected a batch of {} messages, which will not be retried: {} "
                       "(further rejections with this status are only counted)",
@@ -198,8 +220,11 @@ void SinkRunner::onOutcome(Flight& flight, Outcome outcome) {
   }
   counters_.errors[errorType(outcome)] += 1;
   if (abandoned_ || stopped_) {
-    counters_.dropped["shutdown"] += messages;
-    finishFlight(flight, false);
+    inflight_bytes_ -= batch.bytes.size();
+    inflight_events_ -= batch.count;
+    setAside(std::move(flight.batch));
+    flight.attempts = 0;
+    checkDrained();
     return;
   }
   counters_.retries += 1;
@@ -218,14 +243,20 @@ void SinkRunner::onRetryTimer(uv_timer_t* timer) noexcept {
   if (flight == nullptr || !flight->batch) return;
   SinkRunner* self = flight->runner;
   if (self->abandoned_ || self->stopped_) {
-    self->counters_.dropped["shutdown"] += flight->batch->count - (flight->batch->reported_drops > 0 ? 1 : 0);
-    self->finishFlight(*flight, false);
+    self->inflight_bytes_ -= flight->batch->bytes.size();
+    self->inflight_events_ -= flight->batch->count;
+    self->setAside(std::move(flight->batch));
+    self->checkDrained();
     return;
   }
   self->send(*flight);
 }
 
 void SinkRunner::finishFlight(Flight& flight, bool ok) {
+  if (flight.batch->spooled) {
+    spool_->ack(flight.batch->seq);
+    spooled_notices_.erase(flight.batch->seq);
+  }
   flight.batch->resolveAcks(ok);
   inflight_bytes_ -= flight.batch->bytes.size();
   inflight_events_ -= flight.batch->count;
@@ -236,12 +267,33 @@ void SinkRunner::finishFlight(Flight& flight, bool ok) {
   checkDrained();
 }
 
+void SinkRunner::setAside(std::unique_ptr<Batch> batch) {
+  if (batch->spooled) {
+    // Already on disk and not acknowledged: the next start delivers it.
+    batcher_.recycle(std::move(batch));
+    return;
+  }
+  if (spool_ && !spool_->closed()) {
+    spill(std::move(batch));
+    return;
+  }
+  dropBatch(std::move(batch), "shutdown");
+}
+
 void SinkRunner::updatePressure() {
-  const uint64_t b = bufferedBytes();
-  if (!full_ && b >= settings_.buffer_memory) {
+  bool over, under;
+  if (spool_) {
+    // Memory overflows to disk; it is the disk (or a disk that cannot keep up) that makes the sources wait.
+    over = spool_->liveBytes() >= spool_->maxBytes() || spilling_bytes_ >= settings_.buffer_memory;
+    under = spool_->liveBytes() <= spool_->maxBytes() / 10 * 9 && spilling_bytes_ <= settings_.buffer_memory / 2;
+  } else {
+    over = bufferedBytes() >= settings_.buffer_memory;
+    under = bufferedBytes() <= settings_.buffer_memory / 2;
+  }
+  if (!full_ && over) {
     full_ = true;
     if (settings_.when_full == WhenFull::Block && pressure_) pressure_(true);
-  } else if (full_ && b <= settings_.buffer_memory / 2) {
+  } else if (full_ && under) {
     full_ = false;
     if (settings_.when_full == WhenFull::Block && pressure_) pressure_(false);
   }
@@ -249,6 +301,7 @@ void SinkRunner::updatePressure() {
 
 void SinkRunner::drain(std::chrono::milliseconds timeout, std::function<void()> done) {
   draining_ = true;
+  pump();
   drain_done_ = std::move(done);
   batcher_.flush();
   // Drops not yet reported in-band (the flush above may have dropped too) get a batch of their own, so the
@@ -257,7 +310,8 @@ void SinkRunner::drain(std::chrono::milliseconds timeout, std::function<void()> 
     batcher_.ensureOpen();
     batcher_.flush();
   }
-  uv_timer_start(drain_timer_.get(), &SinkRunner::onDrainTimer, static_cast<uint64_t>(std::max<int64_t>(timeout.count(), 0)), 0);
+  uv_timer_start(drain_timer_.get(), &SinkRunner::onDrainTimer,
+                 static_cast<uint64_t>(std::max<int64_t>(timeout.count(), 0)), 0);
   checkDrained();
 }
 
@@ -268,10 +322,12 @@ void SinkRunner::onDrainTimer(uv_timer_t* timer) noexcept {
 
 void SinkRunner::checkDrained() {
   if (!draining_ || !drain_done_) return;
-  if (!queue_.empty() || batcher_.openBytes() > 0) return;
+  if (!queue_.empty() || batcher_.openBytes() > 0 || !spilling_.empty() || reading_spool_) return;
   for (auto& f : flights_) {
     if (f->batch) return;
   }
+  // Delivered everything, or (given up) spooled the rest.
+  if (spool_ && spool_->unread() > 0 && !abandoned_) return;
   uv_timer_stop(drain_timer_.get());
   loop_.post(std::exchange(drain_done_, nullptr));
 }
@@ -279,33 +335,48 @@ void SinkRunner::checkDrained() {
 void SinkRunner::abandon() {
   if (abandoned_) return;
   abandoned_ = true;
-  batcher_.flush();  // an open batch lands in the queue, dropped below
+  batcher_.flush();  // the open batch is set aside in onBatchClosed
   while (!queue_.empty()) {
     std::unique_ptr<Batch> b = std::move(queue_.front());
     queue_.pop_front();
     queued_bytes_ -= b->bytes.size();
     queued_events_ -= b->count;
-    dropBatch(std::move(b), "shutdown");
+    setAside(std::move(b));
   }
   for (auto& f : flights_) {
     if (f->batch && !f->sending) {
       uv_timer_stop(f->retry_timer.get());
-      counters_.dropped["shutdown"] += f->batch->count - (f->batch->reported_drops > 0 ? 1 : 0);
-      finishFlight(*f, false);
+      inflight_bytes_ -= f->batch->bytes.size();
+      inflight_events_ -= f->batch->count;
+      setAside(std::move(f->batch));
     }
   }
-  // Batches on the wire come back as Retry("stopping") and are counted then.
-  stop([this] { checkDrained(); });
+  // Batches on the wire come back as Retry("stopping") and are set aside then.
+  if (!transport_stopped_ && !stopped_) {
+    stopped_ = true;
+    transport_->stop([this] {
+      transport_stopped_ = true;
+      checkDrained();
+      for (auto& fn : std::exchange(stop_waiters_, {})) fn();
+    });
+  }
+  checkDrained();
 }
 
 void SinkRunner::stop(std::function<void()> done) {
-  stop_waiters_.push_back(std::move(done));
-  if (stopped_) {
-    if (transport_stopped_) {
-      for (auto& fn : std::exchange(stop_waiters_, {})) loop_.post(std::move(fn));
+  auto close_spool = [this, done = std::move(done)]() mutable {
+    if (!spool_ || spool_->closed()) {
+      loop_.post(std::move(done));
+      return;
     }
+    spool_->close(std::move(done));
+  };
+  if (transport_stopped_) {
+    close_spool();
     return;
   }
+  stop_waiters_.push_back(std::move(close_spool));
+  if (stopped_) return;  // a stop is under way
   stopped_ = true;
   uv_timer_stop(drain_timer_.get());
   transport_->stop([this] {

@@ -1,15 +1,25 @@
 #pragma once
-// The core of one sink: framer → batcher → memory queue (bounded in bytes) → transport, with retries (exponential
-// backoff, full jitter, Retry-After), at most max_in_flight batches outstanding, in order otherwise, and the
-// when_full policy. Transports only move bytes; everything about delivery lives here, for every plugin.
+// The core of one sink: framer → batcher → buffer (memory, bounded in bytes, and an optional disk spool) →
+// transport, with retries (exponential backoff, full jitter, Retry-After), at most max_in_flight batches
+// outstanding and in order otherwise, the when_full policy and acknowledgements. Transports only move bytes;
+// everything about delivery lives here, for every plugin.
+//
+// With a spool (buffer.disk > 0):
+//   overflow  batches stay in memory; once memory is full they go to the spool, and so does everything after
+//             them until the spool is read empty again (order is kept). At shutdown what is left is spooled.
+//   always    every batch is written (and fsynced, per buffer.sync) before its sources are acknowledged; memory
+//             only holds those next in line, so nothing is read back from disk unless memory ran short.
 #include <deque>
 #include <functional>
+#include <list>
+#include <map>
 #include <memory>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "agent/buffer/spool.h"
 #include "agent/core/counters.h"
 #include "agent/core/log.h"
 #include "agent/loop/loop.h"
@@ -38,6 +48,11 @@ class SinkRunner {
   SinkRunner(const SinkRunner&) = delete;
   SinkRunner& operator=(const SinkRunner&) = delete;
 
+  // Opens the spool (when buffer.disk > 0) under `<state_dir>/spool/<name>`, replaying what it holds before any
+  // new data. Blocking; call once, before the first record. Problems with the spool's content are reported in
+  // the log and the counters, never fatal; an unusable directory is an error.
+  Status openSpool(const std::string& state_dir);
+
   const std::string& name() const { return settings_.name; }
   const SinkSettings& settings() const { return settings_; }
   void onPressure(PressureFn fn) { pressure_ = std::move(fn); }
@@ -50,22 +65,25 @@ class SinkRunner {
   void flush() { batcher_.flush(); }
   void forgetSource(uint32_t source_id) { framer_.forgetSource(source_id); }
 
-  // Flushes, then waits until everything queued is delivered; after `timeout` whatever is left is given up
-  // (counted as dropped, reason "shutdown"). `done` runs on a later turn.
+  // Flushes, then waits until everything queued is delivered; after `timeout` what is left goes to the spool
+  // (or, without one, is given up: counted as dropped, reason "shutdown"). `done` runs on a later turn.
   void drain(std::chrono::milliseconds timeout, std::function<void()> done);
-  // Gives up on everything queued or in flight now (counted as dropped, reason "shutdown"); a drain in
+  // Gives up waiting now: what is queued or in flight is spooled (or dropped without a spool); a drain in
   // progress then completes.
   void giveUp() { abandon(); }
-  // Stops the transport and timers; `done` runs once the transport has closed.
+  // Stops the transport and timers and closes the spool; `done` runs once all of it is closed.
   void stop(std::function<void()> done);
   void reopen() { transport_->reopen(); }
 
   bool full() const { return full_; }
-  uint64_t bufferedBytes() const { return queued_bytes_ + inflight_bytes_ + batcher_.openBytes(); }
-  uint64_t bufferedEvents() const { return queued_events_ + inflight_events_; }
+  bool hasSpool() const { return spool_ != nullptr; }
+  uint64_t bufferedBytes() const { return queued_bytes_ + inflight_bytes_ + spilling_bytes_ + batcher_.openBytes(); }
+  uint64_t bufferedEvents() const { return queued_events_ + inflight_events_ + (spool_ ? spool_->unreadFrames() : 0); }
+  uint64_t spoolBytes() const { return spool_ ? spool_->liveBytes() : 0; }
   const ComponentCounters& counters() const { return counters_; }
   const LatencyHistogram& latency() const { return latency_; }
-  // Messages that will never be delivered: rejected, dropped by policy or at shutdown.
+  // Messages that will never be delivered: rejected, dropped by policy, corrupt in the spool, or given up at
+  // shutdown without a spool.
   uint64_t lost() const { return counters_.droppedTotal(); }
 
  private:
@@ -80,16 +98,28 @@ class SinkRunner {
   void onBatchClosed(std::unique_ptr<Batch> batch);
   void onBatchOpened(Batch& batch);
   void enqueue(std::unique_ptr<Batch> batch);
+  bool makeRoomInMemory(uint64_t size);
   void dropBatch(std::unique_ptr<Batch> batch, const char* reason);
+  void pushQueue(std::unique_ptr<Batch> batch);
   void pump();
   void send(Flight& flight);
   void onOutcome(Flight& flight, Outcome outcome);
   void finishFlight(Flight& flight, bool ok);
+  // A batch that will not be delivered in this run: spooled (or kept spooled), else dropped as "shutdown".
+  void setAside(std::unique_ptr<Batch> batch);
   void updatePressure();
   void checkDrained();
   void abandon();
   static void onRetryTimer(uv_timer_t* timer) noexcept;
   static void onDrainTimer(uv_timer_t* timer) noexcept;
+
+  // sink_runner_spool.cc
+  bool spoolFirst() const;
+  void enqueueToSpool(std::unique_ptr<Batch> batch);
+  void spill(std::unique_ptr<Batch> batch);
+  void onSpilled(Batch* batch, Status status);
+  void readFromSpool();
+  void reportSpool(const SpoolReport& report);
 
   Loop& loop_;
   SinkSettings settings_;
@@ -109,6 +139,14 @@ class SinkRunner {
   bool full_ = false;
   bool pumping_ = false;
   bool pump_again_ = false;
+
+  // The spool, and batches being written to it.
+  std::unique_ptr<Spool> spool_;
+  std::list<std::unique_ptr<Batch>> spilling_;
+  uint64_t spilling_bytes_ = 0;
+  bool reading_spool_ = false;
+  std::map<uint64_t, uint64_t> spooled_notices_;   // seq -> drops its in-band notice reports
+  RateLimitedLog spool_log_;
 
   // Drops not yet reported in-band.
   uint64_t pending_drops_ = 0;

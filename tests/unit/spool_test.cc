@@ -307,7 +307,7 @@ TEST_CASE("drop_oldest gives up the oldest unread record and reports its frames"
   Fixture f;
   f.open();
   auto seqs = f.append(0, 3);
-  CHECK(f.spool->dropOldestUnread() == 2);
+  CHECK(f.spool->dropOldestUnread() == std::make_pair(seqs[0], uint32_t{2}));
   auto got = f.readAll();
   REQUIRE(got.size() == 2);
   CHECK(got[0].seq == seqs[1]);
