@@ -68,12 +68,13 @@ TEST_CASE("503s, 429 with Retry-After, resets and an outage lose nothing; duplic
       }
     }
   }
-  // The batches accepted and then reset were sent again with the same frame id.
-  size_t resent = 0;
+  // Each of the two answers lost after the drain accepted a batch made the agent send that batch again, with
+  // the same frame id (the two may hit the same batch twice).
+  size_t extra_copies = 0;
   std::map<std::string, int> accepted;
   for (const auto& [id, msgs] : drain.batches()) accepted[id] += 1;
-  for (const auto& [id, n] : accepted) resent += n > 1 ? 1 : 0;
-  CHECK(resent == 2);
+  for (const auto& [id, n] : accepted) extra_copies += static_cast<size_t>(n - 1);
+  CHECK(extra_copies == 2);
 }
 
 TEST_CASE("a 400 is rejected, not retried, logged with the body and counted as lost", "[e2e]") {
