@@ -51,11 +51,15 @@ bench: build
 
 install: build
 	install -D -m 0755 $(BUILD_DIR)/sluice $(DESTDIR)$(PREFIX)/bin/sluice
-	@if [ -f systemd/sluice.service ]; then \
-	  install -D -m 0644 systemd/sluice.service $(DESTDIR)/etc/systemd/system/sluice.service; fi
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/sluice/README.md
+	install -d $(DESTDIR)/etc/systemd/system
+	sed -e 's#/usr/local/bin/sluice#$(PREFIX)/bin/sluice#' -e 's#/usr/local/share/doc#$(PREFIX)/share/doc#' \
+	  systemd/sluice.service > $(DESTDIR)/etc/systemd/system/sluice.service
+	chmod 0644 $(DESTDIR)/etc/systemd/system/sluice.service
 	@if [ ! -f $(DESTDIR)/etc/sluice/sluice.yaml ]; then \
 	  install -D -m 0644 conf/sluice.yaml $(DESTDIR)/etc/sluice/sluice.yaml; \
 	else echo "install: keeping existing $(DESTDIR)/etc/sluice/sluice.yaml"; fi
+	@echo "installed; as root: systemctl daemon-reload && systemctl enable --now sluice"
 
 clean:
 	rm -rf build

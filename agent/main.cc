@@ -110,6 +110,10 @@ int main(int argc, char** argv) {
   Loop loop;
   {
     Agent agent(loop, std::move(*config));
+    if (!cli.config_path.empty()) {
+      // SIGHUP reads the same files and flags again.
+      agent.setReloader([&cli, &registry](ConfigErrors& e) { return loadRunConfig(cli, registry, e); });
+    }
     if (auto failure = agent.start()) {
       spdlog::error("{}", failure->message);
       code = failure->exit_code;

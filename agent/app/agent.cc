@@ -34,8 +34,11 @@ Result<std::unique_ptr<Source>> Agent::makeSource(const SourceConfig& sc, bool h
   info.type = sc.type;
   size_t max_line = v.size("max_line_bytes") > 0 ? v.size("max_line_bytes") : config_.agent.max_line_bytes;
   if (sc.type == "stdin") {
-    return std::unique_ptr<Source>(std::make_unique<StdinSource>(loop_, router_, std::move(info),
-                                                                 severityOf(v.str("severity"), Severity::Info), max_line));
+    // When every sink spools before acknowledging, lines leave the stdin pipe only once they are on disk.
+    bool hold = !sinks_.empty();
+    for (const auto& sink : sinks_) hold = hold && sink->settings().buffer_mode == BufferMode::Always;
+    return std::unique_ptr<Source>(std::make_unique<StdinSource>(
+        loop_, router_, std::move(info), severityOf(v.str("severity"), Severity::Info), max_line, 0, hold));
   }
   if (sc.type == "exec") {
     ExecOptions o;
@@ -50,19 +53,41 @@ Result<std::unique_ptr<Source>> Agent::makeSource(const SourceConfig& sc, bool h
   return Error{"source " + sc.name + ": unknown type '" + sc.type + "'"};
 }
 
+Result<std::unique_ptr<SinkTransport>> Agent::makeTransport(const SinkConfig& sc) {
+  SinkContext ctx{loop_, sc.settings.name, static_cast<size_t>(sc.settings.max_in_flight)};
+  return sc.plugin->createSink(*sc.plugin_config, ctx);
+}
+
+Result<std::unique_ptr<SinkRunner>> Agent::makeSink(const SinkConfig& sc, std::unique_ptr<SinkTransport> transport) {
+  auto runner = std::make_unique<SinkRunner>(loop_, sc.settings, config_.agent.hostname, sc.plugin_config->token(),
+                                             std::move(transport));
+  if (Status st = runner->openSpool(config_.agent.state_dir); !st) return st.takeError();
+  return runner;
+}
+
+Status Agent::startSource(Source& source) {
+  source.onFinished([this](Source& s) { onSourceFinished(s); });
+  router_.addSource(&source);
+  return source.start();
+}
+
 std::optional<Agent::StartError> Agent::start() {
+  // Before any child starts: $NOTIFY_SOCKET is Sluice's, not its children's.
+  notifier_ = SystemdNotifier::fromEnvironment();
   for (const SinkConfig& sc : config_.sinks) {
     if (!sc.settings.enabled) continue;
-    SinkContext ctx{loop_, sc.settings.name, static_cast<size_t>(sc.settings.max_in_flight)};
-    auto transport = sc.plugin->createSink(*sc.plugin_config, ctx);
+    auto transport = makeTransport(sc);
     if (!transport) {
       sinks_.clear();
       return StartError{transport.error().message, kExitConfigError};
     }
-    auto runner = std::make_unique<SinkRunner>(loop_, sc.settings, config_.agent.hostname, sc.plugin_config->token(),
-                                               std::move(*transport));
-    router_.addSink(runner.get());
-    sinks_.push_back(std::move(runner));
+    auto runner = makeSink(sc, std::move(*transport));
+    if (!runner) {
+      sinks_.clear();
+      return StartError{runner.error().message, kExitConfigError};
+    }
+    router_.addSink(runner->get());
+    sinks_.push_back(std::move(*runner));
   }
 
   bool has_stdin = false;
@@ -73,7 +98,6 @@ std::optional<Agent::StartError> Agent::start() {
     if (!sc.values.boolean("enabled")) continue;
     auto source = makeSource(sc, has_stdin);
     if (!source) return StartError{source.error().message, kExitConfigError};
-    (*source)->onFinished([this](Source& s) { onSourceFinished(s); });
     sources_.push_back(std::move(*source));
   }
 
@@ -81,8 +105,7 @@ std::optional<Agent::StartError> Agent::start() {
                                              [this](int signum) { onSignal(signum); });
 
   for (auto& source : sources_) {
-    router_.addSource(source.get());
-    Status st = source->start();
+    Status st = startSource(*source);
     if (!st) {
       const bool exec = source->info().type == "exec";
       spdlog::error("source {}: {}", source->info().name, st.error().message);
@@ -96,14 +119,34 @@ std::optional<Agent::StartError> Agent::start() {
       return StartError{st.error().message, exec ? kExitCannotExec : kExitRuntimeError};
     }
   }
+  startNotifier();
   return std::nullopt;
 }
 
+size_t Agent::activeSources() const {
+  size_t n = 0;
+  for (const auto& s : sources_) {
+    if (!s->finished() && std::find(retired_sources_.begin(), retired_sources_.end(), s.get()) == retired_sources_.end()) {
+      ++n;
+    }
+  }
+  return n;
+}
+
 void Agent::onSourceFinished(Source& source) {
-  ++finished_sources_;
   router_.removeSource(&source);
   spdlog::debug("source {}: finished", source.info().name);
-  if (finished_sources_ == sources_.size()) {
+  auto retired = std::find(retired_sources_.begin(), retired_sources_.end(), &source);
+  if (retired != retired_sources_.end()) {
+    // Removed by a reload: it is done, free it on the next turn.
+    retired_sources_.erase(retired);
+    loop_.post([this, &source] {
+      sources_.erase(std::remove_if(sources_.begin(), sources_.end(), [&](const auto& p) { return p.get() == &source; }),
+                     sources_.end());
+    });
+    return;
+  }
+  if (activeSources() == 0 && !reloading_) {
     shutting_down_ = true;
     drainSinks();
   }
@@ -112,7 +155,7 @@ void Agent::onSourceFinished(Source& source) {
 void Agent::onSignal(int signum) {
   if (signum == SIGHUP) {
     for (auto& s : sources_) s->forwardSignal(signum);
-    for (auto& sink : sinks_) sink->reopen();
+    reload();
     return;
   }
   if (hasExec()) {
@@ -126,6 +169,7 @@ void Agent::onSignal(int signum) {
     spdlog::info("received signal {}: stopping the sources, delivering what is queued (within {} ms)", signum,
                  config_.agent.shutdown_timeout.count());
     shutting_down_ = true;
+    if (notifier_) notifier_->send("STOPPING=1");
     stopSources();
     return;
   }
@@ -137,12 +181,13 @@ void Agent::onSignal(int signum) {
 
 void Agent::stopSources() {
   for (auto& s : sources_) s->stop();
-  if (sources_.empty()) drainSinks();
+  if (activeSources() == 0) drainSinks();
 }
 
 void Agent::drainSinks() {
   if (draining_) return;
   draining_ = true;
+  if (notifier_) notifier_->send("STOPPING=1");
   if (sinks_.empty()) {
     stopSinks();
     return;
@@ -169,6 +214,8 @@ void Agent::stopSinks() {
 void Agent::report() {
   done_ = true;
   signals_->close();
+  watchdog_timer_.close();
+  status_timer_.close();
   uint64_t read = 0;
   for (const auto& s : sources_) read += s->counters().received_events;
   lost_ = 0;

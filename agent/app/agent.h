@@ -1,12 +1,15 @@
 #pragma once
-// The agent's life: builds sinks (plugins) and sources from the config, runs them, and shuts down when the
-// sources are done or a signal says so: stop reading, deliver what is queued within shutdown_timeout, report
-// what was lost, exit.
+// The agent's life: builds sinks (plugins) and sources from the config, runs them, reloads on SIGHUP, and shuts
+// down when the sources are done or a signal says so: stop reading, deliver what is queued within
+// shutdown_timeout, spool the rest, report what was lost, exit. Talks to systemd when it runs under it.
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/app/systemd_notify.h"
 #include "agent/config/agent_config.h"
 #include "agent/loop/loop.h"
 #include "agent/loop/signals.h"
@@ -25,10 +28,15 @@ inline constexpr int kExitCannotExec = 127;
 
 class Agent {
  public:
+  // Loads the configuration again for a reload (SIGHUP); empty when there is no file to reload (quick mode).
+  using Reloader = std::function<std::optional<AgentConfig>(ConfigErrors& errors)>;
+
   Agent(Loop& loop, AgentConfig config);
   ~Agent();
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;
+
+  void setReloader(Reloader reloader) { reloader_ = std::move(reloader); }
 
   struct StartError {
     std::string message;
@@ -44,7 +52,12 @@ class Agent {
   const std::vector<std::unique_ptr<Source>>& sources() const { return sources_; }
 
  private:
+  // A sink in two steps, so that a reload can check every new transport (certificates, files) before it retires
+  // anything, and open the spool only once the sink it replaces has closed it.
+  Result<std::unique_ptr<SinkTransport>> makeTransport(const SinkConfig& config);
+  Result<std::unique_ptr<SinkRunner>> makeSink(const SinkConfig& config, std::unique_ptr<SinkTransport> transport);
   Result<std::unique_ptr<Source>> makeSource(const SourceConfig& config, bool has_stdin_source);
+  Status startSource(Source& source);
   void onSourceFinished(Source& source);
   void onSignal(int signum);
   void stopSources();
@@ -52,18 +65,39 @@ class Agent {
   void stopSinks();
   void report();
   bool hasExec() const;
+  size_t activeSources() const;
+
+  // agent_reload.cc
+  void reload();
+  void applyReload(AgentConfig fresh, std::map<std::string, std::unique_ptr<SinkTransport>> transports);
+  void finishReload(AgentConfig fresh, std::map<std::string, std::unique_ptr<SinkTransport>> transports);
+
+  // agent_status.cc
+  void startNotifier();
+  void sendStatus(bool ready);
+  static void onWatchdog(uv_timer_t* timer) noexcept;
+  static void onStatusTimer(uv_timer_t* timer) noexcept;
 
   Loop& loop_;
   AgentConfig config_;
+  Reloader reloader_;
   Router router_;
   std::vector<std::unique_ptr<SinkRunner>> sinks_;
   std::vector<std::unique_ptr<Source>> sources_;
+  // Replaced or removed by a reload: finishing their work, then freed.
+  std::vector<std::unique_ptr<SinkRunner>> retired_sinks_;
+  std::vector<Source*> retired_sources_;
   std::unique_ptr<SignalWatcher> signals_;
-  size_t finished_sources_ = 0;
+  std::unique_ptr<SystemdNotifier> notifier_;
+  UvHandle<uv_timer_t> watchdog_timer_;
+  UvHandle<uv_timer_t> status_timer_;
+  uint64_t status_last_lines_ = 0;
+  int64_t status_last_us_ = 0;
   size_t drained_sinks_ = 0;
   size_t stopped_sinks_ = 0;
   bool shutting_down_ = false;
   bool draining_ = false;
+  bool reloading_ = false;
   bool done_ = false;
   uint64_t lost_ = 0;
 };

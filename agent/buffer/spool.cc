@@ -228,7 +228,8 @@ Status Spool::recover(SpoolReport* report) {
     report->corrupt_records += scan.bad_records;
     report->corrupt_bytes += scan.bad_bytes;
     report->notes.push_back(name + ": " + scan.problem + ": skipped " + std::to_string(scan.bad_records) +
-                            " records (" + std::to_string(scan.bad_bytes) + " bytes), moved to " + qpath);
+                            (scan.bad_records == 1 ? " record (" : " records (") + std::to_string(scan.bad_bytes) +
+                            " bytes), moved to " + qpath);
     if (!scan.records.empty()) {
       uint32_t nid = next_id++;
       std::string_view good = std::string_view(*bytes).substr(0, scan.valid_bytes);

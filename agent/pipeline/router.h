@@ -15,6 +15,13 @@ class Router {
   void addSink(SinkRunner* sink) {
     sinks_.push_back(sink);
     sink->onPressure([this](bool full) { onPressure(full); });
+    if (sink->full() && sink->settings().when_full == WhenFull::Block) onPressure(true);
+  }
+  // A sink that is being replaced (reload): it gets no more records and no longer holds the sources back.
+  void removeSink(SinkRunner* sink) {
+    sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
+    sink->onPressure(nullptr);
+    if (sink->full() && sink->settings().when_full == WhenFull::Block) onPressure(false);
   }
   void addSource(Source* source) { sources_.push_back(source); }
   void removeSource(Source* source) {
@@ -30,13 +37,29 @@ class Router {
     for (SinkRunner* sink : sinks_) sink->forgetSource(source_id);
   }
 
-  bool paused() const { return full_sinks_ > 0; }
+  // Closes every sink's open batch now (a source that waits for its acknowledgement does not wait for a linger).
+  void flush() {
+    for (SinkRunner* sink : sinks_) sink->flush();
+  }
+
+  // Holds every source (while sinks are swapped on reload), whatever the sinks say.
+  void hold(bool on) {
+    const bool was_paused = paused();
+    held_ = on;
+    notify(was_paused);
+  }
+
+  bool paused() const { return full_sinks_ > 0 || held_; }
   const std::vector<SinkRunner*>& sinks() const { return sinks_; }
 
  private:
   void onPressure(bool full) {
     const bool was_paused = paused();
     full_sinks_ += full ? 1 : -1;
+    notify(was_paused);
+  }
+
+  void notify(bool was_paused) {
     if (paused() == was_paused) return;
     // Copy: a source may finish (and be removed) while it is paused or resumed.
     auto sources = sources_;
@@ -52,6 +75,7 @@ class Router {
   std::vector<SinkRunner*> sinks_;
   std::vector<Source*> sources_;
   int full_sinks_ = 0;
+  bool held_ = false;
 };
 
 }  // namespace sluice

@@ -26,7 +26,7 @@ std::string readFile(const std::string& path) {
 AgentProcess::AgentProcess(Options options) : options_(std::move(options)) {
   if (options_.binary.empty()) options_.binary = SLUICE_BINARY;
   int in_pipe[2] = {-1, -1};
-  if (options_.stdin_file.empty() && !options_.close_stdin) {
+  if (options_.stdin_file.empty() && !options_.close_stdin && options_.stdin_fd < 0) {
     if (pipe2(in_pipe, O_CLOEXEC) != 0) return;
   }
   std::vector<std::string> argv_storage{options_.binary};
@@ -40,7 +40,9 @@ AgentProcess::AgentProcess(Options options) : options_(std::move(options)) {
   pid_ = fork();
   if (pid_ == 0) {
     int in_fd;
-    if (!options_.stdin_file.empty()) {
+    if (options_.stdin_fd >= 0) {
+      in_fd = options_.stdin_fd;
+    } else if (!options_.stdin_file.empty()) {
       in_fd = open(options_.stdin_file.c_str(), O_RDONLY);
     } else if (options_.close_stdin) {
       in_fd = open("/dev/null", O_RDONLY);
@@ -54,7 +56,8 @@ AgentProcess::AgentProcess(Options options) : options_(std::move(options)) {
     dup2(err_fd, 2);
     for (const auto& [k, v] : options_.env) setenv(k.c_str(), v.c_str(), 1);
     // Sanitizer reports must fail the test, not just print.
-    setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=86", 0);
+    // A small quarantine: ASan's default keeps 256 MB of freed memory, which would hide what RSS bounds measure.
+    setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=86:quarantine_size_mb=16", 0);
     setenv("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=87", 0);
     execv(argv[0], argv.data());
     _exit(126);

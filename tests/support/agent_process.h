@@ -19,6 +19,7 @@ class AgentProcess {
     std::map<std::string, std::string> env;        // added to the test's environment
     std::string stdin_file;                        // read stdin from this file instead of a pipe
     bool close_stdin = false;                      // start with stdin at EOF (/dev/null)
+    int stdin_fd = -1;                             // use this fd (a pipe the test holds) as stdin
     std::string dir;                               // where stdout.txt / stderr.txt go (required)
     std::string binary;                            // default: the sluice built with the tests
   };

@@ -88,6 +88,8 @@ struct TestDrain::Impl {
   std::vector<Request> requests;
   std::vector<std::string> errors;
   size_t message_count = 0;
+  size_t arrived = 0;
+  std::set<std::string> peers;
   uint64_t bytes = 0;
   bool stopping = false;
   std::string expected_auth;
@@ -196,6 +198,8 @@ struct TestDrain::Impl {
     std::chrono::milliseconds wait;
     {
       std::lock_guard<std::mutex> lock(mu);
+      ++arrived;
+      peers.insert(req.peer);
       if (!script.empty()) {
         step = script.front();
         script.pop_front();
@@ -369,6 +373,16 @@ std::vector<std::pair<std::string, std::vector<std::string>>> TestDrain::batches
 std::vector<std::string> TestDrain::protocolErrors() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->errors;
+}
+
+std::set<std::string> TestDrain::peers() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->peers;
+}
+
+size_t TestDrain::requestsArrived() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->arrived;
 }
 
 uint64_t TestDrain::bytesReceived() const {

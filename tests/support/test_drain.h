@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +61,10 @@ class TestDrain {
   std::vector<std::pair<std::string, std::vector<std::string>>> batches() const;
   std::vector<std::string> protocolErrors() const;
   uint64_t bytesReceived() const;
+  // Requests that arrived, answered or not yet (setDelay holds answers back).
+  size_t requestsArrived() const;
+  // The client addresses ("127.0.0.1:PORT") requests came from: one per connection the agent opened.
+  std::set<std::string> peers() const;
   bool waitForMessages(size_t count, std::chrono::milliseconds deadline) const;
 
   struct Impl;

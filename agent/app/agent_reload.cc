@@ -1,0 +1,203 @@
+// SIGHUP: the configuration is read again. Sinks and sources that did not change keep running (connections,
+// queues, spools); a changed sink is drained into its spool (or, without one, delivers within shutdown_timeout)
+// and restarted; an invalid new configuration is refused and the running one stays.
+#include <map>
+#include <set>
+
+#include "agent/app/agent.h"
+#include "agent/core/log.h"
+
+namespace sluice {
+namespace {
+
+std::string sinkFingerprint(const SinkConfig& c) { return c.settings.type + "\n" + c.values.fingerprint(); }
+std::string sourceFingerprint(const SourceConfig& c) { return c.type + "\n" + c.values.fingerprint(); }
+
+const SinkConfig* findSink(const AgentConfig& config, const std::string& name) {
+  for (const SinkConfig& s : config.sinks) {
+    if (s.settings.enabled && s.settings.name == name) return &s;
+  }
+  return nullptr;
+}
+
+const SourceConfig* findSource(const AgentConfig& config, const std::string& name) {
+  for (const SourceConfig& s : config.sources) {
+    if (s.values.boolean("enabled") && s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+// stdin and the exec child cannot be taken over by a new source object.
+bool restartable(const std::string& type) { return type != "stdin" && type != "exec"; }
+
+std::string joinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+void Agent::reload() {
+  for (auto& sink : sinks_) sink->reopen();
+  if (!reloader_) {
+    spdlog::info("SIGHUP: files reopened (quick mode has no configuration file to reload)");
+    return;
+  }
+  if (reloading_ || shutting_down_) {
+    spdlog::warn("SIGHUP ignored: {}", reloading_ ? "a reload is under way" : "shutting down");
+    return;
+  }
+  ConfigErrors errors;
+  std::optional<AgentConfig> fresh = reloader_(errors);
+  if (!fresh) {
+    spdlog::error("reload refused; the running configuration stays. The new one has {} error(s):", errors.size());
+    for (const auto& e : errors.messages()) spdlog::error("  {}", e);
+    return;
+  }
+  if (fresh->agent.state_dir != config_.agent.state_dir) {
+    spdlog::warn("agent.state_dir changes take effect at the next start; {} stays in use", config_.agent.state_dir);
+    fresh->agent.state_dir = config_.agent.state_dir;
+  }
+  const bool hostname_changed = fresh->agent.hostname != config_.agent.hostname;
+  // Every new or changed sink's transport is built first: a certificate or file that does not load refuses the
+  // reload before anything running is touched.
+  std::map<std::string, std::unique_ptr<SinkTransport>> transports;
+  for (const SinkConfig& sc : fresh->sinks) {
+    if (!sc.settings.enabled) continue;
+    const SinkConfig* old = findSink(config_, sc.settings.name);
+    if (old != nullptr && !hostname_changed && sinkFingerprint(*old) == sinkFingerprint(sc)) continue;
+    auto t = makeTransport(sc);
+    if (!t) {
+      spdlog::error("reload refused; the running configuration stays: {}", t.error().message);
+      return;
+    }
+    transports[sc.settings.name] = std::move(*t);
+  }
+  if (notifier_) notifier_->send("RELOADING=1");
+  applyReload(std::move(*fresh), std::move(transports));
+}
+
+void Agent::applyReload(AgentConfig fresh, std::map<std::string, std::unique_ptr<SinkTransport>> transports) {
+  reloading_ = true;
+  if (fresh.agent.log_level != config_.agent.log_level) setupLogging(fresh.agent.log_level);
+  // Sinks that go (changed or removed) stop taking records, spill into their spool and close; the sources wait
+  // meanwhile, so that no record goes to a sink that is leaving and none is missed by the one that replaces it.
+  std::vector<SinkRunner*> leaving;
+  for (auto& sink : sinks_) {
+    const SinkConfig* wanted = findSink(fresh, sink->name());
+    if (wanted == nullptr || transports.count(sink->name()) != 0) leaving.push_back(sink.get());
+  }
+  if (leaving.empty()) {
+    finishReload(std::move(fresh), std::move(transports));
+    return;
+  }
+  router_.hold(true);
+  auto remaining = std::make_shared<size_t>(leaving.size());
+  auto pending = std::make_shared<std::pair<AgentConfig, std::map<std::string, std::unique_ptr<SinkTransport>>>>(
+      std::move(fresh), std::move(transports));
+  for (SinkRunner* r : leaving) {
+    router_.removeSink(r);
+    auto it = std::find_if(sinks_.begin(), sinks_.end(), [r](const auto& p) { return p.get() == r; });
+    retired_sinks_.push_back(std::move(*it));
+    sinks_.erase(it);
+    // With a spool: at once (it is spilled). Without: deliver what it holds within shutdown_timeout.
+    auto timeout = r->hasSpool() ? std::chrono::milliseconds(0) : config_.agent.shutdown_timeout;
+    r->drain(timeout, [this, r, remaining, pending] {
+      r->stop([this, remaining, pending] {
+        if (--*remaining > 0) return;
+        loop_.post([this, pending] {
+          retired_sinks_.clear();
+          finishReload(std::move(pending->first), std::move(pending->second));
+        });
+      });
+    });
+  }
+}
+
+void Agent::finishReload(AgentConfig fresh, std::map<std::string, std::unique_ptr<SinkTransport>> transports) {
+  std::vector<std::string> restarted, added, removed, kept_as_was;
+  for (const SinkConfig& sc : config_.sinks) {
+    if (sc.settings.enabled && findSink(fresh, sc.settings.name) == nullptr) removed.push_back("sink " + sc.settings.name);
+  }
+  // The agent's own settings apply to what is built from here on.
+  AgentSettings previous = config_.agent;
+  config_.agent = fresh.agent;
+  for (const SinkConfig& sc : fresh.sinks) {
+    auto t = transports.find(sc.settings.name);
+    if (t == transports.end()) continue;
+    auto runner = makeSink(sc, std::move(t->second));
+    if (!runner) {
+      spdlog::error("reload: sink {} could not start: {}", sc.settings.name, runner.error().message);
+      continue;
+    }
+    router_.addSink(runner->get());
+    sinks_.push_back(std::move(*runner));
+    (findSink(config_, sc.settings.name) != nullptr ? restarted : added).push_back("sink " + sc.settings.name);
+  }
+
+  // Sources: unchanged ones keep running; changed ones are replaced, except stdin and exec, which keep what
+  // they had until the next start.
+  bool has_stdin = false;
+  for (const SourceConfig& sc : fresh.sources) {
+    if (sc.values.boolean("enabled") && sc.type == "stdin") has_stdin = true;
+  }
+  std::vector<SourceConfig> applied;
+  std::set<std::string> running;
+  for (auto& src : sources_) {
+    if (src->finished() || std::find(retired_sources_.begin(), retired_sources_.end(), src.get()) != retired_sources_.end()) {
+      continue;
+    }
+    const std::string& name = src->info().name;
+    const SourceConfig* wanted = findSource(fresh, name);
+    const SourceConfig* old = findSource(config_, name);
+    bool changed = wanted == nullptr || old == nullptr || sourceFingerprint(*wanted) != sourceFingerprint(*old);
+    if (wanted != nullptr && changed && !restartable(src->info().type)) {
+      spdlog::warn("reload: changes to source {} ({}) take effect at the next start; it keeps running as it was", name,
+                   src->info().type);
+      kept_as_was.push_back("source " + name);
+      applied.push_back(*old);
+      running.insert(name);
+      continue;
+    }
+    if (!changed) {
+      applied.push_back(*old);
+      running.insert(name);
+      continue;
+    }
+    src->stop();  // finishes on its own; freed then (onSourceFinished)
+    retired_sources_.push_back(src.get());
+    if (wanted == nullptr) removed.push_back("source " + name);
+  }
+  for (const SourceConfig& sc : fresh.sources) {
+    if (!sc.values.boolean("enabled") || running.count(sc.name) != 0) continue;
+    auto source = makeSource(sc, has_stdin);
+    if (!source) {
+      spdlog::error("reload: source {} could not be created: {}", sc.name, source.error().message);
+      continue;
+    }
+    Source& ref = **source;
+    sources_.push_back(std::move(*source));
+    if (Status st = startSource(ref); !st) {
+      spdlog::error("reload: source {} could not start: {}", sc.name, st.error().message);
+      continue;
+    }
+    applied.push_back(sc);
+    (findSource(config_, sc.name) != nullptr ? restarted : added).push_back("source " + sc.name);
+  }
+  config_.sources = std::move(applied);
+  config_.sinks = std::move(fresh.sinks);
+  (void)previous;
+  router_.hold(false);
+  reloading_ = false;
+  spdlog::info("reloaded {}: restarted {}; added {}; removed {}; unchanged: everything else{}", config_.file,
+               joinNames(restarted), joinNames(added), joinNames(removed),
+               kept_as_was.empty() ? "" : "; kept as before: " + joinNames(kept_as_was));
+  sendStatus(true);
+  if (activeSources() == 0) {
+    shutting_down_ = true;
+    drainSinks();
+  }
+}
+
+}  // namespace sluice
