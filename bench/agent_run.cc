@@ -30,7 +30,8 @@ Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input) {
   std::string config = run.config;
   replaceAll(config, "{DRAIN_URL}", drain.url());
   replaceAll(config, "{CA_FILE}", setup.certs.ca_cert);
-  replaceAll(config, "{STATE_DIR}", setup.dir.path() + "/state");
+  static int run_number = 0;
+  replaceAll(config, "{STATE_DIR}", setup.dir.path() + "/state-" + std::to_string(++run_number));
   replaceAll(config, "{DIR}", setup.dir.path());
   std::string config_path = setup.dir.file("bench.yaml");
   std::ofstream(config_path) << config;

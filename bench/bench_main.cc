@@ -24,6 +24,22 @@ sinks:
     tls: {ca_file: {CA_FILE}}
 )";
 
+// The same path with every batch written to the spool and fsynced before its lines leave the stdin pipe.
+const char* kStdinHttpsAlways = R"(agent:
+  hostname: bench
+  state_dir: {STATE_DIR}
+  log_level: warn
+sources:
+  - name: app
+    type: stdin
+sinks:
+  - name: drain
+    type: logplex_https
+    url: {DRAIN_URL}
+    tls: {ca_file: {CA_FILE}}
+    buffer: {memory: 16MiB, disk: 1GiB, mode: always, sync: batch}
+)";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -50,6 +66,7 @@ int main(int argc, char** argv) {
   std::vector<Figures> rows;
   rows.push_back(drainAlone(setup));
   rows.push_back(runAgent(setup, AgentRun{"stdin -> HTTPS drain", kStdinHttps, true}, input));
+  rows.push_back(runAgent(setup, AgentRun{"stdin -> spool (always, fsync) -> HTTPS", kStdinHttpsAlways, true}, input));
   printTable(rows);
   return 0;
 }
