@@ -1,4 +1,5 @@
 // sluice-bench --agent PATH [--lines N]: prints lines/s, CPU seconds per million lines and peak RSS per path.
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <vector>
@@ -43,6 +44,7 @@ sinks:
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // the drain may answer a connection the agent has left
   Setup setup;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--agent") == 0 && i + 1 < argc) setup.agent = argv[++i];

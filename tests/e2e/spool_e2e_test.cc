@@ -256,7 +256,7 @@ TEST_CASE("a truncated and a bit-flipped spool segment: the agent starts, delive
   Env env;
   TestDrain drain(env.drainOptions());
   drain.goDown();
-  const std::string input = numberedLines(0, 9000, 60);
+  const std::string input = numberedLines(0, 12000, 60);  // ~1.4 MB framed: three segments of 512 KiB
   std::string config = spoolConfig(env, drain, "{disk: 2MiB, mode: always}\n    batch: {max_bytes: 64KiB}",
                                    "  shutdown_timeout: 1s\n");
   {
