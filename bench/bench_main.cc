@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   std::vector<Figures> rows;
   rows.push_back(drainAlone(setup));
   rows.push_back(runAgent(setup, AgentRun{"stdin -> HTTPS drain", kStdinHttps, true}, input));
+  for (Figures& f : tailRuns(setup, input)) rows.push_back(std::move(f));
   printTable(rows);
   return 0;
 }
