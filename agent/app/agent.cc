@@ -5,7 +5,6 @@
 #include "agent/core/log.h"
 #include "agent/sources/exec_source.h"
 #include "agent/sources/stdin_source.h"
-#include "agent/sources/tail/path_names.h"
 #include "agent/sources/tail/tail_source.h"
 
 namespace sluice {
@@ -50,25 +49,8 @@ Result<std::unique_ptr<Source>> Agent::makeSource(const SourceConfig& sc, bool h
     return std::unique_ptr<Source>(std::make_unique<ExecSource>(loop_, router_, std::move(info), std::move(o), max_line));
   }
   if (sc.type == "tail") {
-    TailOptions o;
-    o.paths = v.list("paths");
-    o.exclude_paths = v.list("exclude_paths");
-    const std::string& format = v.str("format");
-    o.format = format == "raw" ? TailFormat::Raw
-               : format == "docker" ? TailFormat::Docker
-               : format == "cri"    ? TailFormat::Cri
-                                    : TailFormat::Auto;
-    o.start_at_beginning = v.str("start_at") == "beginning";
-    o.refresh_interval = v.duration("refresh_interval");
-    o.poll_interval = v.duration("poll_interval");
-    o.partial_flush = v.duration("partial_flush");
-    o.checkpoint_interval = v.duration("checkpoint_interval");
-    o.source_name = v.str("source_name");
-    o.max_line_bytes = max_line;
-    o.state_dir = config_.agent.state_dir;
-    if (o.paths.empty()) return Error{"source " + sc.name + ": paths is empty"};
-    if (Status st = validateSourceNameTemplate(o.source_name); !st) return Error{"source " + sc.name + ": " + st.error().message};
-    return std::unique_ptr<Source>(std::make_unique<TailSource>(loop_, router_, std::move(info), std::move(o)));
+    return std::unique_ptr<Source>(std::make_unique<TailSource>(
+        loop_, router_, std::move(info), tailOptionsFrom(v, max_line, config_.agent.state_dir)));
   }
   return Error{"source " + sc.name + ": unknown type '" + sc.type + "'"};
 }

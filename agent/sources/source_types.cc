@@ -1,5 +1,7 @@
 #include "agent/sources/source_types.h"
 
+#include "agent/sources/tail/tail_options.h"
+
 namespace sluice {
 namespace {
 
@@ -39,7 +41,8 @@ const OptionSpec kTail[] = {
 const SourceType kTypes[] = {
     {"stdin", "lines from standard input (a pipe, a file or a terminal)", kStdin},
     {"exec", "runs a program and collects its stdout and stderr; Sluice exits with its status", kExec},
-    {"tail", "follows files (and container logs) across rotations; checkpoints advance only as lines are delivered", kTail},
+    {"tail", "follows files (and container logs) across rotations; checkpoints advance only as lines are delivered", kTail,
+     &validateTailOptions},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/config/options.h"
 #include "agent/sources/tail/line_decoder.h"
 
 namespace sluice {
@@ -22,5 +23,11 @@ struct TailOptions {
   size_t max_line_bytes = 64 * 1024;
   std::string state_dir;
 };
+
+// The checks of a tail source's values that its option table cannot express (sluice check reports them).
+void validateTailOptions(const OptionValues& values, ConfigErrors& errors);
+
+// The options from validated values; `max_line_bytes` and `state_dir` come from the agent.
+TailOptions tailOptionsFrom(const OptionValues& values, size_t max_line_bytes, const std::string& state_dir);
 
 }  // namespace sluice
