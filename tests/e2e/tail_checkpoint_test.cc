@@ -23,7 +23,7 @@ uint64_t checkpointOffset(const std::string& path, const std::string& file) {
 
 }  // namespace
 
-TEST_CASE("tail: after kill -9 in the middle of a 500,000-line file every line arrives; only lines past the checkpoint come twice", "[e2e][tail]") {
+TEST_CASE("tail: after kill -9 in the middle of a 500,000-line file every line arrives and only lines past the checkpoint come twice", "[e2e][tail]") {
   Env env;
   TestDrain drain(env.drainOptions());
   drain.setDelay(20ms);  // slow enough to be killed in the middle

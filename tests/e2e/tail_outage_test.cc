@@ -6,7 +6,7 @@
 using namespace sluice;
 using namespace sluice::e2e;
 
-TEST_CASE("tail: while the drain is down for 10 s the file grows, the agent's memory stays bounded and nothing is lost", "[e2e][tail]") {
+TEST_CASE("tail: while the drain is down for 10 s the file grows and rotates, the agent's memory stays bounded and nothing is lost", "[e2e][tail]") {
   Env env;
   TestDrain drain(env.drainOptions());
   const std::string log = env.dir.file("app.log");
@@ -28,6 +28,8 @@ TEST_CASE("tail: while the drain is down for 10 s the file grows, the agent's me
   std::thread feeder([&] {
     const size_t chunk = 10000;
     for (size_t i = warmup; i < total; i += chunk) {
+      // Halfway, a rotation: the renamed file must be read to its end once the drain is back, however long that is.
+      if (i == 200000) writer->rotateByRename(log + ".1");
       writer->write(numberedLines(i, chunk, width));
       std::this_thread::sleep_for(100ms);
     }

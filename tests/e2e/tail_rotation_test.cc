@@ -1,4 +1,5 @@
 #include <set>
+#include <sstream>
 
 #include "tests/e2e/tail_e2e.h"
 
@@ -88,7 +89,7 @@ TEST_CASE("tail: a last line without a newline waits for partial_flush, then is 
   CHECK(bodies[2] == "no newline at all");
 }
 
-TEST_CASE("tail: files appearing later are read from their start; exclude_paths is honoured", "[e2e][tail]") {
+TEST_CASE("tail: files appearing later are read from their start and exclude_paths is honoured", "[e2e][tail]") {
   Env env;
   TestDrain drain(env.drainOptions());
   std::filesystem::create_directories(env.dir.file("logs"));
@@ -107,4 +108,31 @@ TEST_CASE("tail: files appearing later are read from their start; exclude_paths 
   auto bodies = drain.bodies();
   std::multiset<std::string> got(bodies.begin(), bodies.end());
   CHECK(got == std::multiset<std::string>{"old line, after the start", "new 1", "new 2"});
+}
+
+TEST_CASE("tail: a rotated file that the globs still match under its new name is not read again", "[e2e][tail]") {
+  Env env;
+  TestDrain drain(env.drainOptions());
+  std::filesystem::create_directories(env.dir.file("logs"));
+  const std::string log = env.dir.file("logs/app.log");
+  LogWriter writer(log);
+  writer.write(numberedLines(0, 100, 20));
+  AgentProcess agent(env.agent({"--config", env.config(drain, "", "", tailSource("[\"" + log + "*\"]"))}));
+  REQUIRE(drain.waitForMessages(100, 30s));
+  writer.rotateByRename(log + ".1");
+  writer.write(numberedLines(100, 100, 20));
+  REQUIRE(drain.waitForMessages(200, 30s));
+  // Until a scan has seen app.log.1 under its new name and the checkpoint says so.
+  const std::string ckpt = env.dir.file("state/checkpoints/files.checkpoint");
+  REQUIRE(waitFor(
+      [&] {
+        std::ifstream in(ckpt);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str().find("/app.log.1 ") != std::string::npos;
+      },
+      30s));
+  agent.signal(SIGTERM);
+  CHECK(finish(agent) == 0);
+  CHECK(firstDifference(drain.bodies(), splitLines(numberedLines(0, 200, 20))) == "");
 }

@@ -213,9 +213,15 @@ void TailSource::scan(bool initial) {
     if (tracked != files_.end()) {
       TailedFile& f = *tracked->second;
       // Renamed to another name the globs match (app.log -> app.log.1 with paths: [app.log*]): still the same file.
-      if (f.path() != m.path && f.state() == TailedFile::State::Active && active[m.path] == nullptr) {
+      auto holder = active.find(m.path);
+      if (f.path() != m.path && f.state() == TailedFile::State::Active &&
+          (holder == active.end() || holder->second == nullptr)) {
         std::optional<FileStat> at_old = statPath(f.path());
-        if (!at_old || at_old->key != f.key()) f.setPath(m.path);
+        if (!at_old || at_old->key != f.key()) {
+          active.erase(f.path());
+          f.setPath(m.path);
+          active[m.path] = &f;
+        }
       }
       continue;
     }
@@ -298,6 +304,15 @@ void TailSource::recover(const std::set<FileKey>& matched) {
     }
     std::optional<FileStat> st = statPath(found);
     if (!st) continue;
+    // The same inode with other first bytes is another file that reused it: not ours to read.
+    int fd = ::open(found.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    const bool same = readFingerprint(fd, c.fingerprint.len) == c.fingerprint;
+    ::close(fd);
+    if (!same) {
+      spdlog::info("source {}: {} is gone since the last run (read up to offset {})", info_.name, c.path, c.offset);
+      continue;
+    }
     if (st->size <= c.offset) {
       dormant_[c.key] = c;  // read to its end already
       continue;
