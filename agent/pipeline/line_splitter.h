@@ -98,7 +98,6 @@ class LineSplitter {
   }
 
  private:
-
   template <class Emit>
   void emitPieces(std::string_view line, Emit& emit) {
     if (!continuing_) ++split_lines_;
