@@ -51,9 +51,9 @@ class LogWriter {
 
 // A tail source named `files` on `paths` (a YAML flow list), with `extra` lines (indented by 4 spaces).
 inline std::string tailSource(const std::string& paths, const std::string& extra = "",
-                              const std::string& start_at = "beginning") {
+                              const std::string& start_at = "beginning", const std::string& poll = "100ms") {
   return "  - name: files\n    type: tail\n    paths: " + paths + "\n    start_at: " + start_at +
-         "\n    poll_interval: 100ms\n    refresh_interval: 500ms\n"
+         "\n    poll_interval: " + poll + "\n    refresh_interval: 500ms\n"
          "    checkpoint_interval: 100ms\n" + extra;
 }
 
