@@ -43,4 +43,7 @@ Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input);
 
 void printTable(const std::vector<Figures>& rows);
 
+// The tail source: `input` written to a file, read from its beginning (raw, then as Docker json-file records).
+std::vector<Figures> tailRuns(Setup& setup, const std::string& input);
+
 }  // namespace sluice::bench

@@ -5,6 +5,7 @@
 #include "agent/core/log.h"
 #include "agent/sources/exec_source.h"
 #include "agent/sources/stdin_source.h"
+#include "agent/sources/tail/tail_source.h"
 
 namespace sluice {
 namespace {
@@ -49,6 +50,10 @@ Result<std::unique_ptr<Source>> Agent::makeSource(const SourceConfig& sc, bool h
     o.stderr_severity = severityOf(v.str("stderr_severity"), Severity::Error);
     o.inherit_stdin = !has_stdin_source;
     return std::unique_ptr<Source>(std::make_unique<ExecSource>(loop_, router_, std::move(info), std::move(o), max_line));
+  }
+  if (sc.type == "tail") {
+    return std::unique_ptr<Source>(std::make_unique<TailSource>(
+        loop_, router_, std::move(info), tailOptionsFrom(v, max_line, config_.agent.state_dir)));
   }
   return Error{"source " + sc.name + ": unknown type '" + sc.type + "'"};
 }

@@ -199,7 +199,9 @@ class Loader {
         continue;
       }
       SourceConfig sc;
+      const size_t errors_before = errors_.size();
       sc.values = parseOptions(item, item_mark, {commonSourceOptions(), st->options}, errors_, {"type"});
+      if (st->validate != nullptr && errors_.size() == errors_before) st->validate(sc.values, errors_);
       sc.name = sc.values.str("name");
       sc.type = std::string(st->name);
       sc.mark = item_mark;

@@ -4,6 +4,7 @@
 // boundary when one is near), each a message of its own: nothing is truncated silently.
 #include <uv.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
@@ -23,6 +24,11 @@ class LineSplitter {
   uv_buf_t readBuffer() {
     char* p = buf_.prepare(kReadChunk);
     return uv_buf_init(p, static_cast<unsigned>(buf_.capacity() - buf_.size()));
+  }
+  // The same, at most `max_bytes` long (tailed files read in chunks of a fixed size).
+  uv_buf_t readBuffer(size_t max_bytes) {
+    char* p = buf_.prepare(max_bytes);
+    return uv_buf_init(p, static_cast<unsigned>(std::min(buf_.capacity() - buf_.size(), max_bytes)));
   }
 
   // `n` bytes were read into readBuffer(). Calls emit(line, is_piece) for every complete line; is_piece is true
@@ -77,10 +83,11 @@ class LineSplitter {
   }
 
   size_t pendingBytes() const { return buf_.size(); }
+  // The bytes held: a partial last line.
+  std::string_view pending() const { return buf_.view(); }
   // Lines that were longer than max_line_bytes and went out as several messages.
   uint64_t splitLines() const { return split_lines_; }
 
- private:
   // `s` is longer than `max`: where to cut it (at most `max`), backing off up to 3 bytes so that a UTF-8
   // character is not cut in two. Input that is not UTF-8 is cut at `max`.
   static size_t cutPoint(std::string_view s, size_t max) {
@@ -90,6 +97,7 @@ class LineSplitter {
     return max;
   }
 
+ private:
   template <class Emit>
   void emitPieces(std::string_view line, Emit& emit) {
     if (!continuing_) ++split_lines_;

@@ -1,5 +1,7 @@
 #include "agent/sources/source_types.h"
 
+#include "agent/sources/tail/tail_options.h"
+
 namespace sluice {
 namespace {
 
@@ -24,9 +26,23 @@ const OptionSpec kExec[] = {
     {"stderr_severity", OptionType::Enum, "err", "severity of lines the child writes to stderr", kSeverities},
 };
 
+const OptionSpec kTail[] = {
+    {"paths", OptionType::StringList, kRequired, "globs of the files to follow, e.g. [\"/var/log/containers/*.log\"]"},
+    {"exclude_paths", OptionType::StringList, "[]", "globs of files not to follow (matched against the path and its base name)"},
+    {"format", OptionType::Enum, "auto", "raw, docker (json-file), cri, or auto: chosen per file from its first line", "auto|raw|docker|cri"},
+    {"start_at", OptionType::Enum, "end", "where to start in files never seen before that exist when Sluice starts (files created later are read from their start)", "end|beginning"},
+    {"refresh_interval", OptionType::Duration, "5s", "how often the globs are expanded again to find new files"},
+    {"poll_interval", OptionType::Duration, "1s", "how often every file is looked at besides inotify events, so a missed event never stalls a file"},
+    {"partial_flush", OptionType::Duration, "5s", "a last line without its newline is sent after this long without more data"},
+    {"checkpoint_interval", OptionType::Duration, "1s", "the checkpoint file is written at most this often (and at shutdown)"},
+    {"source_name", OptionType::String, "", "each file's source name (PROCID): a template of {name} {file} {path} {pod} {namespace} {container}; default: <pod>/<container> for Kubernetes paths, else the file's base name"},
+};
+
 const SourceType kTypes[] = {
     {"stdin", "lines from standard input (a pipe, a file or a terminal)", kStdin},
     {"exec", "runs a program and collects its stdout and stderr; Sluice exits with its status", kExec},
+    {"tail", "follows files (and container logs) across rotations; checkpoints advance only as lines are delivered", kTail,
+     &validateTailOptions},
 };
 
 }  // namespace

@@ -12,6 +12,8 @@ struct SourceType {
   std::string_view name;
   std::string_view help;
   std::span<const OptionSpec> options;   // besides `name` and `type`
+  // Checks between values that the table cannot express (pure: no I/O); errors carry the key's mark.
+  void (*validate)(const OptionValues& values, ConfigErrors& errors) = nullptr;
 };
 
 std::span<const SourceType> sourceTypes();

@@ -33,7 +33,7 @@ void checkAtLeastOnce(const TestDrain& drain, const std::string& input) {
 
 }  // namespace
 
-TEST_CASE("503s, 429 with Retry-After, resets and an outage lose nothing; duplicates share a frame id", "[e2e]") {
+TEST_CASE("503s, 429 with Retry-After, resets and an outage lose nothing, duplicates share a frame id", "[e2e]") {
   Env env;
   TestDrain drain(env.drainOptions());
   drain.failNext(3, 503);

@@ -74,7 +74,7 @@ TEST_CASE("a line is framed with the seed's fields and a six-digit UTC timestamp
   CHECK(frame(framer, r) == "74 <190>1 2013-03-27T20:02:24.000000Z hostname logtoken_foobar procid - - foo");
 }
 
-TEST_CASE("severity and facility make the PRI; stderr lines are err") {
+TEST_CASE("severity and facility make the PRI, stderr lines are err") {
   MessageFields f = seedFields();
   f.facility = 1;  // user
   Rfc5424Framer framer(f, "h", "t");

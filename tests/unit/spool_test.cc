@@ -183,7 +183,7 @@ TEST_CASE("fully acknowledged segments are deleted once the ledger is durable", 
   CHECK(f.segments().empty());
 }
 
-TEST_CASE("a record torn at the end by a crash is truncated and counted; the rest is replayed", "[spool]") {
+TEST_CASE("a record torn at the end by a crash is truncated and counted, the rest is replayed", "[spool]") {
   Fixture f;
   f.open();
   f.append(0, 10);
