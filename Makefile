@@ -57,7 +57,7 @@ install: build
 	  systemd/sluice.service > $(DESTDIR)/etc/systemd/system/sluice.service
 	chmod 0644 $(DESTDIR)/etc/systemd/system/sluice.service
 	@if [ ! -f $(DESTDIR)/etc/sluice/sluice.yaml ]; then \
-	  install -D -m 0644 conf/sluice.yaml $(DESTDIR)/etc/sluice/sluice.yaml; \
+	  install -D -m 0644 conf/vm.yaml $(DESTDIR)/etc/sluice/sluice.yaml; \
 	else echo "install: keeping existing $(DESTDIR)/etc/sluice/sluice.yaml"; fi
 	@echo "installed; as root: systemctl daemon-reload && systemctl enable --now sluice"
 

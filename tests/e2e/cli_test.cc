@@ -1,3 +1,7 @@
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+
 #include "tests/e2e/e2e.h"
 
 using namespace sluice;
@@ -24,10 +28,32 @@ TEST_CASE("running with a broken config exits 2 without starting anything", "[e2
   CHECK(run.stderrText().find(path + ":") != std::string::npos);
 }
 
-TEST_CASE("sluice check accepts a valid config", "[e2e]") {
+TEST_CASE("every example config under conf/ passes sluice check, Kubernetes ConfigMaps included", "[e2e]") {
   Env env;
-  AgentProcess check(env.agent({"check", "--config", std::string(SLUICE_SOURCE_DIR) + "/conf/sluice.yaml"}));
-  CHECK(finish(check, 30s) == 0);
+  std::vector<std::string> configs;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(SLUICE_SOURCE_DIR) + "/conf")) {
+    if (e.path().extension() != ".yaml") continue;
+    std::vector<YAML::Node> docs = YAML::LoadAllFromFile(e.path().string());
+    bool manifest = !docs.empty() && docs[0].IsMap() && docs[0]["apiVersion"];
+    if (!manifest) {
+      configs.push_back(e.path().string());
+      continue;
+    }
+    for (const YAML::Node& doc : docs) {
+      if (doc["kind"] && doc["kind"].as<std::string>() == "ConfigMap" && doc["data"]["sluice.yaml"]) {
+        configs.push_back(env.writeFile(e.path().stem().string() + "-configmap.yaml",
+                                        doc["data"]["sluice.yaml"].as<std::string>()));
+      }
+    }
+  }
+  REQUIRE(configs.size() >= 3);
+  for (const auto& path : configs) {
+    auto opts = env.agent({"check", "--config", path});
+    opts.env["LOG_DRAIN_URL"] = "https://token:SECRET@logs.example.com/logs";
+    AgentProcess check(opts);
+    INFO(path << ": " << check.stderrText());
+    CHECK(finish(check, 30s) == 0);
+  }
 }
 
 TEST_CASE("the default config sends stdin to the stdout sink, as `echo hello | make run` does", "[e2e]") {
