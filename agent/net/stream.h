@@ -54,6 +54,13 @@ class Stream {
   // Bytes accepted by write() but not yet handed to the kernel.
   virtual size_t pendingWriteBytes() const = 0;
 
+  // For protocols that have no acknowledgement of their own (syslog over TCP and TLS): the bytes handed to the
+  // socket so far (TLS records included; a write made while open counts at once), and how many of them the
+  // peer's TCP stack has acknowledged (-1 when unknown, e.g. not connected). Data acknowledged by the peer's
+  // kernel survives a connection that breaks afterwards; data that is not may be lost with it.
+  virtual uint64_t socketBytesWritten() const { return 0; }
+  virtual int64_t socketBytesAcknowledged() const { return -1; }
+
   virtual void pauseReading() = 0;
   virtual void resumeReading() = 0;
   // Closes the stream (TLS close_notify when possible). `reset` sends a TCP RST instead (tests use it).

@@ -1,6 +1,8 @@
 #include "agent/net/tcp_stream.h"
 
+#include <linux/sockios.h>
 #include <netdb.h>
+#include <sys/ioctl.h>
 
 #include <cstring>
 
@@ -387,9 +389,13 @@ void TcpStream::submit(const uv_buf_t* bufs, size_t count, std::function<void(in
     }
     uv_buf_t out = uv_buf_init(req->cipher.get(), static_cast<unsigned>(len));
     rc = uv_write(&req->req, tcp_.stream(), &out, 1, &TcpStream::onWrite);
+    if (rc == 0) socket_bytes_ += len;
   } else {
     // Plain TCP: the caller's buffers go to the kernel as they are.
     rc = uv_write(&req->req, tcp_.stream(), bufs, static_cast<unsigned>(count), &TcpStream::onWrite);
+    if (rc == 0) {
+      for (size_t i = 0; i < count; ++i) socket_bytes_ += bufs[i].len;
+    }
   }
   if (rc < 0) {
     auto cb = std::move(req->done);
@@ -452,6 +458,18 @@ size_t TcpStream::pendingWriteBytes() const {
   size_t n = queued_bytes_;
   if (tcp_) n += uv_stream_get_write_queue_size(tcp_.stream());
   return n;
+}
+
+int64_t TcpStream::socketBytesAcknowledged() const {
+  if (state_ != State::Open || !tcp_) return -1;
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(tcp_.handle(), &fd) != 0) return -1;
+  // SIOCOUTQ: bytes in the send queue not yet acknowledged by the peer (sent or not), Linux's tcp(7).
+  int unacked = 0;
+  if (::ioctl(fd, SIOCOUTQ, &unacked) != 0 || unacked < 0) return -1;
+  uint64_t not_in_kernel = uv_stream_get_write_queue_size(tcp_.stream());
+  uint64_t outstanding = not_in_kernel + static_cast<uint64_t>(unacked);
+  return outstanding >= socket_bytes_ ? 0 : static_cast<int64_t>(socket_bytes_ - outstanding);
 }
 
 void TcpStream::pauseReading() {

@@ -22,6 +22,8 @@ class TcpStream final : public Stream {
 
   void write(const uv_buf_t* bufs, size_t count, std::function<void(int status)> done) override;
   size_t pendingWriteBytes() const override;
+  uint64_t socketBytesWritten() const override { return socket_bytes_; }
+  int64_t socketBytesAcknowledged() const override;
   void pauseReading() override;
   void resumeReading() override;
   void close(bool reset = false) override;
@@ -84,6 +86,7 @@ class TcpStream final : public Stream {
   std::vector<Queued> queued_;   // written before the stream was up
   size_t queued_bytes_ = 0;
   WriteReq* writes_ = nullptr;   // in flight, so destruction can detach them
+  uint64_t socket_bytes_ = 0;    // handed to uv_write so far
   // False once destroyed: a callback that let the owner destroy us checks it before touching members.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
