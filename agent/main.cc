@@ -15,6 +15,7 @@
 #include "agent/plugin/registry.h"
 #include "agent/sink/sink_options.h"
 #include "agent/sources/source_types.h"
+#include "plugins/clf_json/convert.h"
 
 using namespace sluice;
 
@@ -78,6 +79,10 @@ int main(int argc, char** argv) {
     case CliOptions::Command::Version:
       std::cout << "sluice " << SLUICE_VERSION << "\n";
       return kExitOk;
+    case CliOptions::Command::Convert:
+      // 0 ok, 1 lines that did not convert or an I/O error, 2 bad options: the agent's exit codes.
+      return plugins::clf_json::runConvert({cli.convert_from, cli.convert_to, cli.convert_schema, cli.convert_unparsed},
+                                           STDIN_FILENO, STDOUT_FILENO, std::cerr);
     case CliOptions::Command::HelpPlugin: {
       ConfigErrors errors;  // --help-plugin TYPE --config FILE: the file's external plugins too
       addExternalPlugins(cli.config_path, registry, errors);
