@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   std::vector<Figures> rows;
   rows.push_back(drainAlone(setup));
   rows.push_back(runAgent(setup, AgentRun{"stdin -> HTTPS drain", kStdinHttps, true}, input));
+  rows.push_back(clfJsonEncoder(setup));
+  rows.push_back(clfJsonConvert(setup));
   printTable(rows);
   return 0;
 }

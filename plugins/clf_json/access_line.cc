@@ -272,7 +272,27 @@ bool parseAccessLine(std::string_view line, AccessFields* f) {
   f->client = words[n - 3];
   f->ident = words[n - 2];
   f->user = words[n - 1];
-  if (!parseClfTime(line.substr(open + 2, close - open - 2), &f->time_us, &f->tz_minutes)) return false;
+  // Consecutive lines mostly share their time: the last one parsed is kept (per thread).
+  struct TimeCache {
+    char text[40];
+    size_t len = 0;
+    int64_t us = 0;
+    int tz = 0;
+  };
+  thread_local TimeCache cache;
+  std::string_view time = line.substr(open + 2, close - open - 2);
+  if (time.size() == cache.len && std::memcmp(time.data(), cache.text, time.size()) == 0) {
+    f->time_us = cache.us;
+    f->tz_minutes = cache.tz;
+  } else {
+    if (!parseClfTime(time, &f->time_us, &f->tz_minutes)) return false;
+    if (time.size() <= sizeof cache.text) {
+      std::memcpy(cache.text, time.data(), time.size());
+      cache.len = time.size();
+      cache.us = f->time_us;
+      cache.tz = f->tz_minutes;
+    }
+  }
   // "] \"REQUEST\" STATUS BYTES"
   size_t req_start = close + 3;
   if (line.size() < req_start || line[close + 1] != ' ' || line[close + 2] != '"') return false;

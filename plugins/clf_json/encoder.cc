@@ -8,7 +8,7 @@ namespace sluice::plugins::clf_json {
 bool NdjsonEncoder::encodeLine(std::string_view line, ByteBuffer& out, NdjsonCounts& counts) {
   AccessFields fields;
   if (parseAccessLine(line, &fields)) {
-    out.append(json_.encode(fields));
+    json_.encode(fields, out);
     out.push('\n');
     ++counts.lines;
     return true;
@@ -17,7 +17,7 @@ bool NdjsonEncoder::encodeLine(std::string_view line, ByteBuffer& out, NdjsonCou
     ++counts.unparsed_dropped;
     return false;
   }
-  out.append(json_.encodeRaw(line));
+  json_.encodeRaw(line, out);
   out.push('\n');
   ++counts.lines;
   ++counts.unparsed_raw;

@@ -5,34 +5,11 @@
 
 #include <cstring>
 
+#include "plugins/clf_json/json_out.h"
 #include "plugins/clf_json/status_text.h"
 
 namespace sluice::plugins::clf_json {
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-// Length of the valid UTF-8 sequence at s[i], 0 when invalid.
-size_t utf8Sequence(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  unsigned char c = b(0);
-  size_t left = s.size() - i;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && (b(1) & 0xC0) == 0x80 ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (left < 3 || (b(1) & 0xC0) != 0x80 || (b(2) & 0xC0) != 0x80) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
-    if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogates
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (left < 4 || (b(1) & 0xC0) != 0x80 || (b(2) & 0xC0) != 0x80 || (b(3) & 0xC0) != 0x80) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
-    if (c == 0xF4 && b(1) >= 0x90) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
 
 // The offset as ECS wants it ("-07:00").
 std::string ecsOffset(int tz) {
@@ -132,249 +109,223 @@ bool validUtf8(std::string_view s) {
         continue;
       }
     }
-    size_t len = utf8Sequence(s, i);
+    size_t len = utf8SequenceAt(s, i);
     if (len == 0) return false;
     i += len;
   }
   return true;
 }
 
-void JsonEncoder::string(std::string_view s) {
-  if (validUtf8(s)) {
-    writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    return;
-  }
-  scratch_.clear();
-  for (size_t i = 0; i < s.size();) {
-    size_t len = utf8Sequence(s, i);
-    if (len == 0) {
-      unsigned char c = static_cast<unsigned char>(s[i]);
-      scratch_ += "\\x";
-      scratch_ += kHex[c >> 4];
-      scratch_ += kHex[c & 15];
-      ++i;
-    } else {
-      scratch_.append(s.substr(i, len));
-      i += len;
-    }
-  }
-  writer_.String(scratch_.data(), static_cast<rapidjson::SizeType>(scratch_.size()));
+void JsonEncoder::formatTime(int64_t us) {
+  if (us == last_time_us_) return;
+  timestamps_.format(us, last_time_);
+  last_time_us_ = us;
 }
 
-void JsonEncoder::begin() {
-  buffer_.Clear();
-  writer_.Reset(buffer_);
-}
-
-std::string_view JsonEncoder::encodeRaw(std::string_view line) {
-  begin();
-  writer_.StartObject();
+void JsonEncoder::encodeRaw(std::string_view line, ByteBuffer& out) {
+  JsonOut o(out);
+  o.open();
   if (schema_ == Schema::Ecs) {
-    key("event");
-    writer_.StartObject();
-    key("original");
-    string(line);
-    writer_.EndObject();
+    o.key("\"event\"");
+    o.open();
+    o.key("\"original\"");
+    o.string(line);
+    o.close();
   } else {
-    key("raw");
-    string(line);
+    o.key("\"raw\"");
+    o.string(line);
   }
-  writer_.EndObject();
-  return {buffer_.GetString(), buffer_.GetSize()};
+  o.close();
 }
 
-std::string_view JsonEncoder::encode(const AccessFields& f) {
-  begin();
+void JsonEncoder::encode(const AccessFields& f, ByteBuffer& out) {
+  JsonOut o(out);
   if (schema_ == Schema::Ecs) {
-    ecs(f);
+    ecs(f, o);
   } else {
-    compact(f);
+    compact(f, o);
   }
-  return {buffer_.GetString(), buffer_.GetSize()};
 }
 
-void JsonEncoder::compact(const AccessFields& f) {
-  char ts[TimestampFormatter::kLength];
-  timestamps_.format(f.time_us, ts);
-  writer_.StartObject();
-  key("t");
-  writer_.String(ts, TimestampFormatter::kLength);
+void JsonEncoder::compact(const AccessFields& f, JsonOut& o) {
+  formatTime(f.time_us);
+  o.open();
+  o.key("\"t\"");
+  o.plain(std::string_view(last_time_, TimestampFormatter::kLength));
   if (f.has_vhost) {
-    key("h");
-    string(f.vhost);
+    o.key("\"h\"");
+    o.string(f.vhost);
   }
-  key("ipS");
-  string(f.client);
+  o.key("\"ipS\"");
+  o.string(f.client);
   if (f.ident != "-") {
-    key("ident");
-    string(f.ident);
+    o.key("\"ident\"");
+    o.string(f.ident);
   }
   if (f.user != "-") {
-    key("user");
-    string(f.user);
+    o.key("\"user\"");
+    o.string(f.user);
   }
   if (f.has_method) {
-    key("vb");
-    string(f.method);
+    o.key("\"vb\"");
+    o.string(f.method);
   }
   if (f.has_path) {
-    key("path");
-    string(f.path);
+    o.key("\"path\"");
+    o.string(f.path);
   }
   if (f.has_proto) {
-    key("proto");
-    string(f.proto);
+    o.key("\"proto\"");
+    o.string(f.proto);
   }
-  key("sC");
-  writer_.Int(f.status);
-  key("sT");
-  std::string_view st = statusText(f.status);
-  writer_.String(st.data(), static_cast<rapidjson::SizeType>(st.size()));
-  key("bOut");
-  writer_.Uint64(f.bytes);
+  o.key("\"sC\"");
+  o.number(static_cast<int64_t>(f.status));
+  o.key("\"sT\"");
+  o.plain(statusText(f.status));
+  o.key("\"bOut\"");
+  o.number(f.bytes);
   if (f.bytes_dash) {
-    key("bOutDash");
-    writer_.Bool(true);
+    o.key("\"bOutDash\"");
+    o.boolean(true);
   }
   if (f.combined) {
-    key("referer");
-    string(f.referer);
-    key("ua");
-    string(f.user_agent);
+    o.key("\"referer\"");
+    o.string(f.referer);
+    o.key("\"ua\"");
+    o.string(f.user_agent);
   }
   if (f.has_rtime) {
-    key("rTime");
-    string(f.rtime);
+    o.key("\"rTime\"");
+    o.string(f.rtime);
   }
-  key("tz");
+  o.key("\"tz\"");
   std::string tz;  // 5 bytes: no allocation
   formatOffset(f.tz_minutes, false, tz);
-  writer_.String(tz.data(), static_cast<rapidjson::SizeType>(tz.size()));
-  writer_.EndObject();
+  o.plain(tz);
+  o.close();
 }
 
-void JsonEncoder::ecs(const AccessFields& f) {
-  char ts[TimestampFormatter::kLength];
-  timestamps_.format(f.time_us, ts);
-  writer_.StartObject();
-  key("@timestamp");
-  writer_.String(ts, TimestampFormatter::kLength);
-  key("source");
-  writer_.StartObject();
-  key("address");
-  string(f.client);
+void JsonEncoder::ecs(const AccessFields& f, JsonOut& o) {
+  formatTime(f.time_us);
+  o.open();
+  o.key("\"@timestamp\"");
+  o.plain(std::string_view(last_time_, TimestampFormatter::kLength));
+  o.key("\"source\"");
+  o.open();
+  o.key("\"address\"");
+  o.string(f.client);
   if (isIpLiteral(f.client)) {
-    key("ip");
-    string(f.client);
+    o.key("\"ip\"");
+    o.string(f.client);
   } else if (f.client != "-") {
-    key("domain");
-    string(f.client);
+    o.key("\"domain\"");
+    o.string(f.client);
   }
-  writer_.EndObject();
+  o.close();
   if (f.user != "-") {
-    key("user");
-    writer_.StartObject();
-    key("name");
-    string(f.user);
-    writer_.EndObject();
+    o.key("\"user\"");
+    o.open();
+    o.key("\"name\"");
+    o.string(f.user);
+    o.close();
   }
-  key("http");
-  writer_.StartObject();
+  o.key("\"http\"");
+  o.open();
   if (f.has_method || f.combined) {
-    key("request");
-    writer_.StartObject();
+    o.key("\"request\"");
+    o.open();
     if (f.has_method) {
-      key("method");
-      string(f.method);
+      o.key("\"method\"");
+      o.string(f.method);
     }
     if (f.combined) {
-      key("referrer");
-      string(f.referer);
+      o.key("\"referrer\"");
+      o.string(f.referer);
     }
-    writer_.EndObject();
+    o.close();
   }
   const bool http_version = f.has_proto && f.proto.starts_with("HTTP/");
   if (http_version) {
-    key("version");
-    string(f.proto.substr(5));
+    o.key("\"version\"");
+    o.string(f.proto.substr(5));
   }
-  key("response");
-  writer_.StartObject();
-  key("status_code");
-  writer_.Int(f.status);
-  key("body");
-  writer_.StartObject();
-  key("bytes");
-  writer_.Uint64(f.bytes);
-  writer_.EndObject();
-  writer_.EndObject();
-  writer_.EndObject();  // http
+  o.key("\"response\"");
+  o.open();
+  o.key("\"status_code\"");
+  o.number(static_cast<int64_t>(f.status));
+  o.key("\"body\"");
+  o.open();
+  o.key("\"bytes\"");
+  o.number(f.bytes);
+  o.close();
+  o.close();
+  o.close();  // http
   std::string_view domain;
   uint64_t port = 0;
   const bool clean_vhost = f.has_vhost && splitHostPort(f.vhost, &domain, &port);
   if (f.has_path || clean_vhost) {
-    key("url");
-    writer_.StartObject();
+    o.key("\"url\"");
+    o.open();
     if (f.has_path) {
-      key("original");
-      string(f.path);
+      o.key("\"original\"");
+      o.string(f.path);
     }
     if (clean_vhost) {
-      key("domain");
-      string(domain);
+      o.key("\"domain\"");
+      o.string(domain);
       if (port != 0) {
-        key("port");
-        writer_.Uint64(port);
+        o.key("\"port\"");
+        o.number(port);
       }
     }
-    writer_.EndObject();
+    o.close();
   }
   if (f.combined) {
-    key("user_agent");
-    writer_.StartObject();
-    key("original");
-    string(f.user_agent);
-    writer_.EndObject();
+    o.key("\"user_agent\"");
+    o.open();
+    o.key("\"original\"");
+    o.string(f.user_agent);
+    o.close();
   }
-  key("event");
-  writer_.StartObject();
+  o.key("\"event\"");
+  o.open();
   std::string tz = ecsOffset(f.tz_minutes);
-  key("timezone");
-  writer_.String(tz.data(), static_cast<rapidjson::SizeType>(tz.size()));
+  o.key("\"timezone\"");
+  o.plain(tz);
   int64_t ns = 0;
   if (f.has_rtime && durationNanos(f.rtime, &ns)) {
-    key("duration");
-    writer_.Int64(ns);
+    o.key("\"duration\"");
+    o.number(ns);
   }
-  writer_.EndObject();
+  o.close();
   // What ECS has no field for, kept so that the line can be written back exactly.
   const bool other_proto = f.has_proto && !http_version;
   if (f.ident != "-" || f.has_rtime || f.bytes_dash || other_proto || (f.has_vhost && !clean_vhost)) {
-    key("clf");
-    writer_.StartObject();
+    o.key("\"clf\"");
+    o.open();
     if (f.ident != "-") {
-      key("ident");
-      string(f.ident);
+      o.key("\"ident\"");
+      o.string(f.ident);
     }
     if (f.has_rtime) {
-      key("request_time");
-      string(f.rtime);
+      o.key("\"request_time\"");
+      o.string(f.rtime);
     }
     if (f.bytes_dash) {
-      key("bytes_dash");
-      writer_.Bool(true);
+      o.key("\"bytes_dash\"");
+      o.boolean(true);
     }
     if (other_proto) {
-      key("protocol");
-      string(f.proto);
+      o.key("\"protocol\"");
+      o.string(f.proto);
     }
     if (f.has_vhost && !clean_vhost) {
-      key("vhost");
-      string(f.vhost);
+      o.key("\"vhost\"");
+      o.string(f.vhost);
     }
-    writer_.EndObject();
+    o.close();
   }
-  writer_.EndObject();
+  o.close();
 }
 
 namespace {

@@ -11,9 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "agent/core/bytes.h"
 #include "agent/core/clock.h"
 #include "plugins/clf_json/access_line.h"
 
@@ -24,27 +22,27 @@ enum class Schema { Compact, Ecs };
 // True when `s` is valid UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
 bool validUtf8(std::string_view s);
 
+class JsonOut;
+
 class JsonEncoder {
  public:
-  explicit JsonEncoder(Schema schema) : schema_(schema), writer_(buffer_) {}
+  explicit JsonEncoder(Schema schema) : schema_(schema) {}
 
-  // The JSON object of a parsed line, or of a line that did not parse ({"raw": "..."}; ECS:
-  // {"event":{"original":"..."}}). The view is valid until the next call.
-  std::string_view encode(const AccessFields& fields);
-  std::string_view encodeRaw(std::string_view line);
+  // Appends the JSON object (no newline) of a parsed line, or of a line that did not parse ({"raw": "..."};
+  // ECS: {"event":{"original":"..."}}).
+  void encode(const AccessFields& fields, ByteBuffer& out);
+  void encodeRaw(std::string_view line, ByteBuffer& out);
 
  private:
-  void begin();
-  void key(const char* k) { writer_.Key(k, static_cast<rapidjson::SizeType>(std::strlen(k))); }
-  void string(std::string_view s);
-  void compact(const AccessFields& f);
-  void ecs(const AccessFields& f);
+  void compact(const AccessFields& f, JsonOut& o);
+  void ecs(const AccessFields& f, JsonOut& o);
+  void formatTime(int64_t us);
 
   Schema schema_;
-  rapidjson::StringBuffer buffer_;
-  rapidjson::Writer<rapidjson::StringBuffer> writer_;
   TimestampFormatter timestamps_;
-  std::string scratch_;
+  // The last line's time, formatted: consecutive lines mostly share their second.
+  int64_t last_time_us_ = INT64_MIN;
+  char last_time_[TimestampFormatter::kLength] = {};
 };
 
 // One JSON line (either schema, as written above; extra keys are ignored) back to its access-log line, appended

@@ -128,6 +128,27 @@ TEST_CASE("syslog over TCP reconnects after the receiver restarts, and resends w
   CHECK(agent.stderrText().find("reconnected to tcp://127.0.0.1:") != std::string::npos);
 }
 
+TEST_CASE("syslog over TCP resends a batch the receiver's TCP did not acknowledge in time, on a new connection",
+          "[e2e][syslog]") {
+  Env env;
+  auto o = receiverOptions(env, Receiver::Transport::Tcp);
+  o.stalled = true;  // accepts, then reads nothing: its window closes and the agent's bytes stay unacknowledged
+  Receiver receiver(o);
+  AgentProcess agent(env.agent({"--config", syslogConfig(env, receiver.url(), "    timeout: 1s\n    max_in_flight: 1\n")}));
+  REQUIRE(agent.write(numberedLines(1, 1000, 200)));
+  REQUIRE(waitFor([&] { return agent.stderrText().find("did not acknowledge a batch within 1s") != std::string::npos; }, 30s));
+  receiver.resume();
+  agent.closeStdin();
+  CHECK(finish(agent, 60s) == 0);
+  // At least once: every line arrived; what the first connection held may have come twice.
+  auto bodies = receiver.bodies();
+  std::set<std::string> got(bodies.begin(), bodies.end());
+  auto want = splitLines(numberedLines(1, 1000, 200));
+  CHECK(got == std::set<std::string>(want.begin(), want.end()));
+  CHECK(receiver.protocolErrors().empty());
+  CHECK(receiver.connections() >= 2);
+}
+
 TEST_CASE("syslog with LF framing writes one message per line", "[e2e][syslog]") {
   Env env;
   auto o = receiverOptions(env, Receiver::Transport::Tcp);

@@ -165,6 +165,7 @@ struct SyslogReceiver::Impl {
       return;
     }
     conn->stream = std::move(*stream);
+    if (self->options.stalled) conn->stream->pauseReading();
     if (!self->tls) {  // plain TCP has no handshake: connected now
       conn->connected = true;
       self->connected();
@@ -205,6 +206,11 @@ struct SyslogReceiver::Impl {
       return true;
     }
     if (listener.init(this, [&](uv_tcp_t* t) { return uv_tcp_init(loop->get(), t); }) < 0) return false;
+    if (options.stalled) {
+      // Accepted sockets inherit it; the kernel doubles it. Set before listen() so the window is negotiated so.
+      int size = 4096;
+      uv_recv_buffer_size(listener.handle(), &size);
+    }
     if (uv_tcp_bind(listener.get(), reinterpret_cast<const struct sockaddr*>(&addr), 0) < 0 ||
         uv_listen(listener.stream(), 64, &Impl::onConnection) < 0) {
       listener.close();
@@ -282,6 +288,13 @@ std::string SyslogReceiver::url() const {
 
 void SyslogReceiver::goDown() {
   impl_->runOnLoop([this] { impl_->down(); });
+}
+
+void SyslogReceiver::resume() {
+  impl_->runOnLoop([this] {
+    impl_->options.stalled = false;
+    for (auto& [raw, conn] : impl_->conns) conn->stream->resumeReading();
+  });
 }
 
 void SyslogReceiver::comeUp() {

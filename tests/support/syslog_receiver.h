@@ -21,6 +21,9 @@ class SyslogReceiver {
     std::string key_file;
     std::string client_ca_file;              // tls: require a client certificate signed by this CA
     bool check_rfc5424 = true;
+    // A receiver that stops reading: a small receive buffer (so the sender's data is soon left unacknowledged)
+    // and no reads until resume().
+    bool stalled = false;
   };
 
   explicit SyslogReceiver(Options options);
@@ -33,6 +36,7 @@ class SyslogReceiver {
 
   void goDown();
   void comeUp();
+  void resume();                             // a stalled receiver reads again, on every connection
 
   // Thread-safe views of what arrived, in arrival order (duplicates included).
   std::vector<std::string> messages() const;
