@@ -23,6 +23,7 @@ StreamTransport::StreamTransport(Loop& loop, std::string name, SyslogConfig conf
 
 StreamTransport::~StreamTransport() {
   if (stream_) stream_->close();
+  if (closing_) closing_->close();
 }
 
 void StreamTransport::deliver(const Batch& batch, DeliverCallback done) {
@@ -181,9 +182,30 @@ void StreamTransport::disconnect(const std::string& why, bool close_stream) {
 
 void StreamTransport::stop(std::function<void()> done) {
   stopping_ = true;
-  if (stream_ || !jobs_.empty()) disconnect("stopping", true);
   ack_timer_.close();
-  loop_.post(std::move(done));
+  if (!stream_ || !connected_) {
+    if (stream_ || !jobs_.empty()) disconnect("stopping", true);
+    loop_.post(std::move(done));
+    return;
+  }
+  // What the peer's TCP acknowledged is delivered; the rest is given back (Retry "stopping").
+  int64_t acked = stream_->socketBytesAcknowledged();
+  if (acked > 0 && static_cast<uint64_t>(acked) > acked_) acked_ = static_cast<uint64_t>(acked);
+  connected_ = false;
+  ++connection_;
+  while (!jobs_.empty() && jobs_.front()->write_done && (!ack_tracking_ || acked_ >= jobs_.front()->end_offset)) {
+    completeFront(Outcome::delivered());
+  }
+  std::deque<std::unique_ptr<Job>> left;
+  left.swap(jobs_);
+  for (auto& job : left) job->done(Outcome::retry("stopping"));
+  // End the connection gracefully, so that the receiver reads everything before it closes (see Stream::shutdown).
+  closing_ = std::move(stream_);
+  closing_->shutdown(std::min<std::chrono::milliseconds>(config_.timeout, std::chrono::seconds(5)),
+                     [this, done = std::move(done)] {
+                       closing_.reset();
+                       done();
+                     });
 }
 
 }  // namespace sluice::plugins::syslog

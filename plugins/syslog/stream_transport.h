@@ -58,6 +58,7 @@ class StreamTransport final : public SinkTransport, private Stream::Handler {
   std::shared_ptr<TlsContext> tls_;
   std::string endpoint_;                  // "tls://host:port", for logs
   std::unique_ptr<Stream> stream_;
+  std::unique_ptr<Stream> closing_;       // ending gracefully at stop()
   bool connected_ = false;
   uint64_t connection_ = 0;               // generation: callbacks of an earlier connection are ignored
   bool ever_connected_ = false;

@@ -55,7 +55,7 @@ TEST_CASE("the example external sink, loaded from plugin_dirs, gets every frame,
   CHECK(agent.stderrText().find("95 messages delivered") != std::string::npos);
 }
 
-TEST_CASE("--help-plugin with --config describes an external plugin's options", "[e2e][plugin]") {
+TEST_CASE("sluice --help-plugin with --config describes an external plugin's options", "[e2e][plugin]") {
   Env env;
   std::string config = counterConfig(env, kExampleDir, env.dir.file("x"));
   AgentProcess run(env.agent({"--help-plugin", "frame_counter", "--config", config}));

@@ -47,6 +47,8 @@ TEST_CASE("syslog over TCP delivers every line as an octet-counted frame, in ord
   REQUIRE(agent.write(numberedLines(1, 2000)));
   agent.closeStdin();
   CHECK(finish(agent, 60s) == 0);
+  // Delivered means acknowledged by the receiver's TCP; its reader may still be on the way.
+  CHECK(receiver.waitForMessages(2000, 10s));
   CHECK(receiver.protocolErrors().empty());
   CHECK(receiver.partialFrames() == 0);
   CHECK(firstDifference(receiver.bodies(), numbered(1, 2000)) == "");
@@ -61,6 +63,7 @@ TEST_CASE("syslog over TLS verifies the receiver against the CA file and deliver
   REQUIRE(agent.write(numberedLines(1, 1000, 200)));
   agent.closeStdin();
   CHECK(finish(agent, 60s) == 0);
+  CHECK(receiver.waitForMessages(1000, 10s));
   CHECK(receiver.protocolErrors().empty());
   CHECK(firstDifference(receiver.bodies(), splitLines(numberedLines(1, 1000, 200))) == "");
   checkHeaders(receiver.messages());
@@ -79,6 +82,12 @@ TEST_CASE("syslog over TLS presents the configured client certificate to a recei
   REQUIRE(agent.write(numberedLines(1, 10)));
   agent.closeStdin();
   CHECK(finish(agent, 60s) == 0);
+  CHECK(receiver.waitForMessages(10, 10s));
+  for (auto& e : receiver.connectionErrors()) INFO("conn error: " << e);
+  std::string errs;
+  for (auto& e : receiver.connectionErrors()) errs += e + "\n";
+  INFO("errors: " << errs << " partial " << receiver.partialFrames() << " conns " << receiver.connections());
+  INFO(agent.stderrText());
   CHECK(firstDifference(receiver.bodies(), numbered(1, 10)) == "");
 }
 
@@ -122,6 +131,7 @@ TEST_CASE("syslog over TCP reconnects after the receiver restarts, and resends w
   REQUIRE(agent.write(numberedLines(101, 50)));
   agent.closeStdin();
   CHECK(finish(agent, 60s) == 0);
+  CHECK(receiver.waitForMessages(150, 10s));
   CHECK(receiver.protocolErrors().empty());
   CHECK(firstDifference(receiver.bodies(), numbered(1, 150)) == "");
   CHECK(receiver.connections() >= 2);
@@ -141,9 +151,13 @@ TEST_CASE("syslog over TCP resends a batch the receiver's TCP did not acknowledg
   agent.closeStdin();
   CHECK(finish(agent, 60s) == 0);
   // At least once: every line arrived; what the first connection held may have come twice.
+  auto want = splitLines(numberedLines(1, 1000, 200));
+  waitFor([&] {
+    auto b = receiver.bodies();
+    return std::set<std::string>(b.begin(), b.end()).size() >= want.size();
+  }, 10s);
   auto bodies = receiver.bodies();
   std::set<std::string> got(bodies.begin(), bodies.end());
-  auto want = splitLines(numberedLines(1, 1000, 200));
   CHECK(got == std::set<std::string>(want.begin(), want.end()));
   CHECK(receiver.protocolErrors().empty());
   CHECK(receiver.connections() >= 2);
@@ -158,6 +172,7 @@ TEST_CASE("syslog with LF framing writes one message per line", "[e2e][syslog]")
   REQUIRE(agent.write(numberedLines(1, 300)));
   agent.closeStdin();
   CHECK(finish(agent, 60s) == 0);
+  CHECK(receiver.waitForMessages(300, 10s));
   CHECK(receiver.protocolErrors().empty());
   CHECK(firstDifference(receiver.bodies(), numbered(1, 300)) == "");
 }

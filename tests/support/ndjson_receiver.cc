@@ -1,6 +1,7 @@
 #include "tests/support/ndjson_receiver.h"
 
 #include <condition_variable>
+#include <csignal>
 #include <deque>
 #include <functional>
 #include <future>
@@ -79,6 +80,7 @@ struct NdjsonReceiver::Impl {
 };
 
 NdjsonReceiver::NdjsonReceiver(Options options) : impl_(std::make_unique<Impl>()) {
+  std::signal(SIGPIPE, SIG_IGN);  // a client that left must not kill the test process
   Impl& d = *impl_;
   d.options = std::move(options);
   std::promise<uint16_t> started;
