@@ -11,9 +11,11 @@
 #include "agent/app/quick_mode.h"
 #include "agent/config/agent_config.h"
 #include "agent/core/log.h"
+#include "agent/plugin/external_plugin.h"
 #include "agent/plugin/registry.h"
 #include "agent/sink/sink_options.h"
 #include "agent/sources/source_types.h"
+#include "plugins/clf_json/convert.h"
 
 using namespace sluice;
 
@@ -38,6 +40,14 @@ int helpPlugin(const PluginRegistry& registry, const std::string& name) {
   for (const auto& t : sourceTypes()) std::cerr << " " << t.name;
   std::cerr << "\n";
   return kExitConfigError;
+}
+
+// The external sink plugins of the config's agent.plugin_dirs join the registry before the sinks are validated.
+void addExternalPlugins(const std::string& config_path, PluginRegistry& registry, ConfigErrors& errors) {
+  if (config_path.empty()) return;
+  Mark where;
+  std::vector<std::string> dirs = pluginDirsOfConfigFile(config_path, &where);
+  loadPluginDirs(dirs, registry, where, errors);
 }
 
 // The config file when none is given: ./sluice.yaml, else /etc/sluice/sluice.yaml.
@@ -69,8 +79,16 @@ int main(int argc, char** argv) {
     case CliOptions::Command::Version:
       std::cout << "sluice " << SLUICE_VERSION << "\n";
       return kExitOk;
-    case CliOptions::Command::HelpPlugin:
+    case CliOptions::Command::Convert:
+      // 0 ok, 1 lines that did not convert or an I/O error, 2 bad options: the agent's exit codes.
+      return plugins::clf_json::runConvert({cli.convert_from, cli.convert_to, cli.convert_schema, cli.convert_unparsed},
+                                           STDIN_FILENO, STDOUT_FILENO, std::cerr);
+    case CliOptions::Command::HelpPlugin: {
+      ConfigErrors errors;  // --help-plugin TYPE --config FILE: the file's external plugins too
+      addExternalPlugins(cli.config_path, registry, errors);
+      if (!errors.empty()) std::cerr << errors.joined();
       return helpPlugin(registry, cli.plugin);
+    }
     default:
       break;
   }
@@ -86,7 +104,9 @@ int main(int argc, char** argv) {
   }
 
   ConfigErrors errors;
+  addExternalPlugins(cli.config_path, registry, errors);
   std::optional<AgentConfig> config = loadRunConfig(cli, registry, errors);
+  if (!errors.empty()) config.reset();  // a plugin that does not load is an error even when no sink uses it
   if (cli.command == CliOptions::Command::Check) {
     if (!config) {
       std::cerr << errors.joined();

@@ -88,8 +88,12 @@ void printTable(const std::vector<Figures>& rows) {
     std::cout << std::left << std::setw(40) << f.path << std::right << std::setw(10) << f.lines << std::setw(14)
               << std::fixed << std::setprecision(0) << (f.seconds > 0 ? static_cast<double>(f.lines) / f.seconds : 0);
     if (f.cpu_seconds >= 0) {
-      std::cout << std::setw(20) << std::setprecision(3) << f.cpu_seconds / (static_cast<double>(f.lines) / 1e6)
-                << std::setw(16) << std::setprecision(1) << f.peak_rss_mb;
+      std::cout << std::setw(20) << std::setprecision(3) << f.cpu_seconds / (static_cast<double>(f.lines) / 1e6);
+      if (f.peak_rss_mb >= 0) {
+        std::cout << std::setw(16) << std::setprecision(1) << f.peak_rss_mb;
+      } else {
+        std::cout << std::setw(16) << "-";
+      }
     } else {
       std::cout << std::setw(20) << "-" << std::setw(16) << "-";
     }

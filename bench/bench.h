@@ -41,6 +41,11 @@ struct AgentRun {
 };
 Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input);
 
+// CLF -> JSON (clf_json_bench.cc): the encoder in-process on one core, and `sluice convert` as a process.
+std::string makeAccessLog(uint64_t count);
+Figures clfJsonEncoder(Setup& setup);
+Figures clfJsonConvert(Setup& setup);
+
 void printTable(const std::vector<Figures>& rows);
 
 // The tail source: `input` written to a file, read from its beginning (raw, then as Docker json-file records).

@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
   rows.push_back(runAgent(setup, AgentRun{"stdin -> HTTPS drain", kStdinHttps, true}, input));
   rows.push_back(runAgent(setup, AgentRun{"stdin -> spool (always, fsync) -> HTTPS", kStdinHttpsAlways, true}, input));
   for (Figures& f : tailRuns(setup, input)) rows.push_back(std::move(f));
+  rows.push_back(clfJsonEncoder(setup));
+  rows.push_back(clfJsonConvert(setup));
   printTable(rows);
   return 0;
 }

@@ -237,6 +237,11 @@ void Agent::report() {
     } else {
       spdlog::info("sink {}: {} messages delivered", sink->name(), c.sent_events);
     }
+    std::string events;  // what the sink's plugin changed or left out on purpose
+    for (const auto& [what, n] : c.plugin_events) {
+      if (n > 0) events += (events.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+    }
+    if (!events.empty()) spdlog::info("sink {}: {}", sink->name(), events);
   }
   if (lost_ > 0) {
     spdlog::error("{} lines read; {} messages were lost", read, lost_);

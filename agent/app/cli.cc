@@ -10,6 +10,8 @@ std::string usageText() {
   sluice --config FILE --drain URL       the config's sources and sinks, plus the drain as a sink named "drain"
   sluice check --config FILE             validate a config: every error as FILE:LINE:COL: message; exit 1 on error
   sluice --help-plugin NAME              the options of a sink or source type
+  sluice convert --from clf --to json    access-log lines on stdin -> NDJSON on stdout [--schema compact|ecs]
+  sluice convert --from json --to clf    and back
   sluice --version | --help
 
 Options:
@@ -23,7 +25,43 @@ with -- the child's own status.
 )";
 }
 
+namespace {
+
+// sluice convert --from F --to T [--schema S] [--unparsed U]
+Result<CliOptions> parseConvert(const std::vector<std::string>& args) {
+  CliOptions o;
+  o.command = CliOptions::Command::Convert;
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::string value;
+    if (size_t eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Error{"convert: option " + flag + " needs a value"};
+    }
+    if (flag == "--from") {
+      o.convert_from = value;
+    } else if (flag == "--to") {
+      o.convert_to = value;
+    } else if (flag == "--schema") {
+      o.convert_schema = value;
+    } else if (flag == "--unparsed") {
+      o.convert_unparsed = value;
+    } else {
+      return Error{"convert: unknown argument '" + flag + "'"};
+    }
+  }
+  if (o.convert_from.empty() || o.convert_to.empty()) return Error{"convert needs --from and --to"};
+  return o;
+}
+
+}  // namespace
+
 Result<CliOptions> parseCli(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "convert") return parseConvert(args);
   CliOptions o;
   size_t i = 0;
   if (!args.empty() && args[0] == "check") {

@@ -7,7 +7,7 @@
 namespace sluice {
 
 struct CliOptions {
-  enum class Command { Run, Check, Version, Help, HelpPlugin };
+  enum class Command { Run, Check, Version, Help, HelpPlugin, Convert };
   Command command = Command::Run;
   std::string config_path;          // --config
   std::string drain_url;            // --drain
@@ -15,6 +15,11 @@ struct CliOptions {
   std::string source_name;          // --name (quick mode)
   std::string log_level;            // --log-level
   std::string plugin;               // --help-plugin NAME
+  // sluice convert --from clf --to json [--schema compact|ecs] [--unparsed raw|drop], or --from json --to clf
+  std::string convert_from;
+  std::string convert_to;
+  std::string convert_schema = "compact";
+  std::string convert_unparsed = "raw";
 };
 
 // Parses the command line of shared/CONFIG.md. Errors are usage errors (exit 2).

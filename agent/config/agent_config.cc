@@ -241,9 +241,7 @@ class Loader {
       if (uniqueName(seen, sc.values, "sink")) checkSinkName(sc.values);
       // A plugin sees only values that parsed: otherwise it would complain again about defaults standing in
       // for the keys reported above.
-      if (plugin->validate != nullptr && errors_.size() == errors_before) {
-        sc.plugin_config = plugin->validate(sc.values, errors_);
-      }
+      if (errors_.size() == errors_before) sc.plugin_config = validatePluginConfig(*plugin, sc.values, errors_);
       if (sc.settings.enabled) ++enabled;
       out.push_back(std::move(sc));
     }

@@ -18,6 +18,10 @@ struct ComponentCounters {
   uint64_t split_lines = 0;                     // lines longer than max_line_bytes, sent as several messages
   std::map<std::string, uint64_t> errors;       // by error_type
   std::map<std::string, uint64_t> dropped;      // by reason
+  // What a sink's plugin changed or left out on purpose, as configured, by kind ("datagram_split",
+  // "message_truncated", "unparsed_raw", "unparsed_dropped", ...): counted and reported, but not a loss (the
+  // exit status does not count them).
+  std::map<std::string, uint64_t> plugin_events;
 
   uint64_t droppedTotal() const {
     uint64_t n = 0;

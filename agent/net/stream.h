@@ -54,10 +54,23 @@ class Stream {
   // Bytes accepted by write() but not yet handed to the kernel.
   virtual size_t pendingWriteBytes() const = 0;
 
+  // For protocols that have no acknowledgement of their own (syslog over TCP and TLS): the bytes handed to the
+  // socket so far (TLS records included; a write made while open counts at once), and how many of them the
+  // peer's TCP stack has acknowledged (-1 when unknown, e.g. not connected). Data acknowledged by the peer's
+  // kernel survives a connection that breaks afterwards; data that is not may be lost with it.
+  virtual uint64_t socketBytesWritten() const { return 0; }
+  virtual int64_t socketBytesAcknowledged() const { return -1; }
+
   virtual void pauseReading() = 0;
   virtual void resumeReading() = 0;
   // Closes the stream (TLS close_notify when possible). `reset` sends a TCP RST instead (tests use it).
   virtual void close(bool reset = false) = 0;
+  // Ends the stream gracefully, for protocols where the peer only reads (syslog): TLS close_notify and a TCP
+  // half-close (FIN) once everything written is out, then reading (and dropping) until the peer closes its side,
+  // or `timeout` passes; then closes. A close() with unread bytes in the socket (a TLS session ticket) would
+  // send an RST instead, and an RST can make the peer drop what it had received but not yet read. No handler
+  // callback after this call; `done` runs on a later turn (not at all if the Stream is destroyed first).
+  virtual void shutdown(std::chrono::milliseconds timeout, std::function<void()> done) = 0;
   virtual bool isOpen() const = 0;
 
   virtual std::string peerAddress() const = 0;   // "127.0.0.1:54321"

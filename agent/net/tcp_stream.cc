@@ -1,6 +1,8 @@
 #include "agent/net/tcp_stream.h"
 
+#include <linux/sockios.h>
 #include <netdb.h>
+#include <sys/ioctl.h>
 
 #include <cstring>
 
@@ -387,9 +389,13 @@ void TcpStream::submit(const uv_buf_t* bufs, size_t count, std::function<void(in
     }
     uv_buf_t out = uv_buf_init(req->cipher.get(), static_cast<unsigned>(len));
     rc = uv_write(&req->req, tcp_.stream(), &out, 1, &TcpStream::onWrite);
+    if (rc == 0) socket_bytes_ += len;
   } else {
     // Plain TCP: the caller's buffers go to the kernel as they are.
     rc = uv_write(&req->req, tcp_.stream(), bufs, static_cast<unsigned>(count), &TcpStream::onWrite);
+    if (rc == 0) {
+      for (size_t i = 0; i < count; ++i) socket_bytes_ += bufs[i].len;
+    }
   }
   if (rc < 0) {
     auto cb = std::move(req->done);
@@ -454,6 +460,18 @@ size_t TcpStream::pendingWriteBytes() const {
   return n;
 }
 
+int64_t TcpStream::socketBytesAcknowledged() const {
+  if (state_ != State::Open || !tcp_) return -1;
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(tcp_.handle(), &fd) != 0) return -1;
+  // SIOCOUTQ: bytes in the send queue not yet acknowledged by the peer (sent or not), Linux's tcp(7).
+  int unacked = 0;
+  if (::ioctl(fd, SIOCOUTQ, &unacked) != 0 || unacked < 0) return -1;
+  uint64_t not_in_kernel = uv_stream_get_write_queue_size(tcp_.stream());
+  uint64_t outstanding = not_in_kernel + static_cast<uint64_t>(unacked);
+  return outstanding >= socket_bytes_ ? 0 : static_cast<int64_t>(socket_bytes_ - outstanding);
+}
+
 void TcpStream::pauseReading() {
   paused_ = true;
   if (state_ == State::Open && tcp_) uv_read_stop(tcp_.stream());
@@ -479,6 +497,10 @@ void TcpStream::resumeReading() {
 void TcpStream::onTimer(uv_timer_t* timer) noexcept {
   auto* self = ownerOf<TcpStream>(timer);
   if (self == nullptr || self->state_ == State::Closed) return;
+  if (self->shutdown_done_) {
+    self->close();  // the peer did not close its side in time
+    return;
+  }
   const char* what = self->state_ == State::Handshaking ? "TLS handshake with " : "connect to ";
   self->fail(Error{what + self->endpoint_ + " timed out after " + formatDuration(self->connect_timeout_),
                    UV_ETIMEDOUT});
@@ -489,6 +511,46 @@ void TcpStream::close(bool reset) {
   state_ = State::Closed;
   closeHandles(reset);
   cancelQueued();
+  finishShutdown();
+}
+
+void TcpStream::shutdown(std::chrono::milliseconds timeout, std::function<void()> done) {
+  handler_ = nullptr;
+  if (state_ != State::Open || !tcp_ || shutdown_done_) {
+    // Not up (or already ending): nothing was delivered over it that the peer could still be reading.
+    shutdown_done_ = std::move(done);
+    if (state_ == State::Closed) {
+      finishShutdown();
+    } else {
+      close();
+    }
+    return;
+  }
+  shutdown_done_ = std::move(done);
+  if (tls_ && tls_->handshakeDone()) {
+    tls_->shutdown();
+    flushTls();
+  }
+  // FIN once the pending writes are out; the request frees itself whatever happens to the handle.
+  auto* req = new uv_shutdown_t{};
+  if (uv_shutdown(req, tcp_.stream(), [](uv_shutdown_t* r, int) { delete r; }) != 0) {
+    delete req;
+    close();
+    return;
+  }
+  paused_ = false;
+  startReading();
+  if (timer_.init(this, [this](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); }) == 0) {
+    uv_timer_start(timer_.get(), &TcpStream::onTimer, static_cast<uint64_t>(std::max<int64_t>(timeout.count(), 1)), 0);
+  }
+}
+
+void TcpStream::finishShutdown() {
+  if (!shutdown_done_) return;
+  loop_.post([alive = std::weak_ptr<bool>(alive_), done = std::move(shutdown_done_)] {
+    if (auto a = alive.lock(); a && *a) done();
+  });
+  shutdown_done_ = nullptr;
 }
 
 void TcpStream::fail(Error why) {
@@ -496,6 +558,7 @@ void TcpStream::fail(Error why) {
   state_ = State::Closed;
   closeHandles(false);
   cancelQueued();
+  finishShutdown();  // a graceful shutdown ends here: the peer closed its side (EOF) or the connection broke
   auto alive = alive_;
   if (handler_ != nullptr) handler_->onStreamClosed(why);
 }

@@ -22,9 +22,12 @@ class TcpStream final : public Stream {
 
   void write(const uv_buf_t* bufs, size_t count, std::function<void(int status)> done) override;
   size_t pendingWriteBytes() const override;
+  uint64_t socketBytesWritten() const override { return socket_bytes_; }
+  int64_t socketBytesAcknowledged() const override;
   void pauseReading() override;
   void resumeReading() override;
   void close(bool reset = false) override;
+  void shutdown(std::chrono::milliseconds timeout, std::function<void()> done) override;
   bool isOpen() const override { return state_ != State::Closed; }
   std::string peerAddress() const override { return peer_; }
   void setHandler(Handler* handler) override { handler_ = handler; }
@@ -58,6 +61,7 @@ class TcpStream final : public Stream {
   void fail(Error why);       // from a libuv callback: closes and tells the handler
   void failLater(Error why);  // from a call the owner made: the handler hears of it on a later turn
   void closeHandles(bool reset);
+  void finishShutdown();
   void cancelQueued();
   void unlink(WriteReq* req);
 
@@ -84,6 +88,8 @@ class TcpStream final : public Stream {
   std::vector<Queued> queued_;   // written before the stream was up
   size_t queued_bytes_ = 0;
   WriteReq* writes_ = nullptr;   // in flight, so destruction can detach them
+  uint64_t socket_bytes_ = 0;    // handed to uv_write so far
+  std::function<void()> shutdown_done_;   // set while a graceful shutdown() waits for the peer
   // False once destroyed: a callback that let the owner destroy us checks it before touching members.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -39,6 +39,19 @@ struct PluginDescriptor {
   // Pure: no I/O. Adds errors (with marks) and returns nullptr when the values cannot be used.
   std::unique_ptr<PluginConfig> (*validate)(const OptionValues& values, ConfigErrors& errors) = nullptr;
   Result<std::unique_ptr<SinkTransport>> (*createSink)(const PluginConfig& config, SinkContext& context) = nullptr;
+  // For plugins whose functions need their descriptor (external plugins: one C++ function serves every loaded
+  // library): set instead of `validate`; `context` is theirs.
+  std::unique_ptr<PluginConfig> (*validateWith)(const PluginDescriptor& self, const OptionValues& values,
+                                                ConfigErrors& errors) = nullptr;
+  const void* context = nullptr;
 };
+
+// Runs the descriptor's validation, whichever form it has; a plugin without one gets a plain PluginConfig.
+inline std::unique_ptr<PluginConfig> validatePluginConfig(const PluginDescriptor& d, const OptionValues& values,
+                                                          ConfigErrors& errors) {
+  if (d.validateWith != nullptr) return d.validateWith(d, values, errors);
+  if (d.validate != nullptr) return d.validate(values, errors);
+  return std::make_unique<PluginConfig>();
+}
 
 }  // namespace sluice

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "agent/core/batch.h"
+#include "agent/core/counters.h"
 #include "agent/core/result.h"
 
 namespace sluice {
@@ -42,6 +43,18 @@ class SinkTransport {
 
   // SIGHUP: reopen files (logrotate). Most transports have nothing to do.
   virtual void reopen() {}
+
+  // The core hands over the sink's counters before the first deliver(). Loop thread only.
+  void attachCounters(ComponentCounters* counters) { counters_ = counters; }
+
+ protected:
+  // Counts what the transport changed or left out on purpose (ComponentCounters::plugin_events).
+  void countEvent(const std::string& what, uint64_t n = 1) {
+    if (counters_ != nullptr && n > 0) counters_->plugin_events[what] += n;
+  }
+
+ private:
+  ComponentCounters* counters_ = nullptr;
 };
 
 }  // namespace sluice

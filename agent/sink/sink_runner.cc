@@ -42,6 +42,7 @@ SinkRunner::SinkRunner(Loop& loop, SinkSettings settings, std::string hostname, 
           [this](Batch& b) { onBatchOpened(b); }),
       rng_(std::random_device{}()) {
   run_id_ = randomHex(rng_);
+  transport_->attachCounters(&counters_);
   notice_source_.id = UINT32_MAX - 2;
   notice_source_.name = "sluice";
   notice_source_.type = "internal";

@@ -14,8 +14,8 @@ struct FileTransport::WriteReq {
   FileTransport* owner;
 };
 
-FileTransport::FileTransport(Loop& loop, std::string name, FileConfig config)
-    : loop_(loop), name_(std::move(name)), config_(std::move(config)) {}
+FileTransport::FileTransport(Loop& loop, std::string name, FileConfig config, Encoder encoder)
+    : loop_(loop), name_(std::move(name)), config_(std::move(config)), encoder_(std::move(encoder)) {}
 
 FileTransport::~FileTransport() {
   if (in_flight_ != nullptr) in_flight_->owner = nullptr;
@@ -73,7 +73,17 @@ void FileTransport::writeNext() {
       return;
     }
   }
-  encodeLines(pending_.front().batch->bytes.view(), out_);
+  if (encoder_) {
+    out_.clear();
+    encoder_(*pending_.front().batch, out_);
+  } else {
+    encodeLines(pending_.front().batch->bytes.view(), out_);
+  }
+  if (out_.empty()) {
+    // Nothing to write (every line left out on purpose): done, no empty write.
+    complete(Outcome::delivered());
+    return;
+  }
   auto* w = new WriteReq{};
   w->owner = this;
   w->req.data = w;

@@ -1,5 +1,6 @@
 #pragma once
 #include <deque>
+#include <functional>
 #include <memory>
 
 #include "agent/core/bytes.h"
@@ -13,7 +14,11 @@ namespace sluice::plugins::file {
 // lines keep their order.
 class FileTransport : public SinkTransport {
  public:
-  FileTransport(Loop& loop, std::string name, FileConfig config);
+  // What is written for a batch (default: encodeLines, the frames one per line). Other plugins that write files
+  // (clf_json) bring their own.
+  using Encoder = std::function<void(const Batch& batch, ByteBuffer& out)>;
+
+  FileTransport(Loop& loop, std::string name, FileConfig config, Encoder encoder = nullptr);
   ~FileTransport() override;
 
   Status open();
@@ -36,6 +41,7 @@ class FileTransport : public SinkTransport {
   Loop& loop_;
   std::string name_;
   FileConfig config_;
+  Encoder encoder_;
   int fd_ = -1;
   bool owns_fd_ = false;
   bool reopen_requested_ = false;

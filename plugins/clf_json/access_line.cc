@@ -1,0 +1,387 @@
+#include "plugins/clf_json/access_line.h"
+
+#include <cstring>
+
+namespace sluice::plugins::clf_json {
+namespace {
+
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+bool digits(std::string_view s, size_t pos, size_t n, int* value) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!digit(s[pos + i])) return false;
+    v = v * 10 + (s[pos + i] - '0');
+  }
+  *value = v;
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+int64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void civilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+unsigned daysInMonth(int64_t y, unsigned m) {
+  static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
+void put2(std::string& out, unsigned v) {
+  out.push_back(static_cast<char>('0' + v / 10 % 10));
+  out.push_back(static_cast<char>('0' + v % 10));
+}
+
+// A token of the prefix: non-empty, no space.
+bool token(std::string_view& rest, std::string_view* out) {
+  size_t sp = rest.find(' ');
+  if (sp == 0 || sp == std::string_view::npos) return false;
+  *out = rest.substr(0, sp);
+  rest.remove_prefix(sp + 1);
+  return true;
+}
+
+// Canonical decimal: "0" or no leading zero, at most 19 digits (so that writing it back gives the same text).
+bool canonicalNumber(std::string_view s, uint64_t* value) {
+  if (s.empty() || s.size() > 19 || (s.size() > 1 && s[0] == '0')) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (!digit(c)) return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *value = v;
+  return true;
+}
+
+// "HTTP/1.1", "HTTP/2.0", "SPDY/3": letters, a slash, a version.
+bool protocolWord(std::string_view s) {
+  size_t slash = s.find('/');
+  if (slash == 0 || slash == std::string_view::npos || slash + 1 == s.size()) return false;
+  for (size_t i = 0; i < slash; ++i) {
+    char c = s[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (i > 0 && (digit(c) || c == '-')))) return false;
+  }
+  if (!digit(s[slash + 1])) return false;
+  for (size_t i = slash + 1; i < s.size(); ++i) {
+    if (!digit(s[i]) && s[i] != '.') return false;
+  }
+  return true;
+}
+
+// The request line: METHOD [SP PATH [SP PROTO]]; a path may hold spaces, PROTO is the last word when it looks
+// like one ("HTTP/1.1"). "-" is no request at all (a connection closed before one came).
+void splitRequest(std::string_view req, AccessFields* f) {
+  f->has_method = f->has_path = f->has_proto = false;
+  if (req == "-") return;
+  f->has_method = true;
+  size_t first = req.find(' ');
+  if (first == std::string_view::npos) {
+    f->method = req;
+    return;
+  }
+  f->method = req.substr(0, first);
+  f->has_path = true;
+  size_t last = req.rfind(' ');
+  if (last > first && protocolWord(req.substr(last + 1))) {
+    f->path = req.substr(first + 1, last - first - 1);
+    f->proto = req.substr(last + 1);
+    f->has_proto = true;
+  } else {
+    f->path = req.substr(first + 1);
+  }
+}
+
+// The end of the quoted request: a '"' followed by " DDD" and a space or the end of the line.
+size_t requestEnd(std::string_view line, size_t from) {
+  size_t q = from;
+  while ((q = line.find('"', q)) != std::string_view::npos) {
+    if (q + 5 <= line.size() && line[q + 1] == ' ' && digit(line[q + 2]) && digit(line[q + 3]) && digit(line[q + 4]) &&
+        (q + 5 == line.size() || line[q + 5] == ' ')) {
+      return q;
+    }
+    ++q;
+  }
+  return std::string_view::npos;
+}
+
+bool rtimeToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c == ' ' || c == '"' || c == '[' || c == ']') return false;
+  }
+  return true;
+}
+
+void appendEscapingNewlines(std::string& out, std::string_view s) {
+  size_t start = 0;
+  for (;;) {
+    size_t nl = s.find_first_of("\n\r", start);
+    if (nl == std::string_view::npos) break;
+    out.append(s.substr(start, nl - start));
+    out.append(s[nl] == '\n' ? "\\n" : "\\r");
+    start = nl + 1;
+  }
+  out.append(s.substr(start));
+}
+
+}  // namespace
+
+bool parseOffset(std::string_view s, int* tz_minutes) {
+  if (s == "Z" || s == "z") {
+    *tz_minutes = 0;
+    return true;
+  }
+  if (s.size() != 5 && s.size() != 6) return false;
+  if (s[0] != '+' && s[0] != '-') return false;
+  int h = 0, m = 0;
+  size_t mpos = s.size() == 6 ? 4 : 3;
+  if (s.size() == 6 && s[3] != ':') return false;
+  if (!digits(s, 1, 2, &h) || !digits(s, mpos, 2, &m) || h > 23 || m > 59) return false;
+  *tz_minutes = (s[0] == '-' ? -1 : 1) * (h * 60 + m);
+  return true;
+}
+
+void formatOffset(int tz, bool colon, std::string& out) {
+  out.push_back(tz < 0 ? '-' : '+');
+  unsigned a = static_cast<unsigned>(tz < 0 ? -tz : tz);
+  put2(out, a / 60);
+  if (colon) out.push_back(':');
+  put2(out, a % 60);
+}
+
+bool parseClfTime(std::string_view s, int64_t* utc_us, int* tz_minutes) {
+  // dd/Mon/yyyy:HH:MM:SS[.f{1,6}] +zzzz
+  int day = 0, year = 0, hour = 0, minute = 0, second = 0;
+  if (s.size() < 26 || !digits(s, 0, 2, &day) || s[2] != '/' || s[6] != '/' || !digits(s, 7, 4, &year) ||
+      s[11] != ':' || !digits(s, 12, 2, &hour) || s[14] != ':' || !digits(s, 15, 2, &minute) || s[17] != ':' ||
+      !digits(s, 18, 2, &second)) {
+    return false;
+  }
+  unsigned month = 0;
+  for (unsigned i = 0; i < 12; ++i) {
+    if (std::memcmp(s.data() + 3, kMonths[i], 3) == 0) month = i + 1;
+  }
+  if (month == 0 || day < 1 || static_cast<unsigned>(day) > daysInMonth(year, month) || hour > 23 || minute > 59 ||
+      second > 60) {
+    return false;
+  }
+  size_t pos = 20;
+  int64_t frac = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    size_t n = 0;
+    ++pos;
+    while (pos < s.size() && digit(s[pos]) && n < 6) {
+      frac = frac * 10 + (s[pos] - '0');
+      ++pos;
+      ++n;
+    }
+    if (n == 0) return false;
+    for (; n < 6; ++n) frac *= 10;
+  }
+  if (pos >= s.size() || s[pos] != ' ') return false;
+  int tz = 0;
+  if (!parseOffset(s.substr(pos + 1), &tz) || s.size() - pos - 1 != 5) return false;
+  int64_t local = daysFromCivil(year, month, static_cast<unsigned>(day)) * 86400 + hour * 3600 + minute * 60 + second;
+  *utc_us = (local - static_cast<int64_t>(tz) * 60) * 1000000 + frac;
+  *tz_minutes = tz;
+  return true;
+}
+
+void formatClfTime(int64_t utc_us, int tz, std::string& out) {
+  int64_t local_us = utc_us + static_cast<int64_t>(tz) * 60 * 1000000;
+  int64_t secs = local_us >= 0 ? local_us / 1000000 : (local_us - 999999) / 1000000;
+  int64_t frac = local_us - secs * 1000000;
+  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  int64_t sod = secs - days * 86400;
+  int64_t y = 0;
+  unsigned m = 0, d = 0;
+  civilFromDays(days, &y, &m, &d);
+  put2(out, d);
+  out.push_back('/');
+  out.append(kMonths[m - 1]);
+  out.push_back('/');
+  std::string year = std::to_string(y);
+  if (year.size() < 4) year.insert(0, 4 - year.size(), '0');
+  out.append(year);
+  out.push_back(':');
+  put2(out, static_cast<unsigned>(sod / 3600));
+  out.push_back(':');
+  put2(out, static_cast<unsigned>(sod / 60 % 60));
+  out.push_back(':');
+  put2(out, static_cast<unsigned>(sod % 60));
+  if (frac != 0) {
+    // Milliseconds when that is all there is (a server writing .123), else microseconds.
+    char buf[8];
+    if (frac % 1000 == 0) {
+      snprintf(buf, sizeof buf, ".%03d", static_cast<int>(frac / 1000));
+    } else {
+      snprintf(buf, sizeof buf, ".%06d", static_cast<int>(frac));
+    }
+    out.append(buf);
+  }
+  out.push_back(' ');
+  formatOffset(tz, false, out);
+}
+
+bool parseAccessLine(std::string_view line, AccessFields* f) {
+  // The time field anchors everything: " [dd/Mon/yyyy:..." after three or four space-separated words.
+  size_t open = line.find(" [");
+  while (open != std::string_view::npos && (open + 2 >= line.size() || !digit(line[open + 2]))) {
+    open = line.find(" [", open + 1);
+  }
+  if (open == std::string_view::npos) return false;
+  size_t close = line.find(']', open);
+  if (close == std::string_view::npos) return false;
+  std::string_view prefix = line.substr(0, open + 1);  // keeps the space that ends the last word
+  std::string_view words[4];
+  size_t n = 0;
+  while (!prefix.empty()) {
+    if (n == 4 || !token(prefix, &words[n])) return false;
+    ++n;
+  }
+  if (n == 4) {
+    f->vhost = words[0];
+    f->has_vhost = true;
+  } else if (n == 3) {
+    f->has_vhost = false;
+    f->vhost = {};
+  } else {
+    return false;
+  }
+  f->client = words[n - 3];
+  f->ident = words[n - 2];
+  f->user = words[n - 1];
+  // Consecutive lines mostly share their time: the last one parsed is kept (per thread).
+  struct TimeCache {
+    char text[40];
+    size_t len = 0;
+    int64_t us = 0;
+    int tz = 0;
+  };
+  thread_local TimeCache cache;
+  std::string_view time = line.substr(open + 2, close - open - 2);
+  if (time.size() == cache.len && std::memcmp(time.data(), cache.text, time.size()) == 0) {
+    f->time_us = cache.us;
+    f->tz_minutes = cache.tz;
+  } else {
+    if (!parseClfTime(time, &f->time_us, &f->tz_minutes)) return false;
+    if (time.size() <= sizeof cache.text) {
+      std::memcpy(cache.text, time.data(), time.size());
+      cache.len = time.size();
+      cache.us = f->time_us;
+      cache.tz = f->tz_minutes;
+    }
+  }
+  // "] \"REQUEST\" STATUS BYTES"
+  size_t req_start = close + 3;
+  if (line.size() < req_start || line[close + 1] != ' ' || line[close + 2] != '"') return false;
+  size_t req_end = requestEnd(line, req_start);
+  if (req_end == std::string_view::npos) return false;
+  splitRequest(line.substr(req_start, req_end - req_start), f);
+  f->status = (line[req_end + 2] - '0') * 100 + (line[req_end + 3] - '0') * 10 + (line[req_end + 4] - '0');
+  std::string_view rest = line.substr(req_end + 5);
+  if (rest.empty() || rest[0] != ' ') return false;
+  rest.remove_prefix(1);
+  size_t sp = rest.find(' ');
+  std::string_view bytes = rest.substr(0, sp);
+  rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp);
+  if (bytes == "-") {
+    f->bytes = 0;
+    f->bytes_dash = true;
+  } else if (canonicalNumber(bytes, &f->bytes)) {
+    f->bytes_dash = false;
+  } else {
+    return false;
+  }
+  f->combined = false;
+  f->has_rtime = false;
+  f->referer = f->user_agent = f->rtime = {};
+  if (rest.empty()) return true;
+  if (rest.starts_with(" \"")) {
+    // "REFERER" "USER-AGENT": the referer ends at the first `" "`, the user agent at the last quote of the line.
+    size_t ref_end = rest.find("\" \"", 2);
+    size_t last = rest.rfind('"');
+    if (ref_end == std::string_view::npos || last < ref_end + 3) return false;
+    f->referer = rest.substr(2, ref_end - 2);
+    f->user_agent = rest.substr(ref_end + 3, last - ref_end - 3);
+    f->combined = true;
+    rest = rest.substr(last + 1);
+    if (rest.empty()) return true;
+  }
+  if (rest.size() < 2 || rest[0] != ' ' || !rtimeToken(rest.substr(1))) return false;
+  f->rtime = rest.substr(1);
+  f->has_rtime = true;
+  return true;
+}
+
+void formatAccessLine(const AccessFields& f, std::string& out) {
+  if (f.has_vhost) {
+    appendEscapingNewlines(out, f.vhost);
+    out.push_back(' ');
+  }
+  appendEscapingNewlines(out, f.client);
+  out.push_back(' ');
+  appendEscapingNewlines(out, f.ident);
+  out.push_back(' ');
+  appendEscapingNewlines(out, f.user);
+  out.append(" [");
+  formatClfTime(f.time_us, f.tz_minutes, out);
+  out.append("] \"");
+  if (!f.has_method) {
+    out.push_back('-');
+  } else {
+    appendEscapingNewlines(out, f.method);
+    if (f.has_path) {
+      out.push_back(' ');
+      appendEscapingNewlines(out, f.path);
+    }
+    if (f.has_proto) {
+      out.push_back(' ');
+      appendEscapingNewlines(out, f.proto);
+    }
+  }
+  out.append("\" ");
+  char status[4] = {static_cast<char>('0' + f.status / 100 % 10), static_cast<char>('0' + f.status / 10 % 10),
+                    static_cast<char>('0' + f.status % 10), 0};
+  out.append(status);
+  out.push_back(' ');
+  if (f.bytes_dash) {
+    out.push_back('-');
+  } else {
+    out.append(std::to_string(f.bytes));
+  }
+  if (f.combined) {
+    out.append(" \"");
+    appendEscapingNewlines(out, f.referer);
+    out.append("\" \"");
+    appendEscapingNewlines(out, f.user_agent);
+    out.push_back('"');
+  }
+  if (f.has_rtime) {
+    out.push_back(' ');
+    appendEscapingNewlines(out, f.rtime);
+  }
+}
+
+}  // namespace sluice::plugins::clf_json

@@ -1,0 +1,69 @@
+#include "plugins/syslog/config.h"
+
+namespace sluice::plugins::syslog {
+
+std::unique_ptr<PluginConfig> validateSyslog(const OptionValues& values, ConfigErrors& errors) {
+  auto c = std::make_unique<SyslogConfig>();
+  Result<ParsedUrl> url = parseUrl(values.str("url"));
+  if (!url) {
+    errors.add(values.mark("url"), "url: " + url.error().message);
+    return nullptr;
+  }
+  c->url = std::move(*url);
+  const std::string& scheme = c->url.scheme;
+  if (scheme == "tcp") {
+    c->transport = Transport::Tcp;
+  } else if (scheme == "tls") {
+    c->transport = Transport::Tls;
+  } else if (scheme == "udp") {
+    c->transport = Transport::Udp;
+  } else {
+    errors.add(values.mark("url"), "url: the scheme must be tcp, tls or udp, not '" + scheme + "'");
+    return nullptr;
+  }
+  size_t before = errors.size();
+  if (c->url.target != "/" || !c->url.user.empty() || c->url.has_password) {
+    errors.add(values.mark("url"), "url: a syslog URL is scheme://host:port, without user, path or query");
+  }
+  c->framing = values.str("framing") == "lf" ? Framing::Lf : Framing::Octet;
+  c->newlines = values.str("newlines") == "split" ? NewlineMode::Split : NewlineMode::Escape;
+  c->max_datagram = values.size("max_datagram");
+  c->oversize = values.str("oversize") == "truncate" ? Oversize::Truncate : Oversize::Split;
+  if (c->max_datagram < kMinDatagram || c->max_datagram > kMaxDatagram) {
+    errors.add(values.mark("max_datagram"), "max_datagram must be between 480 and 65000 bytes");
+  }
+  const bool udp = c->transport == Transport::Udp;
+  if (udp && values.isSet("framing")) {
+    errors.add(values.mark("framing"), "framing applies to tcp:// and tls://; over udp each datagram is one message");
+  }
+  if (!udp) {
+    for (const char* key : {"max_datagram", "oversize"}) {
+      if (values.isSet(key)) errors.add(values.mark(key), std::string(key) + " applies to udp:// only");
+    }
+  }
+  if (values.isSet("newlines") && c->framing != Framing::Lf) {
+    errors.add(values.mark("newlines"), "newlines applies to framing: lf only (octet counting carries any bytes)");
+  }
+  c->tls.ca_file = values.str("tls.ca_file");
+  c->tls.verify = values.boolean("tls.verify");
+  c->tls.cert_file = values.str("tls.cert_file");
+  c->tls.key_file = values.str("tls.key_file");
+  c->server_name = values.str("tls.server_name");
+  if (c->transport != Transport::Tls) {
+    for (const char* key : {"tls.ca_file", "tls.verify", "tls.server_name", "tls.cert_file", "tls.key_file"}) {
+      if (values.isSet(key)) errors.add(values.mark(key), std::string(key) + " applies to tls:// only");
+    }
+  }
+  if (c->tls.cert_file.empty() != c->tls.key_file.empty()) {
+    errors.add(values.mark(c->tls.cert_file.empty() ? "tls.key_file" : "tls.cert_file"),
+               "tls.cert_file and tls.key_file go together");
+  }
+  c->connect_timeout = values.duration("connect_timeout");
+  c->timeout = values.duration("timeout");
+  if (c->connect_timeout.count() <= 0) errors.add(values.mark("connect_timeout"), "connect_timeout must be positive");
+  if (c->timeout.count() <= 0) errors.add(values.mark("timeout"), "timeout must be positive");
+  if (errors.size() > before) return nullptr;
+  return c;
+}
+
+}  // namespace sluice::plugins::syslog

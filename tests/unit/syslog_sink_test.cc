@@ -1,0 +1,165 @@
+#include <catch2/catch.hpp>
+
+#include "agent/config/agent_config.h"
+#include "agent/pipeline/rfc5424_header.h"
+#include "plugins/syslog/config.h"
+#include "plugins/syslog/encoder.h"
+
+using namespace sluice;
+using namespace sluice::plugins::syslog;
+
+namespace {
+
+const std::string kHeader = "<190>1 2024-01-02T03:04:05.000006Z host app proc - - ";
+
+std::string frame(const std::string& msg) { return std::to_string(msg.size()) + " " + msg; }
+
+std::string lf(const std::string& frames, NewlineMode mode, EncodeCounts* counts = nullptr) {
+  std::vector<uv_buf_t> bufs;
+  EncodeCounts c;
+  streamBuffers(frames, Framing::Lf, mode, bufs, c);
+  if (counts) *counts = c;
+  return joinBuffers(bufs);
+}
+
+std::vector<std::string> udp(const std::string& frames, size_t max, Oversize o, EncodeCounts* counts = nullptr) {
+  std::vector<Datagram> d;
+  EncodeCounts c;
+  udpDatagrams(frames, max, o, d, c);
+  if (counts) *counts = c;
+  return datagramBytes(d);
+}
+
+}  // namespace
+
+TEST_CASE("rfc5424: the header of a framed message is read into its parts", "[syslog]") {
+  Rfc5424Parts p;
+  const std::string m = kHeader + "hello world";
+  REQUIRE(parseRfc5424(m, &p));
+  CHECK(p.pri == 190);
+  CHECK(p.timestamp == "2024-01-02T03:04:05.000006Z");
+  CHECK(p.hostname == "host");
+  CHECK(p.app_name == "app");
+  CHECK(p.procid == "proc");
+  CHECK(p.msgid == "-");
+  CHECK(p.structured_data == "-");
+  CHECK(p.msg == "hello world");
+  CHECK(p.header_size == kHeader.size());
+}
+
+TEST_CASE("rfc5424: structured data with escaped brackets and quotes, and an empty MSG", "[syslog]") {
+  Rfc5424Parts p;
+  std::string m = R"(<14>1 - h a p m [id@1 k="a \"]\" b"][x y="]"] the msg)";
+  REQUIRE(parseRfc5424(m, &p));
+  CHECK(p.structured_data == R"([id@1 k="a \"]\" b"][x y="]"])");
+  CHECK(p.msg == "the msg");
+  const std::string empty = "<14>1 - h a p m -";
+  REQUIRE(parseRfc5424(empty, &p));
+  CHECK(p.msg.empty());
+  CHECK(p.header_size == 17);
+}
+
+TEST_CASE("rfc5424: malformed headers are refused and the whole message is the MSG", "[syslog]") {
+  Rfc5424Parts p;
+  for (std::string bad : {"plain text", "<999>1 - h a p m - x", "<14>0 - h a p m - x", "<14>1 - h a p", "<14>1 - h a p m [x",
+                          "<14>1 - h a p m -x", "<>1 - h a p m - x", "<14>1  h a p m - x"}) {
+    INFO(bad);
+    const std::string m = bad;
+    CHECK_FALSE(parseRfc5424(m, &p));
+    CHECK(p.msg == m);
+  }
+}
+
+TEST_CASE("syslog tcp/tls with octet counting writes the batch as it is, in one buffer", "[syslog]") {
+  std::string frames = frame(kHeader + "one") + frame(kHeader + "two\nlines");
+  std::vector<uv_buf_t> bufs;
+  EncodeCounts c;
+  streamBuffers(frames, Framing::Octet, NewlineMode::Escape, bufs, c);
+  REQUIRE(bufs.size() == 1);
+  CHECK(bufs[0].base == frames.data());
+  CHECK(joinBuffers(bufs) == frames);
+}
+
+TEST_CASE("syslog LF framing ends each message with a newline and escapes the ones inside", "[syslog]") {
+  EncodeCounts c;
+  std::string out = lf(frame(kHeader + "one") + frame(kHeader + "two\nlines\n") + frame(kHeader), NewlineMode::Escape, &c);
+  CHECK(out == kHeader + "one\n" + kHeader + "two\\nlines\\n\n" + kHeader + "\n");
+  CHECK(c.newlines_escaped == 1);
+}
+
+TEST_CASE("syslog LF framing can split a multi-line message into messages with the same header", "[syslog]") {
+  EncodeCounts c;
+  std::string out = lf(frame(kHeader + "first\n\nsecond\n") + frame(kHeader + "plain"), NewlineMode::Split, &c);
+  CHECK(out == kHeader + "first\n" + kHeader + "second\n" + kHeader + "plain\n");
+  CHECK(c.newline_splits == 1);
+  CHECK(lf(frame(kHeader + "\n\n"), NewlineMode::Split) == kHeader + "\n");
+}
+
+TEST_CASE("syslog UDP sends one message per datagram, without framing", "[syslog]") {
+  EncodeCounts c;
+  auto d = udp(frame(kHeader + "one") + frame(kHeader + "two"), 2048, Oversize::Split, &c);
+  CHECK(d == std::vector<std::string>{kHeader + "one", kHeader + "two"});
+  CHECK(c.datagram_splits == 0);
+  CHECK(c.truncated == 0);
+}
+
+TEST_CASE("syslog UDP splits a long message into datagrams that repeat its header", "[syslog]") {
+  std::string body;
+  for (int i = 0; body.size() < 3000; ++i) body += std::to_string(i) + ",";
+  EncodeCounts c;
+  auto d = udp(frame(kHeader + body), 1024, Oversize::Split, &c);
+  REQUIRE(d.size() == 4);
+  std::string joined;
+  for (const auto& dg : d) {
+    CHECK(dg.size() <= 1024);
+    REQUIRE(dg.rfind(kHeader, 0) == 0);
+    joined += dg.substr(kHeader.size());
+  }
+  CHECK(joined == body);
+  CHECK(c.datagram_splits == 1);
+}
+
+TEST_CASE("syslog UDP cuts between UTF-8 characters", "[syslog]") {
+  std::string body;
+  while (body.size() < 1500) body += "\xc3\xa9";  // é
+  std::string msg = kHeader + "x" + body;          // the odd byte puts every fixed cut inside a character
+  auto split = udp(frame(msg), 600, Oversize::Split);
+  std::string joined;
+  for (const auto& dg : split) {
+    std::string part = dg.substr(kHeader.size());
+    CHECK((static_cast<unsigned char>(part[0]) & 0xC0) != 0x80);
+    CHECK((static_cast<unsigned char>(part.back()) & 0xE0) != 0xC0);
+    joined += part;
+  }
+  CHECK(joined == "x" + body);
+  EncodeCounts c;
+  auto cut = udp(frame(msg), 600, Oversize::Truncate, &c);
+  REQUIRE(cut.size() == 1);
+  CHECK(cut[0].size() <= 600);
+  CHECK(cut[0].size() >= 598);
+  CHECK(msg.rfind(cut[0], 0) == 0);
+  CHECK((static_cast<unsigned char>(msg[cut[0].size()]) & 0xC0) != 0x80);
+  CHECK(c.truncated == 1);
+}
+
+TEST_CASE("syslog options: scheme, framing, tls and datagram keys are checked together", "[syslog]") {
+  PluginRegistry registry = PluginRegistry::withBuiltins();
+  auto errors = [&](const std::string& sink) {
+    ConfigErrors e;
+    loadConfigText("sources:\n  - name: app\n    type: stdin\nsinks:\n  - name: s\n    type: syslog\n" + sink, "s.yaml",
+                   registry, e);
+    return e.joined();
+  };
+  CHECK(errors("    url: tls://collector:6514\n    tls: {ca_file: /ca.pem}\n") == "");
+  CHECK(errors("    url: udp://h:514\n    max_datagram: 8KiB\n    oversize: truncate\n") == "");
+  CHECK(errors("    url: tcp://h:514\n    framing: lf\n    newlines: split\n") == "");
+  CHECK(errors("    url: https://h/logs\n").find("the scheme must be tcp, tls or udp") != std::string::npos);
+  CHECK(errors("    url: tcp://h:514/path\n").find("without user, path or query") != std::string::npos);
+  CHECK(errors("    url: udp://h\n    framing: lf\n").find("s.yaml:8:14: framing applies to tcp") != std::string::npos);
+  CHECK(errors("    url: tcp://h\n    max_datagram: 1KiB\n").find("max_datagram applies to udp") != std::string::npos);
+  CHECK(errors("    url: udp://h\n    max_datagram: 100\n").find("between 480 and 65000") != std::string::npos);
+  CHECK(errors("    url: udp://h\n    max_datagram: 64KiB\n").find("between 480 and 65000") != std::string::npos);
+  CHECK(errors("    url: tcp://h\n    tls: {verify: false}\n").find("tls.verify applies to tls:// only") != std::string::npos);
+  CHECK(errors("    url: tcp://h\n    newlines: split\n").find("newlines applies to framing: lf") != std::string::npos);
+  CHECK(errors("    url: tls://h\n    tls: {cert_file: c.pem}\n").find("go together") != std::string::npos);
+}
