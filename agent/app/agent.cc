@@ -2,8 +2,10 @@
 
 #include <csignal>
 
+#include "agent/admin/admin_server.h"
 #include "agent/core/log.h"
 #include "agent/sources/exec_source.h"
+#include "agent/sources/logplex_source.h"
 #include "agent/sources/stdin_source.h"
 
 namespace sluice {
@@ -47,6 +49,11 @@ Result<std::unique_ptr<Source>> Agent::makeSource(const SourceConfig& sc, bool h
     o.inherit_stdin = !has_stdin_source;
     return std::unique_ptr<Source>(std::make_unique<ExecSource>(loop_, router_, std::move(info), std::move(o), max_line));
   }
+  if (sc.type == "logplex") {
+    auto source = LogplexSource::create(loop_, router_, std::move(info), v);
+    if (!source) return source.takeError();
+    return std::unique_ptr<Source>(std::move(*source));
+  }
   return Error{"source " + sc.name + ": unknown type '" + sc.type + "'"};
 }
 
@@ -77,6 +84,11 @@ std::optional<Agent::StartError> Agent::start() {
     sources_.push_back(std::move(*source));
   }
 
+  if (auto failure = startAdmin()) {
+    for (auto& sink : sinks_) sink->stop([] {});
+    return failure;
+  }
+
   signals_ = std::make_unique<SignalWatcher>(loop_, std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP, SIGQUIT},
                                              [this](int signum) { onSignal(signum); });
 
@@ -92,6 +104,7 @@ std::optional<Agent::StartError> Agent::start() {
         if (other.get() != source.get()) other->stop();
       }
       signals_->close();
+      closeAdmin();
       for (auto& sink : sinks_) sink->stop([] {});
       return StartError{st.error().message, exec ? kExitCannotExec : kExitRuntimeError};
     }
@@ -169,6 +182,7 @@ void Agent::stopSinks() {
 void Agent::report() {
   done_ = true;
   signals_->close();
+  closeAdmin();
   uint64_t read = 0;
   for (const auto& s : sources_) read += s->counters().received_events;
   lost_ = 0;

@@ -17,6 +17,8 @@
 
 namespace sluice {
 
+class AdminServer;
+
 // Exit codes (shared/CONFIG.md).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRuntimeError = 1;
@@ -42,6 +44,9 @@ class Agent {
 
   const std::vector<std::unique_ptr<SinkRunner>>& sinks() const { return sinks_; }
   const std::vector<std::unique_ptr<Source>>& sources() const { return sources_; }
+  bool stopping() const { return shutting_down_; }
+  // The admin API's port once it listens (0 when it is off).
+  uint16_t adminPort() const;
 
  private:
   Result<std::unique_ptr<Source>> makeSource(const SourceConfig& config, bool has_stdin_source);
@@ -52,6 +57,9 @@ class Agent {
   void stopSinks();
   void report();
   bool hasExec() const;
+  // agent_admin.cc: the admin API (api: section), started before the sources, closed after the report.
+  std::optional<StartError> startAdmin();
+  void closeAdmin();
 
   Loop& loop_;
   AgentConfig config_;
@@ -66,6 +74,7 @@ class Agent {
   bool draining_ = false;
   bool done_ = false;
   uint64_t lost_ = 0;
+  std::unique_ptr<AdminServer> admin_;
 };
 
 }  // namespace sluice

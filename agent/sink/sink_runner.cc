@@ -172,6 +172,12 @@ void SinkRunner::onOutcome(Flight& flight, Outcome outcome) {
   flight.sending = false;
   Batch& batch = *flight.batch;
   const uint64_t messages = batch.count - (batch.reported_drops > 0 ? 1 : 0);
+  if (outcome.verdict == Verdict::Delivered) {
+    failing_since_us_ = 0;
+  } else {
+    if (failing_since_us_ == 0) failing_since_us_ = wallMicros();
+    last_error_ = outcome.reason;
+  }
   switch (outcome.verdict) {
     case Verdict::Delivered: {
       counters_.sent_events += batch.count;
