@@ -10,6 +10,8 @@ std::string usageText() {
   sluice --config FILE --drain URL       the config's sources and sinks, plus the drain as a sink named "drain"
   sluice check --config FILE             validate a config: every error as FILE:LINE:COL: message; exit 1 on error
   sluice --help-plugin NAME              the options of a sink or source type
+  sluice logs [-n N] [--filter F] [-f] [--after T] [--before T] [-F text|raw|json|clf] [--api ADDR]
+                                         read the running agent's logs through its admin API
   sluice --version | --help
 
 Options:
@@ -26,6 +28,11 @@ with -- the child's own status.
 Result<CliOptions> parseCli(const std::vector<std::string>& args) {
   CliOptions o;
   size_t i = 0;
+  if (!args.empty() && args[0] == "logs") {
+    o.command = CliOptions::Command::Logs;
+    o.logs_args.assign(args.begin() + 1, args.end());
+    return o;
+  }
   if (!args.empty() && args[0] == "check") {
     o.command = CliOptions::Command::Check;
     i = 1;

@@ -7,7 +7,7 @@
 namespace sluice {
 
 struct CliOptions {
-  enum class Command { Run, Check, Version, Help, HelpPlugin };
+  enum class Command { Run, Check, Version, Help, HelpPlugin, Logs };
   Command command = Command::Run;
   std::string config_path;          // --config
   std::string drain_url;            // --drain
@@ -15,6 +15,7 @@ struct CliOptions {
   std::string source_name;          // --name (quick mode)
   std::string log_level;            // --log-level
   std::string plugin;               // --help-plugin NAME
+  std::vector<std::string> logs_args;  // `sluice logs ...`: parsed by logs_command.cc
 };
 
 // Parses the command line of shared/CONFIG.md. Errors are usage errors (exit 2).
