@@ -82,6 +82,7 @@ int dump(const LogsOptions& o, const Endpoint& e) {
     req.target = target(o, false, false);
     req.headers = authHeaders(o);
     client.send(std::move(req), [&](Result<HttpResponse> r) {
+      client.close();  // no keep-alive connection may hold the command open
       if (!r) {
         std::cerr << "sluice logs: cannot reach the agent's API at " << e.host << ":" << e.port << ": "
                   << r.error().message << " (is the agent running, with api.listen set?)\n";
