@@ -428,8 +428,10 @@ void AdminServer::onCloseTimer(uv_timer_t* timer) noexcept {
   auto* self = ownerOf<AdminServer>(timer);
   if (self == nullptr) return;
   // Wait up to half a second for the connections to finish their last writes and close themselves.
-  if (self->server_ && self->server_->connectionCount() > 0 && ++self->close_ticks_ < 50) return;
+  const bool busy = (self->server_ && self->server_->connectionCount() > 0) || self->streams_->connectedClients() > 0;
+  if (busy && ++self->close_ticks_ < 50) return;
   if (self->server_) self->server_->closeConnections();
+  self->streams_->abortAll();
   self->maybeClosed();
 }
 

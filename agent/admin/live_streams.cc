@@ -21,6 +21,9 @@ class LiveStreams::Client : public Deletable {
   // One event: name is "log", "ping" or "dropped"; json its whole payload.
   virtual void appendEvent(std::string& out, std::string_view name, std::string_view json, uint64_t id) = 0;
   virtual void finish() = 0;
+  // Shutdown's last resort: a client that does not take even the final bytes is cut off.
+  virtual void abort() = 0;
+  virtual bool connected() const = 0;   // the connection is still there (finished or not)
 };
 
 namespace {
@@ -47,6 +50,8 @@ class SseClient final : public LiveStreams::Client {
     finished_ = true;
     responder_.end();  // the last chunk; the connection closes once it is written ("Connection: close")
   }
+  void abort() override { responder_.abort(); }
+  bool connected() const override { return !*closed_ && responder_.connected(); }
 
  private:
   HttpResponder responder_;
@@ -80,6 +85,11 @@ class WsClient final : public LiveStreams::Client, public Stream::Handler {
     appendWebSocketFrame(out, WsOpcode::Text, json);
   }
   void finish() override { closeWith(1001, "server shutting down"); }
+  void abort() override {
+    closing_ = true;
+    if (stream_) stream_->close();
+  }
+  bool connected() const override { return stream_ && stream_->isOpen(); }
 
   void onStreamData(const char* data, size_t len) noexcept override {
     if (closing_) return;
@@ -272,6 +282,16 @@ void LiveStreams::onTick(uv_timer_t* timer) noexcept {
       c->last_ping_ms = now;
     }
   }
+}
+
+size_t LiveStreams::connectedClients() const {
+  size_t n = 0;
+  for (const auto& c : clients_) n += c->connected() ? 1 : 0;
+  return n;
+}
+
+void LiveStreams::abortAll() {
+  for (auto& c : clients_) c->abort();
 }
 
 void LiveStreams::closeAll() {

@@ -39,6 +39,9 @@ class LiveStreams final : public RecentLines::Listener {
              uint64_t last_event_id);
   // Shutdown: every stream ends cleanly (SSE: the last chunk; WebSocket: a close frame, 1001).
   void closeAll();
+  // After closeAll(): cuts off the clients that have not gone yet.
+  void abortAll();
+  size_t connectedClients() const;
   size_t clients() const { return clients_.size(); }
   uint64_t droppedTotal() const { return dropped_total_; }
 

@@ -6,7 +6,9 @@
 namespace sluice {
 
 RecentLines::RecentLines(size_t max_lines, size_t max_bytes)
-    : entries_(std::max<size_t>(max_lines, 1)), arena_(std::max<size_t>(max_bytes, 4096)) {}
+    : entries_(std::max<size_t>(max_lines, 1)),
+      arena_(std::max<size_t>(max_bytes, 4096)),
+      max_kept_(std::min(kMaxKeptLine, arena_.size() / 4)) {}
 
 uint32_t RecentLines::sourceIndex(const SourceInfo* source) {
   const uint32_t id = source != nullptr ? source->id : UINT32_MAX - 1;
@@ -43,13 +45,13 @@ void RecentLines::dropOldest() {
 
 void RecentLines::store(const Record& record) {
   const size_t cap = arena_.size();
-  size_t len = std::min({record.message.size(), kMaxKeptLine, cap / 4});
+  size_t len = record.message.size();
+  if (len > max_kept_) len = max_kept_;
   if (count_ == entries_.size()) dropOldest();
-  uint64_t at = write_ % cap;
+  size_t at = write_;
   if (at + len > cap) {
     // Does not fit before the end: what is left of the previous lap there is dropped, and we start at 0.
     while (count_ > 0 && entries_[head_].offset >= at) dropOldest();
-    write_ += cap - at;
     at = 0;
   }
   // Lines of the previous lap that this one overwrites go (they are the oldest, in arena order).
@@ -60,13 +62,13 @@ void RecentLines::store(const Record& record) {
   Entry& e = entries_[slot];
   e.offset = at;
   e.length = static_cast<uint32_t>(len);
-  e.source = sourceIndex(record.source);
+  e.source = record.source != nullptr && record.source->id == last_source_id_ ? last_index_ : sourceIndex(record.source);
   e.received_us = record.received_us;
   e.event_us = record.event_us;
   e.severity = static_cast<uint8_t>(record.severity);
   e.preformatted = record.preformatted;
   ++count_;
-  write_ += len;
+  write_ = at + len;
   ++next_seq_;
 }
 

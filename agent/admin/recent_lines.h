@@ -68,7 +68,8 @@ class RecentLines {
   std::vector<char> arena_;        // a ring of max_bytes
   size_t head_ = 0;                // index of the oldest entry
   size_t count_ = 0;
-  uint64_t write_ = 0;             // where the next message goes in the arena
+  size_t max_kept_;
+  size_t write_ = 0;               // where the next message goes in the arena
   uint64_t next_seq_ = 1;
   std::deque<Name> names_;         // stable addresses: LogLine views point into them
   std::unordered_map<uint32_t, uint32_t> by_source_id_;

@@ -29,7 +29,7 @@ const OptionSpec kApiOptions[] = {
     {"listen", OptionType::String, "127.0.0.1:8089", "the admin API's HOST:PORT; \"\" turns it off"},
     {"token", OptionType::Secret, "", "when set, every request must carry 'Authorization: Bearer TOKEN'"},
     {"recent_lines", OptionType::Count, "10000", "lines kept in memory for /logs?n= and live streams"},
-    {"recent_bytes", OptionType::Size, "8MiB", "bytes those lines may take (the oldest go first)"},
+    {"recent_bytes", OptionType::Size, "4MiB", "bytes those lines may take (the oldest go first)"},
     {"archive", OptionType::Bool, "false", "true: keep received lines under state_dir/archive/ for after/before queries"},
     {"retention.time", OptionType::Duration, "7d", "archived lines older than this are deleted"},
     {"retention.bytes", OptionType::Size, "1GiB", "the archive's size limit (the oldest hours go first)"},

@@ -32,7 +32,7 @@ struct ApiSettings {
   bool listen_set = false;                 // written in the file: failing to bind it is then fatal
   std::string token;                       // required as a Bearer token when set
   uint64_t recent_lines = 10000;
-  uint64_t recent_bytes = 8 << 20;
+  uint64_t recent_bytes = 4 << 20;
   bool archive = false;
   std::chrono::milliseconds retention_time{7LL * 24 * 3600 * 1000};
   uint64_t retention_bytes = 1ULL << 30;
