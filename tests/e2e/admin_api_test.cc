@@ -181,7 +181,7 @@ TEST_CASE("/metrics is Prometheus text with the component metrics of every sourc
   CHECK(finish(agent) == 0);
 }
 
-TEST_CASE("an SSE client gets the last n lines, then live lines and pings; the agent still exits at EOF", "[e2e][api]") {
+TEST_CASE("an SSE client gets the last n lines, then live lines and pings, and the agent still exits at EOF", "[e2e][api]") {
   Env env;
   TestDrain drain(env.drainOptions());
   AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  keepalive: 200ms\n")}));
@@ -325,7 +325,7 @@ TEST_CASE("with api.token every endpoint wants the Bearer token", "[e2e][api]") 
   CHECK(agent.stderrText().find("s3cret") == std::string::npos);
 }
 
-TEST_CASE("an explicit api.listen that cannot be bound is an error; api.listen \"\" turns the API off", "[e2e][api]") {
+TEST_CASE("an explicit api.listen that cannot be bound is an error, and an empty api.listen turns the API off", "[e2e][api]") {
   Env env;
   TestDrain drain(env.drainOptions());
   AgentProcess first(env.agent({"--config", adminConfig(env, drain)}));

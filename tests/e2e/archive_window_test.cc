@@ -84,7 +84,7 @@ TEST_CASE("a window returns exactly the lines received in it, the same lines in 
   CHECK(finish(agent) == 0);
 }
 
-TEST_CASE("an empty window is a 200 with no body; a window beyond retention says so", "[e2e][api]") {
+TEST_CASE("an empty window is a 200 with no body, and a window beyond retention says so", "[e2e][api]") {
   Env env;
   TestDrain drain(env.drainOptions());
   // An hour partition from ten days ago, as a previous run would have left it: retention deletes it.
