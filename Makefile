@@ -47,7 +47,7 @@ run: build
 	  $(BUILD_DIR)/sluice --config conf/sluice.yaml $${DRAIN_URL:+--drain "$$DRAIN_URL"}
 
 bench: build
-	$(BUILD_DIR)/sluice-bench --agent $(BUILD_DIR)/sluice
+	$(BUILD_DIR)/bench/sluice-bench --agent $(BUILD_DIR)/sluice
 
 install: build
 	install -D -m 0755 $(BUILD_DIR)/sluice $(DESTDIR)$(PREFIX)/bin/sluice

@@ -8,6 +8,7 @@
 
 #include "agent/app/agent.h"
 #include "agent/app/cli.h"
+#include "agent/app/logs_command.h"
 #include "agent/app/quick_mode.h"
 #include "agent/config/agent_config.h"
 #include "agent/core/log.h"
@@ -88,6 +89,15 @@ int main(int argc, char** argv) {
       addExternalPlugins(cli.config_path, registry, errors);
       if (!errors.empty()) std::cerr << errors.joined();
       return helpPlugin(registry, cli.plugin);
+    }
+    case CliOptions::Command::Logs: {
+      Result<LogsOptions> logs = parseLogsArgs(cli.logs_args);
+      if (!logs) {
+        bool help = logs.error().message == "help";
+        (help ? std::cout : std::cerr) << (help ? "" : "sluice logs: " + logs.error().message + "\n\n") << logsUsageText();
+        return help ? kExitOk : kExitConfigError;
+      }
+      return runLogsCommand(*logs);
     }
     default:
       break;

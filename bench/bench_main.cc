@@ -40,6 +40,12 @@ sinks:
     tls: {ca_file: {CA_FILE}}
     buffer: {memory: 16MiB, disk: 1GiB, mode: always, sync: batch}
 )";
+// The same path with the admin API off, on at its defaults (on an ephemeral port, so a busy 8089 cannot turn it
+// off), and on with the archive: the cost of the router's tap.
+std::string withApi(const std::string& api) {
+  std::string c = kStdinHttps;
+  return c.replace(c.find("sources:"), 0, api);
+}
 
 }  // namespace
 
@@ -72,6 +78,10 @@ int main(int argc, char** argv) {
   for (Figures& f : tailRuns(setup, input)) rows.push_back(std::move(f));
   rows.push_back(clfJsonEncoder(setup));
   rows.push_back(clfJsonConvert(setup));
+  rows.push_back(runAgent(setup, AgentRun{"  same, API off", withApi("api:\n  listen: \"\"\n"), true}, input));
+  rows.push_back(runAgent(setup, AgentRun{"  same, API on (defaults)", withApi("api:\n  listen: 127.0.0.1:0\n"), true}, input));
+  rows.push_back(runAgent(
+      setup, AgentRun{"  same, API on + archive", withApi("api:\n  listen: 127.0.0.1:0\n  archive: true\n"), true}, input));
   printTable(rows);
   return 0;
 }

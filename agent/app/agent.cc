@@ -2,8 +2,10 @@
 
 #include <csignal>
 
+#include "agent/admin/admin_server.h"
 #include "agent/core/log.h"
 #include "agent/sources/exec_source.h"
+#include "agent/sources/logplex_source.h"
 #include "agent/sources/stdin_source.h"
 #include "agent/sources/tail/tail_source.h"
 
@@ -54,6 +56,11 @@ Result<std::unique_ptr<Source>> Agent::makeSource(const SourceConfig& sc, bool h
   if (sc.type == "tail") {
     return std::unique_ptr<Source>(std::make_unique<TailSource>(
         loop_, router_, std::move(info), tailOptionsFrom(v, max_line, config_.agent.state_dir)));
+  }
+  if (sc.type == "logplex") {
+    auto source = LogplexSource::create(loop_, router_, std::move(info), v);
+    if (!source) return source.takeError();
+    return std::unique_ptr<Source>(std::move(*source));
   }
   return Error{"source " + sc.name + ": unknown type '" + sc.type + "'"};
 }
@@ -106,6 +113,11 @@ std::optional<Agent::StartError> Agent::start() {
     sources_.push_back(std::move(*source));
   }
 
+  if (auto failure = startAdmin()) {
+    for (auto& sink : sinks_) sink->stop([] {});
+    return failure;
+  }
+
   signals_ = std::make_unique<SignalWatcher>(loop_, std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP, SIGQUIT},
                                              [this](int signum) { onSignal(signum); });
 
@@ -120,6 +132,7 @@ std::optional<Agent::StartError> Agent::start() {
         if (other.get() != source.get()) other->stop();
       }
       signals_->close();
+      closeAdmin();
       for (auto& sink : sinks_) sink->stop([] {});
       return StartError{st.error().message, exec ? kExitCannotExec : kExitRuntimeError};
     }
@@ -221,6 +234,7 @@ void Agent::report() {
   signals_->close();
   watchdog_timer_.close();
   status_timer_.close();
+  closeAdmin();
   uint64_t read = 0;
   for (const auto& s : sources_) read += s->counters().received_events;
   lost_ = 0;

@@ -20,6 +20,8 @@
 
 namespace sluice {
 
+class AdminServer;
+
 // Exit codes (shared/CONFIG.md).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRuntimeError = 1;
@@ -50,6 +52,9 @@ class Agent {
 
   const std::vector<std::unique_ptr<SinkRunner>>& sinks() const { return sinks_; }
   const std::vector<std::unique_ptr<Source>>& sources() const { return sources_; }
+  bool stopping() const { return shutting_down_; }
+  // The admin API's port once it listens (0 when it is off).
+  uint16_t adminPort() const;
 
  private:
   // A sink in two steps, so that a reload can check every new transport (certificates, files) before it retires
@@ -77,6 +82,9 @@ class Agent {
   void sendStatus(bool ready);
   static void onWatchdog(uv_timer_t* timer) noexcept;
   static void onStatusTimer(uv_timer_t* timer) noexcept;
+  // agent_admin.cc: the admin API (api: section), started before the sources, closed after the report.
+  std::optional<StartError> startAdmin();
+  void closeAdmin();
 
   Loop& loop_;
   AgentConfig config_;
@@ -100,6 +108,7 @@ class Agent {
   bool reloading_ = false;
   bool done_ = false;
   uint64_t lost_ = 0;
+  std::unique_ptr<AdminServer> admin_;
 };
 
 }  // namespace sluice

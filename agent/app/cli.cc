@@ -12,6 +12,8 @@ std::string usageText() {
   sluice --help-plugin NAME              the options of a sink or source type
   sluice convert --from clf --to json    access-log lines on stdin -> NDJSON on stdout [--schema compact|ecs]
   sluice convert --from json --to clf    and back
+  sluice logs [-n N] [--filter F] [-f] [--after T] [--before T] [-F text|raw|json|clf] [--api ADDR]
+                                         read the running agent's logs through its admin API
   sluice --version | --help
 
 Options:
@@ -64,6 +66,11 @@ Result<CliOptions> parseCli(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "convert") return parseConvert(args);
   CliOptions o;
   size_t i = 0;
+  if (!args.empty() && args[0] == "logs") {
+    o.command = CliOptions::Command::Logs;
+    o.logs_args.assign(args.begin() + 1, args.end());
+    return o;
+  }
   if (!args.empty() && args[0] == "check") {
     o.command = CliOptions::Command::Check;
     i = 1;

@@ -7,7 +7,7 @@
 namespace sluice {
 
 struct CliOptions {
-  enum class Command { Run, Check, Version, Help, HelpPlugin, Convert };
+  enum class Command { Run, Check, Version, Help, HelpPlugin, Convert, Logs };
   Command command = Command::Run;
   std::string config_path;          // --config
   std::string drain_url;            // --drain
@@ -20,6 +20,7 @@ struct CliOptions {
   std::string convert_to;
   std::string convert_schema = "compact";
   std::string convert_unparsed = "raw";
+  std::vector<std::string> logs_args;  // `sluice logs ...`: parsed by logs_command.cc
 };
 
 // Parses the command line of shared/CONFIG.md. Errors are usage errors (exit 2).

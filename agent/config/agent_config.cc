@@ -25,7 +25,21 @@ const OptionSpec kAgentOptions[] = {
     {"max_line_bytes", OptionType::Size, "64KiB", "longer lines are split into several messages (1KiB to 16MiB)"},
 };
 
-constexpr std::array<std::string_view, 3> kTopLevelKeys = {"agent", "sinks", "sources"};
+const OptionSpec kApiOptions[] = {
+    {"listen", OptionType::String, "127.0.0.1:8089", "the admin API's HOST:PORT; \"\" turns it off"},
+    {"token", OptionType::Secret, "", "when set, every request must carry 'Authorization: Bearer TOKEN'"},
+    {"recent_lines", OptionType::Count, "10000", "lines kept in memory for /logs?n= and live streams"},
+    {"recent_bytes", OptionType::Size, "4MiB", "bytes those lines may take (the oldest go first)"},
+    {"archive", OptionType::Bool, "false", "true: keep received lines under state_dir/archive/ for after/before queries"},
+    {"retention.time", OptionType::Duration, "7d", "archived lines older than this are deleted"},
+    {"retention.bytes", OptionType::Size, "1GiB", "the archive's size limit (the oldest hours go first)"},
+    {"unhealthy_after", OptionType::Duration, "60s", "/healthz answers 503 once a sink has failed for this long"},
+    {"keepalive", OptionType::Duration, "25s", "interval of ping events on live streams"},
+    {"stream_buffer", OptionType::Size, "1MiB", "bytes queued for one live-stream client; a slower client loses lines (counted)"},
+    {"max_clients", OptionType::Count, "64", "live-stream clients at once"},
+};
+
+constexpr std::array<std::string_view, 4> kTopLevelKeys = {"agent", "api", "sinks", "sources"};
 
 std::string machineHostname() {
   char buf[256] = {};
@@ -52,8 +66,8 @@ class Loader {
   void load(const YAML::Node& root, AgentConfig& config) {
     config.file = file_;
     Mark start{file_, 1, 1};
-    YAML::Node agent, sources, sinks;
-    Mark agent_mark = start, sources_mark = start, sinks_mark = start;
+    YAML::Node agent, api, sources, sinks;
+    Mark agent_mark = start, api_mark = start, sources_mark = start, sinks_mark = start;
     if (root.IsDefined() && !root.IsNull()) {
       if (!root.IsMap()) {
         errors_.add(markOr(root, file_, start), "the configuration must be a mapping with the keys agent, "
@@ -79,6 +93,9 @@ class Loader {
         if (key == "agent") {
           agent = value;
           agent_mark = value_mark;
+        } else if (key == "api") {
+          api = value;
+          api_mark = value_mark;
         } else if (key == "sources") {
           sources = value;
           sources_mark = key_mark;
@@ -95,6 +112,7 @@ class Loader {
       }
     }
     loadAgent(agent, agent_mark, config.agent);
+    loadApi(api, api_mark, config.api);
     size_t enabled_sources = loadSources(sources, sources_mark, config.sources);
     size_t enabled_sinks = loadSinks(sinks, sinks_mark, config.sinks);
     if (enabled_sources == 0) errors_.add(sources_mark, "no sources configured");
@@ -118,6 +136,32 @@ class Loader {
     if (v.isSet("max_line_bytes") && (out.max_line_bytes < 1024 || out.max_line_bytes > (16u << 20))) {
       errors_.add(v.mark("max_line_bytes"), "max_line_bytes must be between 1KiB and 16MiB");
     }
+  }
+
+  void loadApi(const YAML::Node& node, const Mark& mark, ApiSettings& out) {
+    if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
+      errors_.add(mark, "key 'api' must be a mapping");
+      return;
+    }
+    OptionValues v = parseOptions(node, mark, {apiOptions()}, errors_);
+    out.listen = v.str("listen");
+    out.listen_set = v.isSet("listen");
+    out.token = v.str("token");
+    out.recent_lines = v.count("recent_lines");
+    out.recent_bytes = v.size("recent_bytes");
+    out.archive = v.boolean("archive");
+    out.retention_time = v.duration("retention.time");
+    out.retention_bytes = v.size("retention.bytes");
+    out.unhealthy_after = v.duration("unhealthy_after");
+    out.keepalive = v.duration("keepalive");
+    out.stream_buffer = v.size("stream_buffer");
+    out.max_clients = v.count("max_clients");
+    if (!out.listen.empty() && out.listen.rfind(':') == std::string::npos) {
+      errors_.add(v.mark("listen"), "listen must be HOST:PORT (e.g. 127.0.0.1:8089), or \"\" to turn the API off");
+    }
+    if (out.recent_bytes < 64 * 1024) errors_.add(v.mark("recent_bytes"), "recent_bytes must be at least 64KiB");
+    if (out.keepalive.count() < 10) errors_.add(v.mark("keepalive"), "keepalive must be at least 10ms");
+    if (out.stream_buffer < 4096) errors_.add(v.mark("stream_buffer"), "stream_buffer must be at least 4KiB");
   }
 
   // Checks that a list entry is a mapping with a usable `type:`; returns the (expanded) type or "".
@@ -272,6 +316,7 @@ class Loader {
 }  // namespace
 
 std::span<const OptionSpec> agentOptions() { return kAgentOptions; }
+std::span<const OptionSpec> apiOptions() { return kApiOptions; }
 
 std::optional<AgentConfig> loadConfigText(std::string_view yaml, const std::string& file_name,
                                           const PluginRegistry& registry, ConfigErrors& errors) {

@@ -26,6 +26,22 @@ struct AgentSettings {
   uint64_t max_line_bytes = 64 * 1024;
 };
 
+// The api: section: the local admin API (health, metrics, recent logs, live streams, archive queries).
+struct ApiSettings {
+  std::string listen = "127.0.0.1:8089";  // "" turns the API off
+  bool listen_set = false;                 // written in the file: failing to bind it is then fatal
+  std::string token;                       // required as a Bearer token when set
+  uint64_t recent_lines = 10000;
+  uint64_t recent_bytes = 4 << 20;
+  bool archive = false;
+  std::chrono::milliseconds retention_time{7LL * 24 * 3600 * 1000};
+  uint64_t retention_bytes = 1ULL << 30;
+  std::chrono::milliseconds unhealthy_after{60000};
+  std::chrono::milliseconds keepalive{25000};
+  uint64_t stream_buffer = 1 << 20;        // bytes queued for one live-stream client before it loses lines
+  uint64_t max_clients = 64;               // live streams at once
+};
+
 struct SourceConfig {
   std::string name;
   std::string type;
@@ -44,6 +60,7 @@ struct SinkConfig {
 struct AgentConfig {
   std::string file;
   AgentSettings agent;
+  ApiSettings api;
   std::vector<SourceConfig> sources;  // disabled ones included (values.boolean("enabled"))
   std::vector<SinkConfig> sinks;      // likewise (settings.enabled)
 };
@@ -57,5 +74,7 @@ std::optional<AgentConfig> loadConfigText(std::string_view yaml, const std::stri
 
 // The agent: section's table.
 std::span<const OptionSpec> agentOptions();
+// The api: section's table.
+std::span<const OptionSpec> apiOptions();
 
 }  // namespace sluice

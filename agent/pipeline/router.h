@@ -12,6 +12,15 @@ namespace sluice {
 
 class Router {
  public:
+  // Sees every routed record before the sinks do (the admin API's recent lines and archive). It must copy what
+  // it keeps: a record's bytes are only valid during the call.
+  class Tap {
+   public:
+    virtual ~Tap() = default;
+    virtual void onRecord(const Record& record) = 0;
+  };
+  void setTap(Tap* tap) { tap_ = tap; }
+
   void addSink(SinkRunner* sink) {
     sinks_.push_back(sink);
     sink->onPressure([this](bool full) { onPressure(full); });
@@ -29,6 +38,7 @@ class Router {
   }
 
   void route(const Record& record) {
+    if (tap_ != nullptr) tap_->onRecord(record);
     for (SinkRunner* sink : sinks_) sink->append(record);
   }
 
@@ -76,6 +86,7 @@ class Router {
   std::vector<Source*> sources_;
   int full_sinks_ = 0;
   bool held_ = false;
+  Tap* tap_ = nullptr;
 };
 
 }  // namespace sluice

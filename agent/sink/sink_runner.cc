@@ -195,6 +195,12 @@ void SinkRunner::send(Flight& flight) {
 void SinkRunner::onOutcome(Flight& flight, Outcome outcome) {
   flight.sending = false;
   Batch& batch = *flight.batch;
+  if (outcome.verdict == Verdict::Delivered) {
+    failing_since_us_ = 0;
+  } else {
+    if (failing_since_us_ == 0) failing_since_us_ = wallMicros();
+    last_error_ = outcome.reason;
+  }
   switch (outcome.verdict) {
     case Verdict::Delivered: {
       counters_.sent_events += batch.count;

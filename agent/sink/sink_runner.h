@@ -85,6 +85,9 @@ class SinkRunner {
   // Messages that will never be delivered: rejected, dropped by policy, corrupt in the spool, or given up at
   // shutdown without a spool.
   uint64_t lost() const { return counters_.droppedTotal(); }
+  // Since when deliveries fail (wall µs; 0 while the last answer was a success), and why: for /healthz.
+  int64_t failingSinceUs() const { return failing_since_us_; }
+  const std::string& lastError() const { return last_error_; }
 
  private:
   struct Flight {
@@ -164,6 +167,8 @@ class SinkRunner {
 
   ComponentCounters counters_;
   LatencyHistogram latency_;
+  int64_t failing_since_us_ = 0;
+  std::string last_error_;
   std::mt19937_64 rng_;
   std::set<int> rejected_codes_logged_;
   RateLimitedLog retry_log_;

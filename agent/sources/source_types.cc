@@ -38,11 +38,26 @@ const OptionSpec kTail[] = {
     {"source_name", OptionType::String, "", "each file's source name (PROCID): a template of {name} {file} {path} {pod} {namespace} {container}; default: <pod>/<container> for Kubernetes paths, else the file's base name"},
 };
 
+const OptionSpec kLogplex[] = {
+    {"listen", OptionType::String, "127.0.0.1:8443", "HOST:PORT accepting application/logplex-1 POSTs"},
+    {"path", OptionType::String, "/logs", "the path POSTs go to"},
+    {"tokens", OptionType::StringList, kRequired, "log tokens accepted as basic auth token:<token>; never logged"},
+    {"token_names", OptionType::StringMap, "{}", "a name per token, for {token_name} in rewrite.* (default: the source's name)"},
+    {"rewrite.hostname", OptionType::String, "", "replaces the HOSTNAME of every frame; {token_name} and {source} expand (\"\": as sent)"},
+    {"rewrite.app_name", OptionType::String, "", "replaces the APP-NAME of every frame; {token_name} and {source} expand (\"\": as sent)"},
+    {"max_body", OptionType::Size, "4MiB", "larger bodies are answered 413"},
+    {"frame_id_ttl", OptionType::Duration, "10m", "how long a Logplex-Frame-Id is remembered, so a retried batch is forwarded once"},
+    {"retry_after", OptionType::Duration, "1s", "the Retry-After of 429 and 503 answers"},
+    {"tls.cert_file", OptionType::String, "", "PEM certificate chain: serve HTTPS (with tls.key_file)"},
+    {"tls.key_file", OptionType::String, "", "the certificate's private key"},
+};
+
 const SourceType kTypes[] = {
     {"stdin", "lines from standard input (a pipe, a file or a terminal)", kStdin},
     {"exec", "runs a program and collects its stdout and stderr; Sluice exits with its status", kExec},
     {"tail", "follows files (and container logs) across rotations; checkpoints advance only as lines are delivered", kTail,
      &validateTailOptions},
+    {"logplex", "an HTTP(S) input for application/logplex-1 POSTs (add-on log collectors, other Sluices)", kLogplex},
 };
 
 }  // namespace

@@ -149,8 +149,8 @@ TEST_CASE("a misspelled top-level key suggests the right one", "[config]") {
 }
 
 TEST_CASE("an unknown top-level key without a near match lists the valid ones", "[config]") {
-  Loaded l = load(kSources + kSinks + "api:\n  listen: 127.0.0.1:8089\n");
-  CHECK(l.errors.messages() == Messages{"test.yaml:8:1: unknown key 'api' (valid keys: agent, sinks, sources)"});
+  Loaded l = load(kSources + kSinks + "metrics:\n  listen: 127.0.0.1:8089\n");
+  CHECK(l.errors.messages() == Messages{"test.yaml:8:1: unknown key 'metrics' (valid keys: agent, api, sinks, sources)"});
 }
 
 TEST_CASE("an empty file has neither sources nor sinks", "[config]") {
@@ -169,10 +169,10 @@ TEST_CASE("disabled sources and sinks do not count as configured", "[config]") {
 TEST_CASE("an unknown source type suggests the nearest and lists the valid types", "[config]") {
   Loaded near = load("sources:\n  - name: app\n    type: stdn\n" + kSinks);
   CHECK(near.errors.messages() ==
-        Messages{"test.yaml:3:11: unknown source type 'stdn' (did you mean 'stdin'?); valid types: stdin, exec, tail",
+        Messages{"test.yaml:3:11: unknown source type 'stdn' (did you mean 'stdin'?); valid types: stdin, exec, tail, logplex",
                  "test.yaml:1:1: no sources configured"});
   Loaded far = load("sources:\n  - name: app\n    type: kafka\n" + kSinks);
-  CHECK(far.errors.messages()[0] == "test.yaml:3:11: unknown source type 'kafka'; valid types: stdin, exec, tail");
+  CHECK(far.errors.messages()[0] == "test.yaml:3:11: unknown source type 'kafka'; valid types: stdin, exec, tail, logplex");
 }
 
 TEST_CASE("an unknown sink type suggests the nearest registered plugin", "[config]") {

@@ -1,0 +1,307 @@
+#include "agent/admin/live_streams.h"
+
+#include <spdlog/spdlog.h>
+
+#include "agent/admin/websocket.h"
+#include "agent/core/clock.h"
+
+namespace sluice {
+
+// One client. SSE and WebSocket differ only in how an event is framed and how the connection is written.
+class LiveStreams::Client : public Deletable {
+ public:
+  LogFilter filter;
+  uint64_t cursor = 0;
+  uint64_t missed = 0;          // lines the ring dropped before this client read them, not yet reported
+  int64_t last_ping_ms = 0;
+
+  virtual bool alive() const = 0;
+  virtual size_t pending() const = 0;
+  virtual void send(std::string bytes) = 0;
+  // One event: name is "log", "ping" or "dropped"; json its whole payload.
+  virtual void appendEvent(std::string& out, std::string_view name, std::string_view json, uint64_t id) = 0;
+  virtual void finish() = 0;
+  // Shutdown's last resort: a client that does not take even the final bytes is cut off.
+  virtual void abort() = 0;
+  virtual bool connected() const = 0;   // the connection is still there (finished or not)
+};
+
+namespace {
+
+class SseClient final : public LiveStreams::Client {
+ public:
+  explicit SseClient(HttpResponder responder) : responder_(std::move(responder)) {
+    responder_.startStream(200, {{"Content-Type", "text/event-stream; charset=utf-8"},
+                                 {"Cache-Control", "no-cache"},
+                                 {"X-Accel-Buffering", "no"},
+                                 {"Connection", "close"}});
+    // A flag, not `this`: the connection may report its end after this client is gone.
+    responder_.onClose([closed = closed_] { *closed = true; });
+  }
+  bool alive() const override { return !*closed_ && !finished_ && responder_.connected(); }
+  size_t pending() const override { return responder_.pendingBytes(); }
+  void send(std::string bytes) override { responder_.write(std::move(bytes)); }
+  void appendEvent(std::string& out, std::string_view name, std::string_view json, uint64_t id) override {
+    if (id != 0) out.append("id: ").append(std::to_string(id)).append("\n");
+    out.append("event: ").append(name).append("\ndata: ").append(json).append("\n\n");
+  }
+  void finish() override {
+    if (finished_) return;
+    finished_ = true;
+    responder_.end();  // the last chunk; the connection closes once it is written ("Connection: close")
+  }
+  void abort() override { responder_.abort(); }
+  bool connected() const override { return !*closed_ && responder_.connected(); }
+
+ private:
+  HttpResponder responder_;
+  std::shared_ptr<bool> closed_ = std::make_shared<bool>(false);
+  bool finished_ = false;
+};
+
+class WsClient final : public LiveStreams::Client, public Stream::Handler {
+ public:
+  // Nothing is written until the handshake is accepted: takeOver sends the 101.
+  bool accept(const HttpServerRequest& request, HttpResponder& responder) {
+    const std::string* key = request.header("Sec-WebSocket-Key");
+    std::string leftover;
+    stream_ = responder.takeOver(101,
+                                 {{"Upgrade", "websocket"},
+                                  {"Connection", "Upgrade"},
+                                  {"Sec-WebSocket-Accept", webSocketAccept(key != nullptr ? *key : "")}},
+                                 this, &leftover);
+    if (!stream_) return false;
+    if (!leftover.empty()) onStreamData(leftover.data(), leftover.size());
+    return true;
+  }
+  ~WsClient() override {
+    if (stream_) stream_->close();
+  }
+
+  bool alive() const override { return stream_ && stream_->isOpen() && !closing_; }
+  size_t pending() const override { return stream_ ? stream_->pendingWriteBytes() : 0; }
+  void send(std::string bytes) override { write(std::move(bytes), false); }
+  void appendEvent(std::string& out, std::string_view, std::string_view json, uint64_t) override {
+    appendWebSocketFrame(out, WsOpcode::Text, json);
+  }
+  void finish() override { closeWith(1001, "server shutting down"); }
+  void abort() override {
+    closing_ = true;
+    if (stream_) stream_->close();
+  }
+  bool connected() const override { return stream_ && stream_->isOpen(); }
+
+  void onStreamData(const char* data, size_t len) noexcept override {
+    if (closing_) return;
+    in_.append(data, len);
+    size_t pos = 0;
+    while (!closing_) {
+      WebSocketFrame frame;
+      size_t used = 0;
+      const char* error = "";
+      WsParse st = parseWebSocketFrame(std::string_view(in_).substr(pos), &frame, &used, &error);
+      if (st == WsParse::NeedMore) break;
+      if (st == WsParse::Error) {
+        closeWith(1002, error);
+        break;
+      }
+      pos += used;
+      if (frame.opcode == WsOpcode::Ping) {
+        std::string out;
+        appendWebSocketFrame(out, WsOpcode::Pong, frame.payload);
+        write(std::move(out), false);
+      } else if (frame.opcode == WsOpcode::Close) {
+        // Echo the status code (section 5.5.1), then close once it is written.
+        uint16_t code = frame.payload.size() >= 2
+                            ? static_cast<uint16_t>((static_cast<uint8_t>(frame.payload[0]) << 8) |
+                                                    static_cast<uint8_t>(frame.payload[1]))
+                            : 1000;
+        closeWith(code, "");
+      }
+      // Text and binary frames from the client mean nothing here: ignored.
+    }
+    in_.erase(0, pos);
+    if (in_.size() > 256 * 1024) closeWith(1009, "too much unread input");
+  }
+  void onStreamClosed(const Error&) noexcept override { closing_ = true; }
+
+ private:
+  void closeWith(uint16_t code, std::string_view reason) {
+    if (closing_ || !stream_) return;
+    std::string out;
+    appendWebSocketFrame(out, WsOpcode::Close, webSocketClosePayload(code, reason));
+    write(std::move(out), true);
+    closing_ = true;
+  }
+  void write(std::string bytes, bool close_after) {
+    if (!stream_ || !stream_->isOpen()) return;
+    auto owned = std::make_shared<std::string>(std::move(bytes));
+    uv_buf_t b = uv_buf_init(owned->data(), static_cast<unsigned>(owned->size()));
+    Stream* s = stream_.get();
+    std::weak_ptr<bool> alive = alive_;
+    stream_->write(&b, 1, [owned, s, alive, close_after](int) {
+      if (!close_after) return;
+      if (auto a = alive.lock()) s->close();
+    });
+  }
+
+  std::unique_ptr<Stream> stream_;
+  std::string in_;
+  bool closing_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace
+
+LiveStreams::LiveStreams(Loop& loop, RecentLines& ring, LineFormatter& formatter, Settings settings)
+    : loop_(loop), ring_(ring), formatter_(formatter), settings_(settings) {
+  tick_.init(this, [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
+  // Keepalives and catching up slow clients; it never keeps the agent alive by itself.
+  uint64_t every = static_cast<uint64_t>(std::min<int64_t>(settings_.keepalive.count(), 100));
+  uv_timer_start(tick_.get(), &LiveStreams::onTick, every, every);
+  uv_unref(tick_.handle());
+}
+
+LiveStreams::~LiveStreams() {
+  *alive_ = false;
+  ring_.setListener(nullptr);
+  for (auto& c : clients_) loop_.deferDelete(std::move(c));
+}
+
+void LiveStreams::start(const HttpServerRequest& request, HttpResponder responder, LogFilter filter, size_t n,
+                        uint64_t last_event_id) {
+  if (request.upgrade) {
+    auto ws = std::make_unique<WsClient>();
+    if (!ws->accept(request, responder)) return;
+    add(std::move(ws), filter, n, 0);
+    return;
+  }
+  add(std::make_unique<SseClient>(std::move(responder)), filter, n, last_event_id);
+}
+
+void LiveStreams::add(std::unique_ptr<Client> client, const LogFilter& filter, size_t n, uint64_t last_event_id) {
+  client->filter = filter;
+  client->last_ping_ms = static_cast<int64_t>(loop_.nowMs());
+  if (last_event_id > 0) {
+    client->cursor = last_event_id + 1;
+  } else {
+    // The last n lines that match.
+    uint64_t seq = ring_.nextSeq();
+    size_t found = 0;
+    LogLine line;
+    while (found < n && seq > ring_.firstSeq()) {
+      --seq;
+      if (ring_.get(seq, &line) && client->filter.matches(line.source, line.type)) ++found;
+    }
+    client->cursor = found < n ? ring_.firstSeq() : seq;
+    if (n == 0) client->cursor = ring_.nextSeq();
+  }
+  if (client->cursor > ring_.nextSeq()) client->cursor = ring_.nextSeq();  // an id from before a restart
+  clients_.push_back(std::move(client));
+  updateListener();
+  pump(*clients_.back());
+}
+
+void LiveStreams::updateListener() { ring_.setListener(clients_.empty() || closing_ ? nullptr : this); }
+
+void LiveStreams::onLinesAdded() {
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  loop_.post([this, alive = std::weak_ptr<bool>(alive_)] {
+    auto a = alive.lock();
+    if (!a || !*a) return;
+    flush();
+  });
+}
+
+void LiveStreams::flush() {
+  flush_posted_ = false;
+  ring_.clearSignal();
+  for (auto& c : clients_) pump(*c);
+}
+
+void LiveStreams::pump(Client& c) {
+  if (!c.alive() || closing_) return;
+  std::string out;
+  LogLine line;
+  std::string json;
+  while (c.cursor < ring_.nextSeq()) {
+    if (c.pending() + out.size() > settings_.buffer) break;  // too slow: the ring goes on without it
+    if (c.cursor < ring_.firstSeq()) {
+      c.missed += ring_.firstSeq() - c.cursor;
+      c.cursor = ring_.firstSeq();
+      continue;
+    }
+    if (c.missed > 0) {
+      dropped_total_ += c.missed;
+      c.appendEvent(out, "dropped", "{\"name\":\"dropped\",\"count\":" + std::to_string(c.missed) + "}", 0);
+      c.missed = 0;
+    }
+    if (ring_.get(c.cursor, &line) && c.filter.matches(line.source, line.type)) {
+      std::string text;
+      formatter_.appendText(line, text);
+      json.assign("{\"name\":\"log\",\"log\":");
+      appendJsonString(json, text);
+      json.push_back('}');
+      c.appendEvent(out, "log", json, c.cursor);
+    }
+    ++c.cursor;
+  }
+  if (c.missed > 0 && c.cursor >= ring_.nextSeq()) {
+    dropped_total_ += c.missed;
+    c.appendEvent(out, "dropped", "{\"name\":\"dropped\",\"count\":" + std::to_string(c.missed) + "}", 0);
+    c.missed = 0;
+  }
+  if (!out.empty()) c.send(std::move(out));
+}
+
+void LiveStreams::reap() {
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    if ((*it)->alive()) {
+      ++it;
+      continue;
+    }
+    loop_.deferDelete(std::move(*it));  // we may be inside one of its callbacks
+    it = clients_.erase(it);
+  }
+  updateListener();
+}
+
+void LiveStreams::onTick(uv_timer_t* timer) noexcept {
+  auto* self = ownerOf<LiveStreams>(timer);
+  if (self == nullptr) return;
+  self->reap();
+  const int64_t now = static_cast<int64_t>(self->loop_.nowMs());
+  for (auto& c : self->clients_) {
+    self->pump(*c);
+    if (now - c->last_ping_ms >= self->settings_.keepalive.count() && c->alive()) {
+      std::string json = "{\"name\":\"ping\",\"timestamp\":\"" + self->formatter_.timestamp(wallMicros()) + "\"}";
+      std::string out;
+      c->appendEvent(out, "ping", json, 0);
+      c->send(std::move(out));
+      c->last_ping_ms = now;
+    }
+  }
+}
+
+size_t LiveStreams::connectedClients() const {
+  size_t n = 0;
+  for (const auto& c : clients_) n += c->connected() ? 1 : 0;
+  return n;
+}
+
+void LiveStreams::abortAll() {
+  for (auto& c : clients_) c->abort();
+}
+
+void LiveStreams::closeAll() {
+  if (closing_) return;
+  for (auto& c : clients_) {
+    pump(*c);  // what was routed before the end
+  }
+  closing_ = true;
+  updateListener();
+  for (auto& c : clients_) c->finish();
+}
+
+}  // namespace sluice

@@ -1,0 +1,361 @@
+#include "agent/app/logs_command.h"
+
+#include <llhttp.h>
+#include <rapidjson/document.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "agent/admin/query_string.h"
+#include "agent/core/clock.h"
+#include "agent/loop/loop.h"
+#include "agent/net/http_client.h"
+#include "agent/net/stream.h"
+
+namespace sluice {
+namespace {
+
+struct Endpoint {
+  std::string host;
+  uint16_t port = 8089;
+};
+
+Result<Endpoint> parseApi(std::string addr) {
+  if (addr.rfind("http://", 0) == 0) addr = addr.substr(7);
+  if (addr.rfind("https://", 0) == 0) return Error{"--api: the admin API speaks plain http (it listens on localhost)"};
+  while (!addr.empty() && addr.back() == '/') addr.pop_back();
+  Endpoint e;
+  size_t colon = addr.rfind(':');
+  if (colon == std::string::npos) {
+    e.host = addr;
+  } else {
+    e.host = addr.substr(0, colon);
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(addr.data() + colon + 1, addr.data() + addr.size(), port);
+    if (ec != std::errc() || end != addr.data() + addr.size() || port == 0 || port > 65535) {
+      return Error{"--api: bad port in '" + addr + "'"};
+    }
+    e.port = static_cast<uint16_t>(port);
+  }
+  if (e.host.empty()) e.host = "127.0.0.1";
+  if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']') e.host = e.host.substr(1, e.host.size() - 2);
+  return e;
+}
+
+std::string apiFormat(const std::string& f) { return f == "json" ? "ndjson" : f; }
+
+std::string target(const LogsOptions& o, bool stream, bool resume) {
+  std::string t = "/logs?format=" + urlEncode(apiFormat(o.format));
+  if (!o.after.empty() || !o.before.empty()) {
+    if (!o.after.empty()) t += "&after=" + urlEncode(o.after);
+    if (!o.before.empty()) t += "&before=" + urlEncode(o.before);
+  } else {
+    t += "&n=" + std::to_string(resume ? 0 : o.n);
+  }
+  if (!o.filter.empty()) t += "&filter=" + urlEncode(o.filter);
+  if (stream) t += "&stream=true";
+  return t;
+}
+
+std::vector<HttpHeader> authHeaders(const LogsOptions& o) {
+  std::vector<HttpHeader> h{{"User-Agent", "sluice/" SLUICE_VERSION " (logs)"}};
+  if (!o.token.empty()) h.push_back({"Authorization", "Bearer " + o.token});
+  return h;
+}
+
+int dump(const LogsOptions& o, const Endpoint& e) {
+  Loop loop;
+  int code = 1;
+  {
+    HttpClient::Options co;
+    co.host = e.host;
+    co.port = e.port;
+    co.max_connections = 1;
+    co.request_timeout = std::chrono::minutes(10);
+    co.max_response_body = 1ULL << 30;  // a window's answer, printed at once
+    HttpClient client(loop, co);
+    HttpRequest req;
+    req.method = "GET";
+    req.target = target(o, false, false);
+    req.headers = authHeaders(o);
+    client.send(std::move(req), [&](Result<HttpResponse> r) {
+      client.close();  // no keep-alive connection may hold the command open
+      if (!r) {
+        std::cerr << "sluice logs: cannot reach the agent's API at " << e.host << ":" << e.port << ": "
+                  << r.error().message << " (is the agent running, with api.listen set?)\n";
+        return;
+      }
+      if (r->status != 200) {
+        std::cerr << "sluice logs: the API answered " << r->status << ": " << r->body;
+        if (r->body.empty() || r->body.back() != '\n') std::cerr << "\n";
+        return;
+      }
+      if (r->body_bytes > r->body.size()) {
+        std::cerr << "sluice logs: the answer is larger than 1 GiB; ask for a shorter window\n";
+        return;
+      }
+      std::fwrite(r->body.data(), 1, r->body.size(), stdout);
+      std::fflush(stdout);
+      code = 0;
+    });
+    loop.run();
+  }
+  loop.close();
+  return code;
+}
+
+// Follows GET /logs?stream=true as Server-Sent Events over a plain socket (HttpClient answers whole responses
+// only), reconnecting after a second with Last-Event-ID when the connection ends.
+class Follower final : public Stream::Handler {
+ public:
+  Follower(Loop& loop, LogsOptions o, Endpoint e) : loop_(loop), o_(std::move(o)), e_(std::move(e)) {
+    llhttp_settings_init(&settings_);
+    settings_.on_body = [](llhttp_t* p, const char* at, size_t n) {
+      static_cast<Follower*>(p->data)->onBody(at, n);
+      return 0;
+    };
+    settings_.on_headers_complete = [](llhttp_t* p) {
+      static_cast<Follower*>(p->data)->status_ = p->status_code;
+      return 0;
+    };
+    settings_.on_message_complete = [](llhttp_t* p) {
+      static_cast<Follower*>(p->data)->ended_ = true;
+      return 0;
+    };
+    timer_.init(this, [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
+  }
+  ~Follower() override {
+    if (stream_) stream_->close();
+  }
+
+  void connect() {
+    llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
+    parser_.data = this;
+    status_ = 0;
+    ended_ = false;
+    error_body_.clear();
+    sse_.clear();
+    Stream::ConnectOptions co;
+    co.host = e_.host;
+    co.port = e_.port;
+    co.connect_timeout = std::chrono::seconds(5);
+    stream_ = Stream::connect(loop_, co, this);
+    std::string req = "GET " + target(o_, true, last_id_ > 0) + " HTTP/1.1\r\nHost: " + e_.host + ":" +
+                      std::to_string(e_.port) + "\r\nAccept: text/event-stream\r\n";
+    for (const auto& h : authHeaders(o_)) req += h.name + ": " + h.value + "\r\n";
+    if (last_id_ > 0) req += "Last-Event-ID: " + std::to_string(last_id_) + "\r\n";
+    req += "\r\n";
+    auto owned = std::make_shared<std::string>(std::move(req));
+    uv_buf_t b = uv_buf_init(owned->data(), static_cast<unsigned>(owned->size()));
+    stream_->write(&b, 1, [owned](int) {});
+  }
+
+  int exitCode() const { return exit_code_; }
+
+  void onStreamConnected() noexcept override {
+    if (reconnecting_) {
+      std::cerr << "sluice logs: reconnected\n";
+      reconnecting_ = false;
+    }
+  }
+  void onStreamData(const char* data, size_t len) noexcept override {
+    llhttp_errno_t err = llhttp_execute(&parser_, data, len);
+    if (err != HPE_OK) ended_ = true;
+    if (status_ != 0 && status_ != 200 && ended_) {
+      std::cerr << "sluice logs: the API answered " << status_ << ": " << error_body_;
+      if (error_body_.empty() || error_body_.back() != '\n') std::cerr << "\n";
+      exit_code_ = 1;
+      finish();
+    }
+  }
+  void onStreamClosed(const Error& why) noexcept override {
+    if (status_ != 0 && status_ != 200) {
+      std::cerr << "sluice logs: the API answered " << status_ << ": " << error_body_ << "\n";
+      exit_code_ = 1;
+      finish();
+      return;
+    }
+    if (!reconnecting_) {
+      std::cerr << "sluice logs: " << (status_ == 200 ? "the stream ended" : "cannot connect to " + e_.host + ":" + std::to_string(e_.port) + ": " + why.message)
+                << "; reconnecting\n";
+    }
+    reconnecting_ = true;
+    // Not from within the stream's own callback: the old stream goes on a later turn.
+    loop_.post([this] { stream_.reset(); });
+    uv_timer_start(timer_.get(), [](uv_timer_t* t) {
+      if (auto* self = ownerOf<Follower>(t)) self->connect();
+    }, 1000, 0);
+  }
+
+ private:
+  void onBody(const char* at, size_t n) {
+    if (status_ != 200) {
+      if (error_body_.size() < 4096) error_body_.append(at, std::min<size_t>(n, 4096));
+      return;
+    }
+    sse_.append(at, n);
+    size_t pos;
+    std::string out;
+    while ((pos = sse_.find("\n\n")) != std::string::npos) {
+      std::string event = sse_.substr(0, pos);
+      sse_.erase(0, pos + 2);
+      std::string name, data;
+      uint64_t id = 0;
+      size_t start = 0;
+      while (start <= event.size()) {
+        size_t nl = event.find('\n', start);
+        if (nl == std::string::npos) nl = event.size();
+        std::string_view line(event.data() + start, nl - start);
+        if (line.rfind("event: ", 0) == 0) name = line.substr(7);
+        if (line.rfind("data: ", 0) == 0) data = line.substr(6);
+        if (line.rfind("id: ", 0) == 0) std::from_chars(line.data() + 4, line.data() + line.size(), id);
+        start = nl + 1;
+      }
+      if (id > 0) last_id_ = id;
+      if (name == "log") {
+        if (o_.format == "json") {
+          out += data + "\n";
+        } else {
+          rapidjson::Document d;
+          d.Parse(data.c_str(), data.size());
+          if (!d.HasParseError() && d.IsObject() && d.HasMember("log") && d["log"].IsString()) {
+            std::string_view log(d["log"].GetString(), d["log"].GetStringLength());
+            if (o_.format == "raw") {
+              // "TIMESTAMP [SOURCE] MESSAGE" → MESSAGE
+              size_t close = log.find("] ");
+              if (close != std::string_view::npos) log.remove_prefix(close + 2);
+            }
+            out.append(log).push_back('\n');
+          }
+        }
+      } else if (name == "dropped") {
+        std::cerr << "sluice logs: lines were dropped (this client was too slow): " << data << "\n";
+      }
+    }
+    if (!out.empty()) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      std::fflush(stdout);
+    }
+  }
+
+  void finish() {
+    timer_.close();
+    if (stream_) stream_->close();
+  }
+
+  Loop& loop_;
+  LogsOptions o_;
+  Endpoint e_;
+  std::unique_ptr<Stream> stream_;
+  UvHandle<uv_timer_t> timer_;
+  llhttp_settings_t settings_{};
+  llhttp_t parser_{};
+  int status_ = 0;
+  bool ended_ = false;
+  bool reconnecting_ = false;
+  std::string error_body_;
+  std::string sse_;
+  uint64_t last_id_ = 0;
+  int exit_code_ = 0;
+};
+
+}  // namespace
+
+std::string logsUsageText() {
+  return R"(Usage: sluice logs [-n N] [--filter F] [-f|--follow] [--after T] [--before T] [-F text|raw|json|clf]
+                   [--api ADDR] [--token TOKEN]
+
+Reads the running agent's logs through its admin API (api.listen).
+  -n N                the last N lines (default 100)
+  --filter F          a source name (web-1), a type or name prefix (web), or a regular expression (web|worker)
+  -f, --follow        then print new lines as they arrive (reconnects; stop with Ctrl-C)
+  --after T           lines received at or after T (ISO 8601: 2020-03-29, 2020-03-29T11:01:02.120000Z); needs api.archive
+  --before T          lines received before T
+  -F, --format F      text (TIMESTAMP [SOURCE] MESSAGE, the default), raw (the message), json (NDJSON), clf
+  --api ADDR          the API's HOST:PORT (default 127.0.0.1:8089)
+  --token TOKEN       api.token, when set (default: $SLUICE_API_TOKEN)
+)";
+}
+
+Result<LogsOptions> parseLogsArgs(const std::vector<std::string>& args) {
+  LogsOptions o;
+  if (const char* t = std::getenv("SLUICE_API_TOKEN")) o.token = t;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i];
+    std::string value;
+    bool has_inline = false;
+    if (a.rfind("--", 0) == 0 && a.find('=') != std::string::npos) {
+      value = a.substr(a.find('=') + 1);
+      a = a.substr(0, a.find('='));
+      has_inline = true;
+    }
+    auto take = [&]() -> Result<std::string> {
+      if (has_inline) return value;
+      if (i + 1 >= args.size()) return Error{"option " + a + " needs a value"};
+      return args[++i];
+    };
+    if (a == "-f" || a == "--follow") {
+      o.follow = true;
+      continue;
+    }
+    if (a == "-h" || a == "--help") return Error{"help"};
+    Result<std::string> v = [&]() -> Result<std::string> {
+      if (a == "-n" || a == "--lines" || a == "--filter" || a == "--after" || a == "--before" || a == "-F" ||
+          a == "--format" || a == "--api" || a == "--token") {
+        return take();
+      }
+      return Error{"unknown argument '" + args[i] + "'"};
+    }();
+    if (!v) return v.takeError();
+    if (a == "-n" || a == "--lines") {
+      uint64_t n = 0;
+      auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+      if (ec != std::errc() || end != v->data() + v->size()) return Error{"-n needs a number, not '" + *v + "'"};
+      o.n = static_cast<size_t>(n);
+      o.n_set = true;
+    } else if (a == "--filter") {
+      o.filter = *v;
+    } else if (a == "--after" || a == "--before") {
+      if (Result<int64_t> t = parseTimestampMicros(*v); !t) return Error{a + ": " + t.error().message};
+      (a == "--after" ? o.after : o.before) = *v;
+    } else if (a == "-F" || a == "--format") {
+      if (*v != "text" && *v != "raw" && *v != "json" && *v != "clf") {
+        return Error{"-F must be text, raw, json or clf, not '" + *v + "'"};
+      }
+      o.format = *v;
+    } else if (a == "--api") {
+      o.api = *v;
+    } else if (a == "--token") {
+      o.token = *v;
+    }
+  }
+  if (o.follow && (!o.after.empty() || !o.before.empty())) {
+    return Error{"--follow reads live lines; it cannot be combined with --after/--before"};
+  }
+  if (o.follow && o.format == "clf") return Error{"--follow cannot print clf"};
+  return o;
+}
+
+int runLogsCommand(const LogsOptions& o) {
+  Result<Endpoint> e = parseApi(o.api);
+  if (!e) {
+    std::cerr << "sluice logs: " << e.error().message << "\n";
+    return 2;
+  }
+  if (!o.follow) return dump(o, *e);
+  Loop loop;
+  int code;
+  {
+    Follower f(loop, o, *e);
+    f.connect();
+    loop.run();
+    code = f.exitCode();
+  }
+  loop.close();
+  return code;
+}
+
+}  // namespace sluice

@@ -1,0 +1,63 @@
+#pragma once
+// Shared by the admin API, `sluice logs` and logplex input tests: an agent with the API on an ephemeral port.
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+
+#include "tests/e2e/e2e.h"
+#include "tests/support/raw_http.h"
+
+namespace sluice::e2e {
+
+// "api:" with an ephemeral port plus `extra` (indented by 2), then the sources and a sink to `drain`.
+inline std::string adminConfig(const Env& env, const TestDrain& drain, const std::string& api_extra = "",
+                               const std::string& sources = "  - name: web-1\n    type: stdin\n",
+                               const std::string& sink_extra = "") {
+  std::string yaml = "agent:\n  hostname: test-host\n  state_dir: " + env.dir.path() +
+                     "/state\n  shutdown_timeout: 20s\napi:\n  listen: 127.0.0.1:0\n" + api_extra + "sources:\n" +
+                     sources + "sinks:\n  - name: drain\n    type: logplex_https\n    url: " + drain.url() +
+                     "\n    tls:\n      ca_file: " + env.certs.ca_cert +
+                     "\n    retry:\n      initial: 50ms\n      max: 500ms\n" + sink_extra;
+  return env.writeFile("sluice.yaml", yaml);
+}
+
+inline uint16_t apiPort(AgentProcess& agent) {
+  uint16_t port = waitForPort([&] { return agent.stderrText(); }, "admin API listening on", std::chrono::seconds(30));
+  INFO(agent.stderrText());
+  REQUIRE(port != 0);
+  return port;
+}
+
+inline uint16_t logplexPort(AgentProcess& agent) {
+  uint16_t port = waitForPort([&] { return agent.stderrText(); }, "accepting application/logplex-1 POSTs on",
+                              std::chrono::seconds(30));
+  INFO(agent.stderrText());
+  REQUIRE(port != 0);
+  return port;
+}
+
+// Waits until GET /logs?n=... shows `count` lines.
+inline bool waitForRecent(uint16_t port, size_t count, std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
+  return waitFor(
+      [&] {
+        auto r = httpGet(port, "/logs?n=" + std::to_string(count + 1));
+        return r && r->status == 200 && splitLines(r->body).size() >= count;
+      },
+      deadline);
+}
+
+// The messages of a dump, without "TIMESTAMP [SOURCE] ".
+inline std::vector<std::string> dumpMessages(const std::string& body) {
+  std::vector<std::string> out;
+  for (const auto& l : splitLines(body)) {
+    size_t close = l.find("] ");
+    out.push_back(close == std::string::npos ? l : l.substr(close + 2));
+  }
+  return out;
+}
+
+inline std::string sseLogs(const std::string& stream_text) {
+  return stream_text;
+}
+
+}  // namespace sluice::e2e

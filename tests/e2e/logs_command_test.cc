@@ -1,0 +1,89 @@
+// `sluice logs` against a running agent.
+#include "tests/e2e/admin_e2e.h"
+#include "agent/core/clock.h"
+
+using namespace sluice;
+using namespace sluice::e2e;
+
+namespace {
+
+AgentProcess::Options cliProcess(const Env& env, const std::string& name, std::vector<std::string> args) {
+  AgentProcess::Options o;
+  o.args = std::move(args);
+  o.dir = env.dir.path() + "/" + name;
+  o.close_stdin = true;
+  std::filesystem::create_directories(o.dir);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("sluice logs prints the last lines, filters, reads a window, and follows new lines", "[e2e][api]") {
+  Env env;
+  TestDrain drain(env.drainOptions());
+  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  archive: true\n")}));
+  uint16_t port = apiPort(agent);
+  const std::string api = "127.0.0.1:" + std::to_string(port);
+  const int64_t t0 = wallMicros();
+  REQUIRE(agent.write("alpha\nbeta\ngamma\n"));
+  REQUIRE(waitForRecent(port, 3));
+
+  AgentProcess last2(cliProcess(env, "last2", {"logs", "-n", "2", "--api", api}));
+  CHECK(finish(last2, 30s) == 0);
+  CHECK(dumpMessages(last2.stdoutText()) == std::vector<std::string>{"beta", "gamma"});
+  CHECK(last2.stdoutText().find(" [web-1] beta\n") != std::string::npos);
+
+  AgentProcess filtered(cliProcess(env, "filtered", {"logs", "--filter", "nobody", "--api", api}));
+  CHECK(finish(filtered, 30s) == 0);
+  CHECK(filtered.stdoutText().empty());
+
+  TimestampFormatter ts;
+  AgentProcess window(cliProcess(env, "window", {"logs", "--after", ts.format(t0), "--before", ts.format(wallMicros()),
+                                                 "-F", "json", "--api", api}));
+  CHECK(finish(window, 30s) == 0);
+  auto objects = splitLines(window.stdoutText());
+  REQUIRE(objects.size() == 3);
+  CHECK(objects[0].find("\"message\":\"alpha\"") != std::string::npos);
+
+  AgentProcess raw(cliProcess(env, "raw", {"logs", "-n", "1", "-F", "raw", "--api", api}));
+  CHECK(finish(raw, 30s) == 0);
+  CHECK(raw.stdoutText() == "gamma\n");
+
+  AgentProcess follow(cliProcess(env, "follow", {"logs", "-n", "1", "-f", "--api", api}));
+  REQUIRE(waitFor([&] { return follow.stdoutText().find("[web-1] gamma") != std::string::npos; }, 20s));
+  REQUIRE(agent.write("delta\n"));
+  REQUIRE(waitFor([&] { return follow.stdoutText().find("[web-1] delta") != std::string::npos; }, 20s));
+  CHECK(follow.stdoutText().find("beta") == std::string::npos);
+
+  // The agent goes away: the follower keeps trying, and says so.
+  agent.closeStdin();
+  CHECK(finish(agent) == 0);
+  REQUIRE(waitFor([&] { return follow.stderrText().find("reconnecting") != std::string::npos; }, 20s));
+  CHECK(follow.running());
+  follow.signal(SIGTERM);
+  follow.wait(10s);
+  CHECK(follow.sanitizerReport().empty());
+}
+
+TEST_CASE("sluice logs says when the agent cannot be reached, or the API refuses", "[e2e][api]") {
+  Env env;
+  AgentProcess down(cliProcess(env, "down", {"logs", "--api", "127.0.0.1:1"}));
+  CHECK(finish(down, 30s) == 1);
+  CHECK(down.stderrText().find("cannot reach the agent's API at 127.0.0.1:1") != std::string::npos);
+
+  TestDrain drain(env.drainOptions());
+  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  token: tok\n")}));
+  uint16_t port = apiPort(agent);
+  AgentProcess denied(cliProcess(env, "denied", {"logs", "--api", "127.0.0.1:" + std::to_string(port)}));
+  CHECK(finish(denied, 30s) == 1);
+  CHECK(denied.stderrText().find("401") != std::string::npos);
+  auto o = cliProcess(env, "allowed", {"logs", "--api", "http://127.0.0.1:" + std::to_string(port)});
+  o.env["SLUICE_API_TOKEN"] = "tok";
+  AgentProcess allowed(o);
+  CHECK(finish(allowed, 30s) == 0);
+
+  AgentProcess usage(cliProcess(env, "usage", {"logs", "-F", "xml"}));
+  CHECK(finish(usage, 30s) == 2);
+  agent.closeStdin();
+  CHECK(finish(agent) == 0);
+}

@@ -1,0 +1,98 @@
+#include <catch2/catch.hpp>
+
+#include "agent/admin/archive_format.h"
+#include "agent/admin/prometheus.h"
+#include "agent/admin/query_string.h"
+#include "agent/config/agent_config.h"
+
+using namespace sluice;
+
+TEST_CASE("Prometheus text groups samples under one HELP and TYPE per family and escapes labels", "[admin]") {
+  PrometheusText p;
+  p.family("a_total", "counter", "A things.");
+  p.sample("a_total", "", {{"k", "x\"y\\z\n"}}, 3);
+  p.sample("b", "", {}, 1.5);
+  p.sample("a_total", "", {{"k", "2"}}, 4);
+  const double bounds[] = {0.1, 1};
+  const uint64_t counts[] = {1, 2, 3};
+  p.family("h_seconds", "histogram", "H.");
+  p.histogram("h_seconds", {{"c", "d"}}, bounds, 2, counts, 4.5, 6);
+  CHECK(p.render() ==
+        "# HELP a_total A things.\n# TYPE a_total counter\n"
+        "a_total{k=\"x\\\"y\\\\z\\n\"} 3\na_total{k=\"2\"} 4\n"
+        "# HELP b \n# TYPE b untyped\nb 1.5\n"
+        "# HELP h_seconds H.\n# TYPE h_seconds histogram\n"
+        "h_seconds_bucket{c=\"d\",le=\"0.1\"} 1\nh_seconds_bucket{c=\"d\",le=\"1\"} 3\n"
+        "h_seconds_bucket{c=\"d\",le=\"+Inf\"} 6\nh_seconds_sum{c=\"d\"} 4.5\nh_seconds_count{c=\"d\"} 6\n");
+}
+
+TEST_CASE("archive records round-trip, and partitions are named by the hour received", "[admin]") {
+  SourceInfo s{7, "web-1", "exec"};
+  Record r;
+  r.source = &s;
+  r.message = "hello\nthere";
+  r.received_us = 1585479662120000;
+  r.event_us = 17;
+  r.severity = Severity::Error;
+  r.preformatted = true;
+  ByteBuffer b;
+  encodeArchiveRecord(r, "web-1", "exec", b);
+  encodeArchiveRecord(r, "x", "y", b);
+  LogLine l;
+  size_t used = 0;
+  REQUIRE(decodeArchiveRecord(b.view(), &l, &used) == ArchiveDecode::Ok);
+  CHECK(l.message == "hello\nthere");
+  CHECK(l.source == "web-1");
+  CHECK(l.type == "exec");
+  CHECK(l.received_us == r.received_us);
+  CHECK(l.event_us == 17);
+  CHECK(l.severity == Severity::Error);
+  CHECK(l.preformatted);
+  CHECK(decodeArchiveRecord(b.view().substr(used, 10), &l, &used) == ArchiveDecode::NeedMore);
+  std::string junk(40, '\xff');
+  CHECK(decodeArchiveRecord(junk, &l, &used) == ArchiveDecode::Corrupt);
+  int64_t hour = archiveHourOf(r.received_us);
+  CHECK(archivePartitionName(hour) == "2020-03-29T11.log");
+  CHECK(archivePartitionHour("2020-03-29T11.log") == hour);
+  CHECK(archivePartitionHour("notes.txt") == -1);
+}
+
+TEST_CASE("query strings are decoded and encoded", "[admin]") {
+  auto q = parseQueryString("n=10&filter=web%7Cworker&stream&x=a+b");
+  CHECK(*queryParam(q, "n") == "10");
+  CHECK(*queryParam(q, "filter") == "web|worker");
+  CHECK(queryParam(q, "stream")->empty());
+  CHECK(*queryParam(q, "x") == "a b");
+  CHECK(queryParam(q, "missing") == nullptr);
+  CHECK(urlEncode("2020-03-29T11:01:02.12+01:00 a|b") == "2020-03-29T11%3A01%3A02.12%2B01%3A00%20a%7Cb");
+}
+
+TEST_CASE("the api: section has its defaults and checks its keys", "[config]") {
+  PluginRegistry registry = PluginRegistry::withBuiltins();
+  const std::string base = "sources:\n  - {name: app, type: stdin}\nsinks:\n  - {name: out, type: stdout}\n";
+  ConfigErrors errors;
+  auto c = loadConfigText(base, "t.yaml", registry, errors);
+  REQUIRE(c);
+  CHECK(c->api.listen == "127.0.0.1:8089");
+  CHECK_FALSE(c->api.listen_set);
+  CHECK(c->api.recent_lines == 10000);
+  CHECK_FALSE(c->api.archive);
+  CHECK(c->api.retention_time == std::chrono::hours(24 * 7));
+  CHECK(c->api.retention_bytes == (1ULL << 30));
+  CHECK(c->api.keepalive == std::chrono::seconds(25));
+  auto on = loadConfigText("api:\n  listen: \"\"\n  archive: true\n  retention: {time: 1d, bytes: 10MiB}\n" + base,
+                           "t.yaml", registry, errors);
+  REQUIRE(on);
+  CHECK(on->api.listen.empty());
+  CHECK(on->api.listen_set);
+  CHECK(on->api.archive);
+  CHECK(on->api.retention_bytes == 10u << 20);
+  ConfigErrors bad;
+  CHECK_FALSE(loadConfigText("api:\n  recent_line: 5\n  listen: nowhere\n" + base, "t.yaml", registry, bad));
+  CHECK(bad.joined().find("t.yaml:2:3: unknown key 'recent_line' (did you mean 'recent_lines'?)") != std::string::npos);
+  CHECK(bad.joined().find("listen must be HOST:PORT") != std::string::npos);
+  ConfigErrors src;
+  CHECK_FALSE(loadConfigText("sources:\n  - {name: in, type: logplex}\nsinks:\n  - {name: out, type: stdout}\n", "t.yaml",
+                             registry, src));
+  CHECK(src.joined().find("missing required key 'tokens'") != std::string::npos);
+}

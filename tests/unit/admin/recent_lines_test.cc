@@ -1,0 +1,139 @@
+#include <catch2/catch.hpp>
+
+#include <deque>
+#include <random>
+
+#include "agent/admin/log_filter.h"
+#include "agent/admin/log_format.h"
+#include "agent/admin/recent_lines.h"
+
+using namespace sluice;
+
+namespace {
+
+struct Fixture {
+  SourceInfo web1{1001, "web-1", "exec"};
+  SourceInfo web2{1002, "web-2", "exec"};
+  SourceInfo worker{1003, "worker-1", "exec"};
+  SourceInfo app{1004, "app", "stdin"};
+};
+
+Record rec(const SourceInfo& s, std::string_view msg, int64_t t = 1) {
+  Record r;
+  r.source = &s;
+  r.message = msg;
+  r.received_us = t;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the ring keeps the last max_lines lines, addressed by sequence number", "[admin]") {
+  Fixture f;
+  RecentLines ring(3, 1 << 20);
+  for (int i = 0; i < 5; ++i) ring.add(rec(f.app, "line " + std::to_string(i), i));
+  CHECK(ring.size() == 3);
+  CHECK(ring.firstSeq() == 3);
+  CHECK(ring.nextSeq() == 6);
+  LogLine l;
+  CHECK_FALSE(ring.get(2, &l));
+  REQUIRE(ring.get(3, &l));
+  CHECK(l.message == "line 2");
+  CHECK(l.source == "app");
+  CHECK(l.type == "stdin");
+  CHECK(l.received_us == 2);
+  REQUIRE(ring.get(5, &l));
+  CHECK(l.message == "line 4");
+  CHECK_FALSE(ring.get(6, &l));
+}
+
+TEST_CASE("the ring is bounded in bytes, and what it keeps is always intact", "[admin]") {
+  Fixture f;
+  const size_t cap = 64 * 1024;
+  RecentLines ring(100000, cap);
+  std::deque<std::string> model;  // what a reader may still get, newest last
+  std::mt19937 rng(42);
+  uint64_t seq = 1;
+  for (int i = 0; i < 20000; ++i) {
+    size_t len = rng() % 3 == 0 ? rng() % 5000 : rng() % 100;
+    std::string msg(len, static_cast<char>('a' + i % 26));
+    if (!msg.empty()) msg[0] = static_cast<char>('A' + i % 26);
+    ring.add(rec(f.app, msg));
+    model.push_back(msg);
+    ++seq;
+    // Whatever is kept is the newest lines, intact, and bounded.
+    REQUIRE(ring.nextSeq() == seq);
+    size_t bytes = 0;
+    for (uint64_t s = ring.firstSeq(); s < ring.nextSeq(); ++s) {
+      LogLine l;
+      REQUIRE(ring.get(s, &l));
+      REQUIRE(l.message == model[model.size() - (ring.nextSeq() - s)]);
+      bytes += l.message.size();
+    }
+    REQUIRE(bytes <= cap);
+    REQUIRE(ring.size() >= 1);
+  }
+  CHECK(ring.size() > 20);
+}
+
+TEST_CASE("a very long line is kept cut, the ring's other lines unharmed", "[admin]") {
+  Fixture f;
+  RecentLines ring(10, 1 << 20);
+  std::string big(200 * 1024, 'z');
+  ring.add(rec(f.app, "before"));
+  ring.add(rec(f.app, big));
+  LogLine l;
+  REQUIRE(ring.get(2, &l));
+  CHECK(l.message.size() == RecentLines::kMaxKeptLine);
+  REQUIRE(ring.get(1, &l));
+  CHECK(l.message == "before");
+}
+
+TEST_CASE("a filter matches a name, a type, a name prefix or a regular expression", "[admin]") {
+  auto f = [](const char* text) { return LogFilter::parse(text).value(); };
+  CHECK(f("").matches("anything", "x"));
+  CHECK(f("web-1").matches("web-1", "exec"));
+  CHECK_FALSE(f("web-1").matches("web-2", "exec"));
+  CHECK(f("web").matches("web-1", "exec"));
+  CHECK(f("web").matches("web.2", "exec"));
+  CHECK_FALSE(f("web").matches("webhook", "exec"));
+  CHECK_FALSE(f("web").matches("worker-1", "exec"));
+  CHECK(f("exec").matches("worker-1", "exec"));
+  CHECK(f("web|worker").matches("worker-1", "exec"));
+  CHECK(f("web|worker").matches("web-3", "exec"));
+  CHECK_FALSE(f("web|worker").matches("app", "stdin"));
+  CHECK(f("^app$").matches("app", "stdin"));
+  auto bad = LogFilter::parse("web(");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("not a valid regular expression") != std::string::npos);
+}
+
+TEST_CASE("lines are formatted as text, raw, NDJSON with valid JSON for any bytes", "[admin]") {
+  LineFormatter fmt("host-1");
+  LogLine l;
+  l.received_us = 1585479662120000;  // 2020-03-29T11:01:02.120000Z
+  l.source = "web-1";
+  l.type = "exec";
+  const std::string msg = "caf\xc3\xa9 \"q\" \\ \x01 \xff end";
+  l.message = msg;
+  std::string out;
+  fmt.append(l, LogFormat::Text, out);
+  CHECK(out == "2020-03-29T11:01:02.120000Z [web-1] " + msg + "\n");
+  out.clear();
+  fmt.append(l, LogFormat::Ndjson, out);
+  CHECK(out == "{\"received\":\"2020-03-29T11:01:02.120000Z\",\"source\":\"web-1\",\"type\":\"exec\",\"time\":"
+               "\"2020-03-29T11:01:02.120000Z\",\"severity\":\"info\",\"hostname\":\"host-1\",\"procid\":\"web-1\","
+               "\"message\":\"caf\xc3\xa9 \\\"q\\\" \\\\ \\u0001 \\ufffd end\"}\n");
+  // A logplex frame: its own header fields, and MSG as the message.
+  LogLine p = l;
+  p.preformatted = true;
+  p.message = "<134>1 2013-03-27T20:02:24+00:00 h app proc id [a b=\"c\"] the msg\nsecond";
+  out.clear();
+  fmt.append(p, LogFormat::Ndjson, out);
+  CHECK(out.find("\"time\":\"2013-03-27T20:02:24+00:00\",\"severity\":\"info\",\"facility\":\"local0\","
+                 "\"hostname\":\"h\",\"app_name\":\"app\",\"procid\":\"proc\",\"msgid\":\"id\","
+                 "\"structured_data\":\"[a b=\\\"c\\\"]\",\"message\":\"the msg\\nsecond\"}") != std::string::npos);
+  out.clear();
+  fmt.append(p, LogFormat::Raw, out);
+  CHECK(out == "the msg second\n");
+}
