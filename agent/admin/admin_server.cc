@@ -242,10 +242,6 @@ void AdminServer::logs(const HttpServerRequest& request, HttpResponder& responde
     responder.respond(400, textHeaders(), "unknown format '" + *format_text + "' (text, raw, ndjson, json, clf)\n");
     return;
   }
-  if (*format == LogFormat::Clf) {
-    responder.respond(501, textHeaders(), "format=clf is not available yet (it comes with the clf_json sink)\n");
-    return;
-  }
   size_t n = truthy(queryParam(q, "stream")) ? 0 : kDefaultDumpLines;
   if (!parseCount(queryParam(q, "n"), &n)) {
     responder.respond(400, textHeaders(), "n must be a non-negative integer\n");

@@ -1,5 +1,7 @@
 #include "agent/admin/log_format.h"
 
+#include "agent/pipeline/access_line.h"
+
 #include "agent/pipeline/syslog_header.h"
 
 namespace sluice {
@@ -183,8 +185,19 @@ void LineFormatter::append(const LogLine& line, LogFormat format, std::string& o
     case LogFormat::Json:
       appendJson(line, out);
       return;
-    case LogFormat::Clf:
-      return;  // not here: see the admin server
+    case LogFormat::Clf: {
+      // Access-log lines only, written back in their own format (for GoAccess and friends, as in
+      // shared/seeds/000); other lines are left out.
+      std::string_view msg = line.message;
+      SyslogHeader h;
+      const char* err = nullptr;
+      if (line.preformatted && parseSyslogHeader(msg, &h, &err)) msg = h.msg;
+      AccessFields f;
+      if (!parseAccessLine(msg, &f)) return;
+      formatAccessLine(f, out);
+      out.push_back('\n');
+      return;
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // How GET /logs writes lines: `text` ("TIMESTAMP [SOURCE] MESSAGE", shared/seeds/001), `raw` (the message
 // alone), `ndjson` (one JSON object per line: received, time, source, message and the RFC 5424 fields,
-// shared/seeds/004) and `json` (the same objects as one array). Pure functions.
+// shared/seeds/004), `json` (the same objects as one array) and `clf` (access-log lines only, in their own
+// Common/Combined format, shared/seeds/000). Pure functions.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +26,9 @@ class LineFormatter {
   // `hostname` stands in for the HOSTNAME of lines Sluice read itself (their sinks may say otherwise).
   explicit LineFormatter(std::string hostname) : hostname_(std::move(hostname)) {}
 
-  // Appends one line (with its newline) in `format` (Text, Raw or Ndjson; Json writes an Ndjson object without
-  // the newline: the caller adds the commas and brackets).
+  // Appends one line (with its newline) in `format` (Text, Raw, Ndjson or Clf, which writes nothing for a line
+  // that is not an access-log line; Json writes an Ndjson object without the newline: the caller adds the commas
+  // and brackets).
   void append(const LogLine& line, LogFormat format, std::string& out);
   // "TIMESTAMP [SOURCE] MESSAGE" without a newline: the `log` of a live-stream event.
   void appendText(const LogLine& line, std::string& out);

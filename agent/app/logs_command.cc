@@ -1,5 +1,7 @@
 #include "agent/app/logs_command.h"
 
+#include "agent/pipeline/access_line.h"
+
 #include <llhttp.h>
 #include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
@@ -223,12 +225,21 @@ class Follower final : public Stream::Handler {
           d.Parse(data.c_str(), data.size());
           if (!d.HasParseError() && d.IsObject() && d.HasMember("log") && d["log"].IsString()) {
             std::string_view log(d["log"].GetString(), d["log"].GetStringLength());
-            if (o_.format == "raw") {
+            if (o_.format == "raw" || o_.format == "clf") {
               // "TIMESTAMP [SOURCE] MESSAGE" → MESSAGE
               size_t close = log.find("] ");
               if (close != std::string_view::npos) log.remove_prefix(close + 2);
             }
-            out.append(log).push_back('\n');
+            if (o_.format == "clf") {
+              // Access-log lines only, as the server's format=clf writes them; the others are left out.
+              AccessFields f;
+              if (parseAccessLine(log, &f)) {
+                formatAccessLine(f, out);
+                out.push_back('\n');
+              }
+            } else {
+              out.append(log).push_back('\n');
+            }
           }
         }
       } else if (name == "dropped") {
@@ -335,7 +346,6 @@ Result<LogsOptions> parseLogsArgs(const std::vector<std::string>& args) {
   if (o.follow && (!o.after.empty() || !o.before.empty())) {
     return Error{"--follow reads live lines; it cannot be combined with --after/--before"};
   }
-  if (o.follow && o.format == "clf") return Error{"--follow cannot print clf"};
   return o;
 }
 

@@ -13,7 +13,7 @@
 
 #include "agent/core/bytes.h"
 #include "agent/core/clock.h"
-#include "plugins/clf_json/access_line.h"
+#include "agent/pipeline/access_line.h"
 
 namespace sluice::plugins::clf_json {
 

@@ -87,3 +87,34 @@ TEST_CASE("sluice logs says when the agent cannot be reached, or the API refuses
   agent.closeStdin();
   CHECK(finish(agent) == 0);
 }
+
+TEST_CASE("format=clf gives the access-log lines alone, for GoAccess, from the API and from sluice logs", "[e2e][api]") {
+  Env env;
+  TestDrain drain(env.drainOptions());
+  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  archive: true\n")}));
+  uint16_t port = apiPort(agent);
+  const std::string api = "127.0.0.1:" + std::to_string(port);
+  const int64_t t0 = wallMicros();
+  const std::string clf1 = "203.0.113.7 - - [06/Feb/2020:07:59:22 +0100] \"GET /aget/to/your/beautiful/website -\" 200 1453";
+  const std::string clf2 =
+      "198.51.100.2 - alice [06/Feb/2020:08:00:01 +0100] \"POST /api HTTP/1.1\" 503 - \"-\" \"curl/8.0\"";
+  REQUIRE(agent.write(clf1 + "\nthe app started\n" + clf2 + "\n"));
+  REQUIRE(waitForRecent(port, 3));
+
+  AgentProcess dump(cliProcess(env, "dump", {"logs", "-F", "clf", "--api", api}));
+  CHECK(finish(dump, 30s) == 0);
+  CHECK(dump.stdoutText() == clf1 + "\n" + clf2 + "\n");
+
+  TimestampFormatter ts;
+  AgentProcess window(cliProcess(env, "window", {"logs", "--after", ts.format(t0), "--before", ts.format(wallMicros()),
+                                                 "-F", "clf", "--api", api}));
+  CHECK(finish(window, 30s) == 0);
+  CHECK(window.stdoutText() == clf1 + "\n" + clf2 + "\n");
+
+  AgentProcess follow(cliProcess(env, "follow", {"logs", "-n", "3", "-f", "-F", "clf", "--api", api}));
+  REQUIRE(waitFor([&] { return follow.stdoutText() == clf1 + "\n" + clf2 + "\n"; }, 20s));
+  follow.signal(SIGTERM);
+  follow.wait(10s);
+  agent.closeStdin();
+  CHECK(finish(agent) == 0);
+}

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "agent/config/agent_config.h"
-#include "plugins/clf_json/access_line.h"
+#include "agent/pipeline/access_line.h"
 #include "plugins/clf_json/encoder.h"
 #include "plugins/clf_json/json_codec.h"
 #include "plugins/clf_json/status_text.h"

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "agent/admin/archive_format.h"
+#include "agent/admin/log_format.h"
 #include "agent/admin/prometheus.h"
 #include "agent/admin/query_string.h"
 #include "agent/config/agent_config.h"
@@ -95,4 +96,24 @@ TEST_CASE("the api: section has its defaults and checks its keys", "[config]") {
   CHECK_FALSE(loadConfigText("sources:\n  - {name: in, type: logplex}\nsinks:\n  - {name: out, type: stdout}\n", "t.yaml",
                              registry, src));
   CHECK(src.joined().find("missing required key 'tokens'") != std::string::npos);
+}
+
+TEST_CASE("format clf writes access-log lines back as they were and leaves other lines out", "[admin]") {
+  LineFormatter f("host");
+  std::string out;
+  LogLine line;
+  line.source = "web";
+  line.type = "stdin";
+  line.message = "203.0.113.7 - - [06/Feb/2020:07:59:22 +0100] \"GET /index.html HTTP/1.1\" 200 1453";
+  f.append(line, LogFormat::Clf, out);
+  line.message = "not an access log line";
+  f.append(line, LogFormat::Clf, out);
+  // A frame relayed by the logplex input: its MSG is the access-log line.
+  line.preformatted = true;
+  line.message = "<190>1 2020-02-06T06:59:23.000000Z h app web - - 10.0.0.1 - bob [06/Feb/2020:07:59:23 +0100] "
+                 "\"POST /x HTTP/1.1\" 201 - \"-\" \"curl/8\"";
+  f.append(line, LogFormat::Clf, out);
+  CHECK(out ==
+        "203.0.113.7 - - [06/Feb/2020:07:59:22 +0100] \"GET /index.html HTTP/1.1\" 200 1453\n"
+        "10.0.0.1 - bob [06/Feb/2020:07:59:23 +0100] \"POST /x HTTP/1.1\" 201 - \"-\" \"curl/8\"\n");
 }

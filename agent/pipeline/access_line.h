@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace sluice::plugins::clf_json {
+namespace sluice {
 
 struct AccessFields {
   std::string_view vhost;
@@ -48,4 +48,4 @@ void formatClfTime(int64_t utc_us, int tz_minutes, std::string& out);
 void formatOffset(int tz_minutes, bool colon, std::string& out);
 bool parseOffset(std::string_view text, int* tz_minutes);  // "-0700", "-07:00", "Z"
 
-}  // namespace sluice::plugins::clf_json
+}  // namespace sluice

@@ -1,8 +1,8 @@
-#include "plugins/clf_json/access_line.h"
+#include "agent/pipeline/access_line.h"
 
 #include <cstring>
 
-namespace sluice::plugins::clf_json {
+namespace sluice {
 namespace {
 
 constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -384,4 +384,4 @@ void formatAccessLine(const AccessFields& f, std::string& out) {
   }
 }
 
-}  // namespace sluice::plugins::clf_json
+}  // namespace sluice
