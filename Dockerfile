@@ -20,5 +20,8 @@ COPY conf/sluice.yaml /etc/sluice/sluice.yaml
 ENV SLUICE_STATE_DIR=/var/lib/sluice
 USER sluice
 VOLUME ["/var/lib/sluice"]
+# The admin API's /healthz (127.0.0.1:8089 unless api.listen says otherwise): unhealthy once a sink has failed for
+# longer than api.unhealthy_after.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["sluice", "health"]
 ENTRYPOINT ["sluice"]
 CMD ["--config", "/etc/sluice/sluice.yaml"]

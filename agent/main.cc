@@ -99,6 +99,8 @@ int main(int argc, char** argv) {
       }
       return runLogsCommand(*logs);
     }
+    case CliOptions::Command::Health:
+      return runHealthCommand(cli.logs_args);
     default:
       break;
   }

@@ -14,6 +14,7 @@ std::string usageText() {
   sluice convert --from json --to clf    and back
   sluice logs [-n N] [--filter F] [-f] [--after T] [--before T] [-F text|raw|json|clf] [--api ADDR]
                                          read the running agent's logs through its admin API
+  sluice health [--api ADDR]             the running agent's /healthz: exit 0 when healthy (container checks)
   sluice --version | --help
 
 Options:
@@ -66,8 +67,8 @@ Result<CliOptions> parseCli(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "convert") return parseConvert(args);
   CliOptions o;
   size_t i = 0;
-  if (!args.empty() && args[0] == "logs") {
-    o.command = CliOptions::Command::Logs;
+  if (!args.empty() && (args[0] == "logs" || args[0] == "health")) {
+    o.command = args[0] == "logs" ? CliOptions::Command::Logs : CliOptions::Command::Health;
     o.logs_args.assign(args.begin() + 1, args.end());
     return o;
   }

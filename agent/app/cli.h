@@ -7,7 +7,7 @@
 namespace sluice {
 
 struct CliOptions {
-  enum class Command { Run, Check, Version, Help, HelpPlugin, Convert, Logs };
+  enum class Command { Run, Check, Version, Help, HelpPlugin, Convert, Logs, Health };
   Command command = Command::Run;
   std::string config_path;          // --config
   std::string drain_url;            // --drain

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 
 #include "agent/admin/query_string.h"
@@ -68,9 +69,10 @@ std::vector<HttpHeader> authHeaders(const LogsOptions& o) {
   return h;
 }
 
-int dump(const LogsOptions& o, const Endpoint& e) {
+// One GET of the admin API; `done` gets the answer (or the error when the agent cannot be reached).
+void fetch(const LogsOptions& o, const Endpoint& e, std::string path,
+           const std::function<void(Result<HttpResponse>&)>& done) {
   Loop loop;
-  int code = 1;
   {
     HttpClient::Options co;
     co.host = e.host;
@@ -81,31 +83,42 @@ int dump(const LogsOptions& o, const Endpoint& e) {
     HttpClient client(loop, co);
     HttpRequest req;
     req.method = "GET";
-    req.target = target(o, false, false);
+    req.target = std::move(path);
     req.headers = authHeaders(o);
     client.send(std::move(req), [&](Result<HttpResponse> r) {
       client.close();  // no keep-alive connection may hold the command open
-      if (!r) {
-        std::cerr << "sluice logs: cannot reach the agent's API at " << e.host << ":" << e.port << ": "
-                  << r.error().message << " (is the agent running, with api.listen set?)\n";
-        return;
-      }
-      if (r->status != 200) {
-        std::cerr << "sluice logs: the API answered " << r->status << ": " << r->body;
-        if (r->body.empty() || r->body.back() != '\n') std::cerr << "\n";
-        return;
-      }
-      if (r->body_bytes > r->body.size()) {
-        std::cerr << "sluice logs: the answer is larger than 1 GiB; ask for a shorter window\n";
-        return;
-      }
-      std::fwrite(r->body.data(), 1, r->body.size(), stdout);
-      std::fflush(stdout);
-      code = 0;
+      done(r);
     });
     loop.run();
   }
   loop.close();
+}
+
+void unreachable(const char* command, const Endpoint& e, const Error& why) {
+  std::cerr << "sluice " << command << ": cannot reach the agent's API at " << e.host << ":" << e.port << ": "
+            << why.message << " (is the agent running, with api.listen set?)\n";
+}
+
+int dump(const LogsOptions& o, const Endpoint& e) {
+  int code = 1;
+  fetch(o, e, target(o, false, false), [&](Result<HttpResponse>& r) {
+    if (!r) {
+      unreachable("logs", e, r.error());
+      return;
+    }
+    if (r->status != 200) {
+      std::cerr << "sluice logs: the API answered " << r->status << ": " << r->body;
+      if (r->body.empty() || r->body.back() != '\n') std::cerr << "\n";
+      return;
+    }
+    if (r->body_bytes > r->body.size()) {
+      std::cerr << "sluice logs: the answer is larger than 1 GiB; ask for a shorter window\n";
+      return;
+    }
+    std::fwrite(r->body.data(), 1, r->body.size(), stdout);
+    std::fflush(stdout);
+    code = 0;
+  });
   return code;
 }
 
@@ -365,6 +378,42 @@ int runLogsCommand(const LogsOptions& o) {
     code = f.exitCode();
   }
   loop.close();
+  return code;
+}
+
+}  // namespace sluice
+
+namespace sluice {
+
+int runHealthCommand(const std::vector<std::string>& args) {
+  LogsOptions o;
+  if (const char* t = std::getenv("SLUICE_API_TOKEN")) o.token = t;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "--api" || args[i] == "--token") && i + 1 < args.size()) {
+      (args[i] == "--api" ? o.api : o.token) = args[i + 1];
+      ++i;
+    } else {
+      std::cerr << "usage: sluice health [--api HOST:PORT] [--token T]\n"
+                   "  asks the running agent's GET /healthz: exit 0 when healthy, 1 otherwise (container health checks)\n";
+      return 2;
+    }
+  }
+  Result<Endpoint> e = parseApi(o.api);
+  if (!e) {
+    std::cerr << "sluice health: " << e.error().message << "\n";
+    return 2;
+  }
+  int code = 1;
+  fetch(o, *e, "/healthz", [&](Result<HttpResponse>& r) {
+    if (!r) {
+      unreachable("health", *e, r.error());
+      return;
+    }
+    std::fwrite(r->body.data(), 1, r->body.size(), stdout);
+    if (!r->body.empty() && r->body.back() != '\n') std::fputc('\n', stdout);
+    std::fflush(stdout);
+    code = r->status == 200 ? 0 : 1;
+  });
   return code;
 }
 

@@ -118,3 +118,18 @@ TEST_CASE("format=clf gives the access-log lines alone, for GoAccess, from the A
   agent.closeStdin();
   CHECK(finish(agent) == 0);
 }
+
+TEST_CASE("sluice health exits 0 while the agent is healthy and 1 when it cannot be reached", "[e2e][api]") {
+  Env env;
+  TestDrain drain(env.drainOptions());
+  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "")}));
+  const std::string api = "127.0.0.1:" + std::to_string(apiPort(agent));
+  AgentProcess healthy(cliProcess(env, "healthy", {"health", "--api", api}));
+  CHECK(finish(healthy, 30s) == 0);
+  CHECK(healthy.stdoutText().find("\"status\":\"ok\"") != std::string::npos);
+  agent.closeStdin();
+  CHECK(finish(agent) == 0);
+  AgentProcess gone(cliProcess(env, "gone", {"health", "--api", api}));
+  CHECK(finish(gone, 30s) == 1);
+  CHECK(gone.stderrText().find("cannot reach the agent's API") != std::string::npos);
+}
