@@ -50,6 +50,9 @@ TEST_CASE("every example config under conf/ passes sluice check, Kubernetes Conf
   for (const auto& path : configs) {
     auto opts = env.agent({"check", "--config", path});
     opts.env["LOG_DRAIN_URL"] = "https://token:SECRET@logs.example.com/logs";
+    opts.env["COLLECTOR_URL"] = "https://logs.example.com/logs";
+    opts.env["COLLECTOR_TOKEN"] = "SECRET";
+    opts.env["ADDON_TOKEN"] = "addon-token";
     AgentProcess check(opts);
     INFO(path << ": " << check.stderrText());
     CHECK(finish(check, 30s) == 0);
