@@ -33,7 +33,7 @@ struct SinkSettings {
   uint64_t batch_max_messages = 1000;
   uint64_t batch_max_bytes = 1 << 20;
   std::chrono::milliseconds batch_linger{200};
-  uint64_t buffer_memory = 16 << 20;
+  uint64_t buffer_memory = 8 << 20;
   uint64_t buffer_disk = 0;                       // 0: no spool
   BufferMode buffer_mode = BufferMode::Overflow;
   SyncMode buffer_sync = SyncMode::Batch;
