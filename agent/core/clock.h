@@ -7,6 +7,11 @@
 
 namespace sluice {
 
+// Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard Hinnant's algorithms): no timegm,
+// no locale or TZ state.
+int64_t daysFromCivil(int64_t year, unsigned month, unsigned day);
+void civilFromDays(int64_t days, int64_t* year, unsigned* month, unsigned* day);
+
 // Microseconds since the Unix epoch (CLOCK_REALTIME). A vDSO call, not a syscall; still, hot paths take it
 // once per read, not once per line.
 int64_t wallMicros();

@@ -1,5 +1,7 @@
 #include "plugins/clf_json/config.h"
 
+#include "agent/net/tls_options.h"
+
 namespace sluice::plugins::clf_json {
 
 std::unique_ptr<PluginConfig> validateClfJson(const OptionValues& values, ConfigErrors& errors) {
@@ -65,15 +67,7 @@ std::unique_ptr<PluginConfig> validateClfJson(const OptionValues& values, Config
     c->connect_timeout = values.duration("connect_timeout");
     if (c->timeout.count() <= 0) errors.add(values.mark("timeout"), "timeout must be positive");
     if (c->connect_timeout.count() <= 0) errors.add(values.mark("connect_timeout"), "connect_timeout must be positive");
-    c->tls.ca_file = values.str("tls.ca_file");
-    c->tls.verify = values.boolean("tls.verify");
-    c->tls.cert_file = values.str("tls.cert_file");
-    c->tls.key_file = values.str("tls.key_file");
-    c->server_name = values.str("tls.server_name");
-    if (c->tls.cert_file.empty() != c->tls.key_file.empty()) {
-      errors.add(values.mark(c->tls.cert_file.empty() ? "tls.key_file" : "tls.cert_file"),
-                 "tls.cert_file and tls.key_file go together");
-    }
+    readTlsClientOptions(values, errors, &c->tls, &c->server_name);
   }
   if (errors.size() > before) return nullptr;
   return c;

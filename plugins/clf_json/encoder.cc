@@ -1,7 +1,7 @@
 #include "plugins/clf_json/encoder.h"
 
 #include "agent/pipeline/frame.h"
-#include "agent/pipeline/rfc5424_header.h"
+#include "agent/pipeline/syslog_header.h"
 
 namespace sluice::plugins::clf_json {
 
@@ -28,9 +28,10 @@ void NdjsonEncoder::encodeFrames(std::string_view frames, ByteBuffer& out, Ndjso
   // JSON is about twice the size of the line; reserve once per batch, not per line.
   out.reserve(out.size() + frames.size() * 2 + 64);
   for (std::string_view message : Frames(frames)) {
-    Rfc5424Parts parts;
-    parseRfc5424(message, &parts);  // a message without a valid header is taken whole
-    encodeLine(parts.msg, out, counts);
+    SyslogHeader header;
+    const char* error = nullptr;
+    // A message without a valid header is taken whole.
+    encodeLine(parseSyslogHeader(message, &header, &error) ? header.msg : message, out, counts);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "plugins/logplex_https/config.h"
 
+#include "agent/net/tls_options.h"
+
 namespace sluice::plugins::logplex_https {
 
 std::unique_ptr<PluginConfig> validateLogplex(const OptionValues& values, ConfigErrors& errors) {
@@ -26,16 +28,7 @@ std::unique_ptr<PluginConfig> validateLogplex(const OptionValues& values, Config
   c->url.user.clear();
   c->url.password.clear();
   c->url.has_password = false;
-
-  c->tls.ca_file = values.str("tls.ca_file");
-  c->tls.verify = values.boolean("tls.verify");
-  c->tls.cert_file = values.str("tls.cert_file");
-  c->tls.key_file = values.str("tls.key_file");
-  c->server_name = values.str("tls.server_name");
-  if (c->tls.cert_file.empty() != c->tls.key_file.empty()) {
-    errors.add(values.mark(c->tls.cert_file.empty() ? "tls.key_file" : "tls.cert_file"),
-               "tls.cert_file and tls.key_file go together");
-  }
+  readTlsClientOptions(values, errors, &c->tls, &c->server_name);
   c->timeout = values.duration("timeout");
   c->connect_timeout = values.duration("connect_timeout");
   if (c->timeout.count() <= 0) errors.add(values.mark("timeout"), "timeout must be positive");

@@ -1,5 +1,7 @@
 #include "plugins/syslog/config.h"
 
+#include "agent/net/tls_options.h"
+
 namespace sluice::plugins::syslog {
 
 std::unique_ptr<PluginConfig> validateSyslog(const OptionValues& values, ConfigErrors& errors) {
@@ -44,19 +46,11 @@ std::unique_ptr<PluginConfig> validateSyslog(const OptionValues& values, ConfigE
   if (values.isSet("newlines") && c->framing != Framing::Lf) {
     errors.add(values.mark("newlines"), "newlines applies to framing: lf only (octet counting carries any bytes)");
   }
-  c->tls.ca_file = values.str("tls.ca_file");
-  c->tls.verify = values.boolean("tls.verify");
-  c->tls.cert_file = values.str("tls.cert_file");
-  c->tls.key_file = values.str("tls.key_file");
-  c->server_name = values.str("tls.server_name");
+  readTlsClientOptions(values, errors, &c->tls, &c->server_name);
   if (c->transport != Transport::Tls) {
     for (const char* key : {"tls.ca_file", "tls.verify", "tls.server_name", "tls.cert_file", "tls.key_file"}) {
       if (values.isSet(key)) errors.add(values.mark(key), std::string(key) + " applies to tls:// only");
     }
-  }
-  if (c->tls.cert_file.empty() != c->tls.key_file.empty()) {
-    errors.add(values.mark(c->tls.cert_file.empty() ? "tls.key_file" : "tls.cert_file"),
-               "tls.cert_file and tls.key_file go together");
   }
   c->connect_timeout = values.duration("connect_timeout");
   c->timeout = values.duration("timeout");

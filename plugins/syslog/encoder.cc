@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "agent/pipeline/frame.h"
-#include "agent/pipeline/rfc5424_header.h"
+#include "agent/pipeline/syslog_header.h"
 
 namespace sluice::plugins::syslog {
 namespace {
@@ -36,10 +36,11 @@ void lfMessage(std::string_view msg, NewlineMode mode, std::vector<uv_buf_t>& ou
     out.push_back(uv_buf_init(kNewline, 1));
     return;
   }
-  Rfc5424Parts parts;
-  if (mode == NewlineMode::Split && parseRfc5424(msg, &parts)) {
+  SyslogHeader parts;
+  const char* error = nullptr;
+  if (mode == NewlineMode::Split && parseSyslogHeader(msg, &parts, &error)) {
     // Each non-empty line of the MSG becomes a message of its own, with the same header.
-    std::string_view header = msg.substr(0, parts.header_size);
+    std::string_view header = msg.substr(0, parts.msg_offset);
     std::string_view rest = parts.msg;
     bool any = false;
     while (!rest.empty()) {
@@ -98,9 +99,10 @@ void udpDatagrams(std::string_view frames, size_t max_datagram, Oversize oversiz
       out.push_back(d);
       continue;
     }
-    Rfc5424Parts parts;
-    const bool has_header = parseRfc5424(msg, &parts);
-    std::string_view header = has_header ? msg.substr(0, parts.header_size) : std::string_view();
+    SyslogHeader parts;
+    const char* error = nullptr;
+    const bool has_header = parseSyslogHeader(msg, &parts, &error);
+    std::string_view header = has_header ? msg.substr(0, parts.msg_offset) : std::string_view();
     std::string_view body = has_header ? parts.msg : msg;
     // A header that leaves less than 64 bytes per datagram would make a flood of them: truncate instead.
     if (oversize == Oversize::Truncate || header.size() + 64 > max_datagram || body.empty()) {

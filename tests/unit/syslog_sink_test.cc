@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "agent/config/agent_config.h"
-#include "agent/pipeline/rfc5424_header.h"
+#include "agent/pipeline/syslog_header.h"
 #include "plugins/syslog/config.h"
 #include "plugins/syslog/encoder.h"
 
@@ -33,9 +33,10 @@ std::vector<std::string> udp(const std::string& frames, size_t max, Oversize o, 
 }  // namespace
 
 TEST_CASE("rfc5424: the header of a framed message is read into its parts", "[syslog]") {
-  Rfc5424Parts p;
+  SyslogHeader p;
+  const char* err = nullptr;
   const std::string m = kHeader + "hello world";
-  REQUIRE(parseRfc5424(m, &p));
+  REQUIRE(parseSyslogHeader(m, &p, &err));
   CHECK(p.pri == 190);
   CHECK(p.timestamp == "2024-01-02T03:04:05.000006Z");
   CHECK(p.hostname == "host");
@@ -44,29 +45,30 @@ TEST_CASE("rfc5424: the header of a framed message is read into its parts", "[sy
   CHECK(p.msgid == "-");
   CHECK(p.structured_data == "-");
   CHECK(p.msg == "hello world");
-  CHECK(p.header_size == kHeader.size());
+  CHECK(p.msg_offset == kHeader.size());
 }
 
 TEST_CASE("rfc5424: structured data with escaped brackets and quotes, and an empty MSG", "[syslog]") {
-  Rfc5424Parts p;
+  SyslogHeader p;
+  const char* err = nullptr;
   std::string m = R"(<14>1 - h a p m [id@1 k="a \"]\" b"][x y="]"] the msg)";
-  REQUIRE(parseRfc5424(m, &p));
+  REQUIRE(parseSyslogHeader(m, &p, &err));
   CHECK(p.structured_data == R"([id@1 k="a \"]\" b"][x y="]"])");
   CHECK(p.msg == "the msg");
   const std::string empty = "<14>1 - h a p m -";
-  REQUIRE(parseRfc5424(empty, &p));
+  REQUIRE(parseSyslogHeader(empty, &p, &err));
   CHECK(p.msg.empty());
-  CHECK(p.header_size == 17);
+  CHECK(p.msg_offset == 17);
 }
 
-TEST_CASE("rfc5424: malformed headers are refused and the whole message is the MSG", "[syslog]") {
-  Rfc5424Parts p;
+TEST_CASE("rfc5424: malformed headers are refused", "[syslog]") {
+  SyslogHeader p;
+  const char* err = nullptr;
   for (std::string bad : {"plain text", "<999>1 - h a p m - x", "<14>0 - h a p m - x", "<14>1 - h a p", "<14>1 - h a p m [x",
                           "<14>1 - h a p m -x", "<>1 - h a p m - x", "<14>1  h a p m - x"}) {
     INFO(bad);
     const std::string m = bad;
-    CHECK_FALSE(parseRfc5424(m, &p));
-    CHECK(p.msg == m);
+    CHECK_FALSE(parseSyslogHeader(m, &p, &err));
   }
 }
 
