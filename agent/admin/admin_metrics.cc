@@ -18,6 +18,8 @@ void declareFamilies(PrometheusText& p) {
   p.family("sluice_component_split_events_total", "counter", "Lines longer than max_line_bytes, sent in pieces.");
   p.family("sluice_component_errors_total", "counter", "Errors by type (http_503, transport, unauthorized, ...).");
   p.family("sluice_component_dropped_events_total", "counter", "Messages that will not be delivered, by reason.");
+  p.family("sluice_component_plugin_events_total", "counter",
+           "Messages a sink changed or left out on purpose (truncated or split datagrams, unparsed lines dropped, ...).");
   p.family("sluice_component_failing_seconds", "gauge", "How long a sink's deliveries have been failing (0: fine).");
   p.family("sluice_buffer_bytes", "gauge", "Bytes held for a sink (open batch, queued, in flight).");
   p.family("sluice_buffer_events", "gauge", "Messages queued or in flight for a sink.");
@@ -66,6 +68,7 @@ std::string AdminServer::metricsText() {
     const ComponentCounters& c = sink->counters();
     PromLabels l{{"component_id", sink->name()}, {"component_kind", "sink"}, {"component_type", sink->settings().type}};
     p.sample("sluice_component_received_events_total", "", l, static_cast<double>(c.received_events));
+    byKey(p, "sluice_component_plugin_events_total", l, "event", c.plugin_events);
     p.sample("sluice_component_sent_events_total", "", l, static_cast<double>(c.sent_events));
     p.sample("sluice_component_sent_bytes_total", "", l, static_cast<double>(c.sent_bytes));
     p.sample("sluice_component_sent_batches_total", "", l, static_cast<double>(c.sent_batches));

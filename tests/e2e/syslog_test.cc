@@ -1,6 +1,7 @@
 // The syslog sink against a receiver the test starts: TCP (RFC 6587), TLS (RFC 5425) and UDP (RFC 5426).
 #include "tests/support/syslog_receiver.h"
 
+#include "tests/e2e/admin_e2e.h"
 #include "tests/e2e/e2e.h"
 
 using namespace sluice;
@@ -196,12 +197,23 @@ TEST_CASE("syslog over UDP sends one datagram per message and splits long ones, 
   CHECK(agent.stderrText().find("sink siem: 1 datagram_splits") != std::string::npos);
 }
 
-TEST_CASE("syslog over UDP truncates long messages when told to, counted", "[e2e][syslog]") {
+TEST_CASE("syslog over UDP truncates long messages when told to, counted in the log and the metrics", "[e2e][syslog]") {
   Env env;
   Receiver receiver(receiverOptions(env, Receiver::Transport::Udp));
-  AgentProcess agent(env.agent({"--config", syslogConfig(env, receiver.url(), "    max_datagram: 600\n    oversize: truncate\n")}));
+  AgentProcess agent(env.agent({"--config", syslogConfig(env, receiver.url(), "    max_datagram: 600\n    oversize: truncate\n",
+                                                         "  shutdown_timeout: 20s\napi:\n  listen: 127.0.0.1:0\n")}));
   std::string longLine(3000, 'y');
   REQUIRE(agent.write("short\n" + longLine + "\n"));
+  REQUIRE(receiver.waitForMessages(2, 10s));
+  const uint16_t port = apiPort(agent);
+  std::string metrics;
+  REQUIRE(waitFor([&] {
+    auto r = httpGet(port, "/metrics");
+    metrics = r ? r->body : "";
+    return metrics.find("event=\"truncated\"} 1") != std::string::npos;
+  }, 10s));
+  CHECK(metrics.find("sluice_component_plugin_events_total{component_id=\"siem\",component_kind=\"sink\","
+                     "component_type=\"syslog\",event=\"truncated\"} 1") != std::string::npos);
   agent.closeStdin();
   CHECK(finish(agent, 60s) == 0);
   REQUIRE(receiver.waitForMessages(2, 10s));
