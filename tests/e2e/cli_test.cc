@@ -101,3 +101,23 @@ TEST_CASE("make run's form, --config with --drain, sends to the config's sinks a
   CHECK(run.stdoutText().find(" - - hello\n") != std::string::npos);
   CHECK(drain.bodies() == std::vector<std::string>{"hello"});
 }
+
+TEST_CASE("the configuration example in the README passes sluice check", "[e2e]") {
+  Env env;
+  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/README.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string readme = ss.str();
+  size_t section = readme.find("## Configuration");
+  REQUIRE(section != std::string::npos);
+  size_t start = readme.find("```yaml\n", section);
+  REQUIRE(start != std::string::npos);
+  start += 8;
+  size_t end = readme.find("```", start);
+  auto opts = env.agent({"check", "--config", env.writeFile("readme.yaml", readme.substr(start, end - start))});
+  opts.env["LOG_TOKEN"] = "token";
+  opts.env["ADDON_TOKEN"] = "addon";
+  AgentProcess check(opts);
+  INFO(check.stderrText());
+  CHECK(finish(check, 30s) == 0);
+}
