@@ -59,6 +59,11 @@ void Agent::reload() {
     spdlog::warn("agent.state_dir changes take effect at the next start; {} stays in use", config_.agent.state_dir);
     fresh->agent.state_dir = config_.agent.state_dir;
   }
+  if (!(fresh->api == config_.api)) {
+    // The admin API keeps its listener, ring and live streams through a reload.
+    spdlog::warn("api: changes take effect at the next start; the admin API keeps running as it was");
+    fresh->api = config_.api;
+  }
   const bool hostname_changed = fresh->agent.hostname != config_.agent.hostname;
   // Every new or changed sink's transport is built first: a certificate or file that does not load refuses the
   // reload before anything running is touched.

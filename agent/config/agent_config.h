@@ -40,6 +40,8 @@ struct ApiSettings {
   std::chrono::milliseconds keepalive{25000};
   uint64_t stream_buffer = 1 << 20;        // bytes queued for one live-stream client before it loses lines
   uint64_t max_clients = 64;               // live streams at once
+
+  bool operator==(const ApiSettings&) const = default;
 };
 
 struct SourceConfig {

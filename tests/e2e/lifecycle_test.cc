@@ -88,11 +88,13 @@ TEST_CASE("SIGHUP reloads: a changed sink restarts, an unchanged one keeps going
   const auto connections_before = drain.peers();
   REQUIRE(!connections_before.empty());
   CHECK(connections_before.begin()->rfind("127.0.0.1:", 0) == 0);
-  env.writeFile("sluice.yaml", twoSinks(env, drain, b));  // the file sink moves; the drain does not change
+  // The file sink moves; the drain does not change; the api: section changes too (that waits for a restart).
+  env.writeFile("sluice.yaml", twoSinks(env, drain, b, "api:\n  recent_lines: 5\n"));
   agent.signal(SIGHUP);
   REQUIRE(waitFor([&] { return agent.stderrText().find("reloaded ") != std::string::npos; }, 30s));
   std::string log = agent.stderrText();
   CHECK(log.find("restarted sink frames; added none; removed none") != std::string::npos);
+  CHECK(log.find("api: changes take effect at the next start") != std::string::npos);
   REQUIRE(agent.write(numberedLines(100, 100)));
   REQUIRE(drain.waitForMessages(200, 30s));
   REQUIRE(waitFor([&] { return countLines(b) == 100; }, 30s));
