@@ -9,35 +9,24 @@
 #include <thread>
 
 #include "agent/loop/loop.h"
+#include "tests/support/loop_thread.h"
 #include "agent/net/http_server.h"
 
 namespace sluice {
 
 struct NdjsonReceiver::Impl {
+  LoopThread thread;  // first: it outlives everything that lives on its loop
   Options options;
-  std::thread thread;
-  std::unique_ptr<Loop> loop;
   std::unique_ptr<HttpServer> server;
-  UvHandle<uv_async_t> wake;
   uint16_t port = 0;
 
   mutable std::mutex mu;
   mutable std::condition_variable cv;
-  std::deque<std::function<void()>> tasks;
   std::deque<int> script;
   std::vector<std::string> lines;
   std::vector<std::string> errors;
   size_t requests = 0;
 
-  static void onWake(uv_async_t* async) noexcept {
-    auto* self = static_cast<Impl*>(async->data);
-    std::deque<std::function<void()>> run;
-    {
-      std::lock_guard<std::mutex> lock(self->mu);
-      run.swap(self->tasks);
-    }
-    for (auto& fn : run) fn();
-  }
 
   void handle(HttpServerRequest&& req, HttpResponder responder) {
     std::unique_lock<std::mutex> lock(mu);
@@ -83,41 +72,22 @@ NdjsonReceiver::NdjsonReceiver(Options options) : impl_(std::make_unique<Impl>()
   std::signal(SIGPIPE, SIG_IGN);  // a client that left must not kill the test process
   Impl& d = *impl_;
   d.options = std::move(options);
-  std::promise<uint16_t> started;
-  auto fut = started.get_future();
-  d.thread = std::thread([&d, &started] {
-    d.loop = std::make_unique<Loop>();
-    d.wake.init(&d, [&](uv_async_t* a) { return uv_async_init(d.loop->get(), a, &Impl::onWake); });
+  d.thread.run([&d] {
     HttpServer::Options so;
     if (d.options.tls) {
       auto ctx = TlsContext::makeServer(TlsServerOptions{d.options.cert_file, d.options.key_file, ""});
       if (ctx) so.tls = *ctx;
     }
-    d.server = std::make_unique<HttpServer>(*d.loop, so, [&d](HttpServerRequest&& req, HttpResponder r) {
+    d.server = std::make_unique<HttpServer>(d.thread.loop(), so, [&d](HttpServerRequest&& req, HttpResponder r) {
       d.handle(std::move(req), std::move(r));
     });
     auto port = d.server->listen();
-    started.set_value(port ? *port : 0);
-    d.loop->run();
-    d.server.reset();
-    d.loop->close();
+    d.port = port ? *port : 0;
   });
-  d.port = fut.get();
 }
 
 NdjsonReceiver::~NdjsonReceiver() {
-  std::promise<void> done;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->tasks.push_back([this, &done] {
-      impl_->server.reset();
-      impl_->wake.close();
-      done.set_value();
-    });
-  }
-  uv_async_send(impl_->wake.get());
-  done.get_future().wait();
-  impl_->thread.join();
+  impl_->thread.shutdown([this] { impl_->server.reset(); });
 }
 
 std::string NdjsonReceiver::url() const {

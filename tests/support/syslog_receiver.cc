@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "agent/loop/loop.h"
+#include "tests/support/loop_thread.h"
 #include "agent/net/stream.h"
 #include "agent/net/tls_context.h"
 #include "agent/pipeline/frame.h"
@@ -41,10 +42,8 @@ struct SyslogReceiver::Impl {
     }
   };
 
+  LoopThread thread;  // first: it outlives everything that lives on its loop
   Options options;
-  std::thread thread;
-  std::unique_ptr<Loop> loop;
-  UvHandle<uv_async_t> wake;
   UvHandle<uv_tcp_t> listener;
   UvHandle<uv_udp_t> udp;
   std::shared_ptr<TlsContext> tls;
@@ -54,36 +53,11 @@ struct SyslogReceiver::Impl {
 
   mutable std::mutex mu;
   mutable std::condition_variable cv;
-  std::deque<std::function<void()>> tasks;
   std::vector<std::string> messages;
   std::vector<std::string> errors;
   std::vector<std::string> conn_errors;
   size_t accepted = 0;
   size_t partial_frames = 0;
-
-  void runOnLoop(std::function<void()> fn) {
-    std::promise<void> done;
-    auto fut = done.get_future();
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      tasks.push_back([&] {
-        fn();
-        done.set_value();
-      });
-    }
-    uv_async_send(wake.get());
-    fut.wait();
-  }
-
-  static void onWake(uv_async_t* async) noexcept {
-    auto* self = static_cast<Impl*>(async->data);
-    std::deque<std::function<void()>> run;
-    {
-      std::lock_guard<std::mutex> lock(self->mu);
-      run.swap(self->tasks);
-    }
-    for (auto& fn : run) fn();
-  }
 
   void error(std::string e) {
     std::lock_guard<std::mutex> lock(mu);
@@ -152,7 +126,7 @@ struct SyslogReceiver::Impl {
     if (it == conns.end()) return;
     std::unique_ptr<Connection> own = std::move(it->second);
     conns.erase(it);
-    loop->deferDelete(std::move(own));  // inside its callback
+    thread.loop().deferDelete(std::move(own));  // inside its callback
   }
 
   static void onConnection(uv_stream_t* l, int status) noexcept {
@@ -160,7 +134,7 @@ struct SyslogReceiver::Impl {
     if (self == nullptr || status < 0) return;
     auto conn = std::make_unique<Connection>();
     conn->impl = self;
-    auto stream = Stream::accept(*self->loop, l, self->tls, conn.get());
+    auto stream = Stream::accept(self->thread.loop(), l, self->tls, conn.get());
     if (!stream) {
       self->connectionError(stream.error().message);
       return;
@@ -187,7 +161,7 @@ struct SyslogReceiver::Impl {
     struct sockaddr_in addr {};
     uv_ip4_addr("127.0.0.1", port, &addr);
     if (options.transport == Transport::Udp) {
-      if (udp.init(this, [&](uv_udp_t* u) { return uv_udp_init(loop->get(), u); }) < 0) return false;
+      if (udp.init(this, [&](uv_udp_t* u) { return uv_udp_init(thread.loop().get(), u); }) < 0) return false;
       if (uv_udp_bind(udp.get(), reinterpret_cast<const struct sockaddr*>(&addr), UV_UDP_REUSEADDR) < 0) return false;
       uv_udp_recv_start(
           udp.get(),
@@ -206,7 +180,7 @@ struct SyslogReceiver::Impl {
       port = ntohs(reinterpret_cast<struct sockaddr_in*>(&bound)->sin_port);
       return true;
     }
-    if (listener.init(this, [&](uv_tcp_t* t) { return uv_tcp_init(loop->get(), t); }) < 0) return false;
+    if (listener.init(this, [&](uv_tcp_t* t) { return uv_tcp_init(thread.loop().get(), t); }) < 0) return false;
     if (options.stalled) {
       // Accepted sockets inherit it; the kernel doubles it. Set before listen() so the window is negotiated so.
       int size = 4096;
@@ -243,39 +217,24 @@ SyslogReceiver::SyslogReceiver(Options options) : impl_(std::make_unique<Impl>()
   std::signal(SIGPIPE, SIG_IGN);
   Impl& d = *impl_;
   d.options = std::move(options);
-  std::promise<uint16_t> started;
-  auto fut = started.get_future();
-  d.thread = std::thread([&d, &started] {
-    d.loop = std::make_unique<Loop>();
-    d.wake.init(&d, [&](uv_async_t* a) { return uv_async_init(d.loop->get(), a, &Impl::onWake); });
+  bool ok = false;
+  d.thread.run([&d, &ok] {
     if (d.options.transport == Transport::Tls) {
       auto ctx = TlsContext::makeServer(TlsServerOptions{d.options.cert_file, d.options.key_file, d.options.client_ca_file});
-      if (!ctx) {
-        d.wake.close();
-        d.loop->close();
-        started.set_value(0);
-        return;
-      }
+      if (!ctx) return;
       d.tls = *ctx;
     }
-    bool ok = d.listen();
-    started.set_value(ok ? d.port : 0);
-    d.loop->run();
-    d.loop->close();
+    ok = d.listen();
   });
-  port_ = fut.get();
+  port_ = ok ? d.port : 0;
   if (port_ == 0) {
-    impl_->thread.join();
+    impl_->thread.shutdown([this] { impl_->down(); });
     throw std::runtime_error("syslog receiver: cannot start");
   }
 }
 
 SyslogReceiver::~SyslogReceiver() {
-  impl_->runOnLoop([this] {
-    impl_->down();
-    impl_->wake.close();
-  });
-  impl_->thread.join();
+  impl_->thread.shutdown([this] { impl_->down(); });
 }
 
 std::string SyslogReceiver::url() const {
@@ -291,18 +250,18 @@ std::string SyslogReceiver::url() const {
 }
 
 void SyslogReceiver::goDown() {
-  impl_->runOnLoop([this] { impl_->down(); });
+  impl_->thread.run([this] { impl_->down(); });
 }
 
 void SyslogReceiver::resume() {
-  impl_->runOnLoop([this] {
+  impl_->thread.run([this] {
     impl_->options.stalled = false;
     for (auto& [raw, conn] : impl_->conns) conn->stream->resumeReading();
   });
 }
 
 void SyslogReceiver::comeUp() {
-  impl_->runOnLoop([this] {
+  impl_->thread.run([this] {
     if (!impl_->listen()) impl_->error("cannot listen again on port " + std::to_string(impl_->port));
   });
 }

@@ -12,6 +12,7 @@
 #include "agent/net/http_server.h"
 #include "agent/net/http_wire.h"
 #include "agent/pipeline/frame.h"
+#include "tests/support/loop_thread.h"
 
 namespace sluice {
 
@@ -72,16 +73,13 @@ struct TestDrain::Impl {
     std::string retry_after;
   };
 
+  LoopThread thread;  // first: it outlives everything that lives on its loop
   Options options;
-  std::thread thread;
-  std::unique_ptr<Loop> loop;
   std::unique_ptr<HttpServer> server;
-  UvHandle<uv_async_t> wake;
   uint16_t port = 0;
 
   mutable std::mutex mu;
   mutable std::condition_variable cv;
-  std::deque<std::function<void()>> tasks;     // run on the drain's loop
   std::deque<Scripted> script;
   std::chrono::milliseconds delay{0};
   std::vector<std::string> messages;
@@ -110,31 +108,7 @@ struct TestDrain::Impl {
     d->fn();
     Impl* impl = d->impl;
     auto it = d->self;
-    impl->loop->post([impl, it] { impl->delayed.erase(it); });
-  }
-
-  void runOnLoop(std::function<void()> fn) {
-    std::promise<void> done;
-    auto fut = done.get_future();
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      tasks.push_back([&] {
-        fn();
-        done.set_value();
-      });
-    }
-    uv_async_send(wake.get());
-    fut.wait();
-  }
-
-  static void onWake(uv_async_t* async) noexcept {
-    auto* self = static_cast<Impl*>(async->data);
-    std::deque<std::function<void()>> run;
-    {
-      std::lock_guard<std::mutex> lock(self->mu);
-      run.swap(self->tasks);
-    }
-    for (auto& fn : run) fn();
+    impl->thread.loop().post([impl, it] { impl->delayed.erase(it); });
   }
 
   void addError(std::string e) {
@@ -252,7 +226,7 @@ struct TestDrain::Impl {
       it->impl = this;
       it->self = it;
       it->fn = std::move(finish);
-      it->timer.init(&*it, [&](uv_timer_t* t) { return uv_timer_init(loop->get(), t); });
+      it->timer.init(&*it, [&](uv_timer_t* t) { return uv_timer_init(thread.loop().get(), t); });
       uv_timer_start(it->timer.get(), &Impl::onDelayed, static_cast<uint64_t>(wait.count()), 0);
     } else {
       finish();
@@ -266,45 +240,30 @@ TestDrain::TestDrain(Options options) : impl_(std::make_unique<Impl>()) {
   Impl& d = *impl_;
   d.options = std::move(options);
   if (!d.options.token.empty()) d.expected_auth = "Basic " + base64Encode("token:" + d.options.token);
-  std::promise<uint16_t> started;
-  auto fut = started.get_future();
-  d.thread = std::thread([&d, &started] {
-    d.loop = std::make_unique<Loop>();
-    d.wake.init(&d, [&](uv_async_t* a) { return uv_async_init(d.loop->get(), a, &Impl::onWake); });
+  d.thread.run([&d] {
     HttpServer::Options so;
     so.host = "127.0.0.1";
     so.port = 0;
     so.max_body = 64 * 1024 * 1024;
     if (d.options.tls) {
       auto ctx = TlsContext::makeServer(TlsServerOptions{d.options.cert_file, d.options.key_file, ""});
-      if (!ctx) {
-        started.set_value(0);
-        return;
-      }
+      if (!ctx) return;
       so.tls = *ctx;
     }
-    d.server = std::make_unique<HttpServer>(*d.loop, so, [&d](HttpServerRequest&& req, HttpResponder r) {
+    d.server = std::make_unique<HttpServer>(d.thread.loop(), so, [&d](HttpServerRequest&& req, HttpResponder r) {
       d.handle(std::move(req), std::move(r));
     });
     auto port = d.server->listen();
-    started.set_value(port ? *port : 0);
-    d.loop->run();
-    d.server.reset();
-    d.wake.close();
-    d.loop->close();
+    d.port = port ? *port : 0;
   });
-  port_ = fut.get();
-  impl_->port = port_;
+  port_ = impl_->port;
 }
 
 TestDrain::~TestDrain() {
-  impl_->runOnLoop([this] {
+  impl_->thread.shutdown([this] {
     impl_->delayed.clear();
     impl_->server.reset();
-    impl_->wake.close();
-    impl_->loop->stop();
   });
-  impl_->thread.join();
 }
 
 std::string TestDrain::url() const {
@@ -334,14 +293,14 @@ void TestDrain::setDelay(std::chrono::milliseconds delay) {
 }
 
 void TestDrain::goDown() {
-  impl_->runOnLoop([this] {
+  impl_->thread.run([this] {
     impl_->server->stopListening();
     impl_->server->closeConnections(true);
   });
 }
 
 void TestDrain::comeUp() {
-  impl_->runOnLoop([this] {
+  impl_->thread.run([this] {
     auto port = impl_->server->listen();
     if (!port) impl_->addError("cannot listen again: " + port.error().message);
   });
