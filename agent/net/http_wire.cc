@@ -53,6 +53,20 @@ std::string base64Encode(std::string_view data) {
   return out;
 }
 
+void takeCredentials(ParsedUrl& url, const std::string& token, std::string* user, std::string* password) {
+  *user = url.user;
+  *password = token.empty() ? url.password : token;
+  if (user->empty() && !password->empty()) *user = "token";
+  url.user.clear();
+  url.password.clear();
+  url.has_password = false;
+}
+
+bool validHeader(const std::string& name, const std::string& value) {
+  return !name.empty() && name.find_first_of(" :\r\n") == std::string::npos &&
+         value.find_first_of("\r\n") == std::string::npos;
+}
+
 std::string bodySnippet(std::string_view body, size_t max, std::string_view secret) {
   std::string s(body.substr(0, max));
   if (!secret.empty()) {

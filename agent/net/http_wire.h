@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/core/url.h"
 #include "agent/net/http.h"
 
 namespace sluice {
@@ -20,6 +21,14 @@ std::string serializeRequestHead(std::string_view method, std::string_view targe
 std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value, int64_t now_unix_s);
 
 std::string base64Encode(std::string_view data);
+
+// The basic-auth credentials of an HTTP output (the logplex drain, clf_json's NDJSON POSTs): a non-empty `token`
+// wins over the URL's password, and the user is the URL's, else "token" (logplex's convention). They are taken
+// out of `url`, which can then be logged. `user` stays empty when there are none.
+void takeCredentials(ParsedUrl& url, const std::string& token, std::string* user, std::string* password);
+
+// Whether an extra header can be sent as it is: a token-like name, no line breaks in the value.
+bool validHeader(const std::string& name, const std::string& value);
 
 // At most `max` bytes of a body for a log line: control and non-ASCII bytes shown as '.', `secret` (a token the
 // peer might echo) replaced by "***".

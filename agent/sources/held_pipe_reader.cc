@@ -21,7 +21,12 @@ constexpr int kPartialRounds = 50;  // a line without its newline is sent after 
 
 HeldPipeReader::HeldPipeReader(Loop& loop, Router& router, const SourceInfo& info, Severity severity,
                                size_t max_line_bytes, ComponentCounters& counters, std::function<void(int)> on_end)
-    : loop_(loop), router_(router), counters_(counters), on_end_(std::move(on_end)), max_line_(max_line_bytes) {
+    : loop_(loop),
+      router_(router),
+      counters_(counters),
+      on_end_(std::move(on_end)),
+      max_line_(max_line_bytes),
+      splitter_(max_line_bytes) {
   record_.source = &info;
   record_.severity = severity;
 }
@@ -161,7 +166,8 @@ void HeldPipeReader::readPiece(bool writer_gone) {
 void HeldPipeReader::routeLines(std::string_view data) {
   record_.received_us = wallMicros();
   record_.ack = &entry_;
-  LineSplitter splitter(max_line_);
+  LineSplitter& splitter = splitter_;  // reused: finish() leaves it empty for the next piece
+  const uint64_t split_before = splitter.splitLines();
   uint64_t lines = 0;
   auto emit = [&](std::string_view line, bool) {
     record_.message = line;
@@ -177,7 +183,7 @@ void HeldPipeReader::routeLines(std::string_view data) {
   }
   splitter.finish(emit);
   counters_.received_events += lines;
-  counters_.split_lines += splitter.splitLines();
+  counters_.split_lines += splitter.splitLines() - split_before;
   record_.ack = nullptr;
 }
 

@@ -51,6 +51,7 @@ class HeldPipeReader {
   std::function<void(int)> on_end_;
   Record record_;
   size_t max_line_;
+  LineSplitter splitter_;
   int fd_ = -1;
   int copy_r_ = -1;                 // the private pipe tee() fills
   int copy_w_ = -1;

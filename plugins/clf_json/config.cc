@@ -1,5 +1,6 @@
 #include "plugins/clf_json/config.h"
 
+#include "agent/net/http_wire.h"
 #include "agent/net/tls_options.h"
 
 namespace sluice::plugins::clf_json {
@@ -46,20 +47,10 @@ std::unique_ptr<PluginConfig> validateClfJson(const OptionValues& values, Config
     }
   }
   if (http) {
-    c->auth_user = c->url.user;
-    c->auth_password = c->url.password;
-    if (!values.str("token").empty()) {
-      c->auth_password = values.str("token");
-      if (c->auth_user.empty()) c->auth_user = "token";
-    }
-    if (c->auth_user.empty() && !c->auth_password.empty()) c->auth_user = "token";
-    c->url.user.clear();
-    c->url.password.clear();
-    c->url.has_password = false;
+    takeCredentials(c->url, values.str("token"), &c->auth_user, &c->auth_password);
     c->headers = values.map("headers");
     for (const auto& [name, value] : c->headers) {
-      if (name.empty() || name.find_first_of(" :\r\n") != std::string::npos ||
-          value.find_first_of("\r\n") != std::string::npos) {
+      if (!validHeader(name, value)) {
         errors.add(values.mark("headers"), "headers: invalid header '" + name + "'");
       }
     }
