@@ -30,6 +30,26 @@ std::string maskedFrame(WsOpcode op, const std::string& payload) {
 
 }  // namespace
 
+TEST_CASE("a filter of 20,000 nested groups is answered 400 and the API keeps answering", "[e2e][api]") {
+  Env env;
+  TestDrain drain(env.drainOptions());
+  AgentProcess agent(env.agent({"--config", adminConfig(env, drain)}));
+  uint16_t port = apiPort(agent);
+  REQUIRE(agent.write("one\n"));
+  REQUIRE(waitForRecent(port, 1));
+  auto deep = httpGet(port, "/logs?filter=" + std::string(20000, '(') + "a" + std::string(20000, ')'));
+  REQUIRE(deep);
+  CHECK(deep->status == 400);
+  CHECK(deep->body.find("at most 1024") != std::string::npos);
+  auto evil = httpGet(port, "/logs?filter=%28a%2A%29%2Ab");
+  REQUIRE(evil);
+  CHECK(evil->status == 200);
+  CHECK(agent.running());
+  auto health = httpGet(port, "/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+}
+
 TEST_CASE("GET /logs dumps the last n lines as TIMESTAMP [SOURCE] MESSAGE and filters by name, type or regexp", "[e2e][api]") {
   Env env;
   TestDrain drain(env.drainOptions());

@@ -108,6 +108,27 @@ TEST_CASE("a filter matches a name, a type, a name prefix or a regular expressio
   CHECK(bad.error().message.find("not a valid regular expression") != std::string::npos);
 }
 
+TEST_CASE("a hostile filter is refused or runs in linear time, never on the stack", "[admin]") {
+  // 20,000 nested groups drove std::regex's recursive compiler off the stack (SIGSEGV).
+  std::string nested = std::string(20000, '(') + "a" + std::string(20000, ')');
+  auto deep = LogFilter::parse(nested);
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.error().message.find("at most 1024") != std::string::npos);
+  // Within the length limit, nesting is RE2's business: compiled or refused, with its reason.
+  std::string within = std::string(500, '(') + "a" + std::string(500, ')');
+  auto r = LogFilter::parse(within);
+  if (r.ok()) CHECK(r->matches("a", "stdin"));
+  // Exponential backtracking for a backtracking engine; linear for RE2 (a cached verdict per source anyway).
+  auto evil = LogFilter::parse("(a*)*b").value();
+  std::string name(100000, 'a');
+  CHECK_FALSE(evil.matches(name, "stdin"));
+  CHECK(LogFilter::parse("(x+x+)+y").value().matches("xxxxy", "exec"));
+  auto bad = LogFilter::parse("a{2,1}");
+  REQUIRE_FALSE(bad.ok());
+  INFO(bad.error().message);
+  CHECK(bad.error().message.find("invalid filter 'a{2,1}': not a valid regular expression (invalid repetition size") == 0);
+}
+
 TEST_CASE("lines are formatted as text, raw, NDJSON with valid JSON for any bytes", "[admin]") {
   LineFormatter fmt("host-1");
   LogLine l;
