@@ -24,6 +24,9 @@ void declareFamilies(PrometheusText& p) {
   p.family("sluice_buffer_bytes", "gauge", "Bytes held for a sink (open batch, queued, in flight).");
   p.family("sluice_buffer_events", "gauge", "Messages queued or in flight for a sink.");
   p.family("sluice_delivery_latency_seconds", "histogram", "From receiving a line to its batch being delivered.");
+  p.family("sluice_api_connections", "gauge", "Connections to the admin API open now.");
+  p.family("sluice_api_connections_turned_away_total", "counter",
+           "Admin API connections closed to make room (evicted: the one idle longest) or refused (all busy).");
   p.family("sluice_api_recent_lines", "gauge", "Lines in the admin API's ring (GET /logs?n=).");
   p.family("sluice_api_stream_clients", "gauge", "Live log streams (SSE and WebSocket) open now.");
   p.family("sluice_api_stream_dropped_events_total", "counter", "Lines live-stream clients missed by being slow.");
@@ -85,6 +88,13 @@ std::string AdminServer::metricsText() {
     const LatencyHistogram& h = sink->latency();
     p.histogram("sluice_delivery_latency_seconds", l, LatencyHistogram::kBounds.data(), LatencyHistogram::kBounds.size(),
                 h.buckets.data(), h.sum, h.count);
+  }
+  if (server_) {
+    p.sample("sluice_api_connections", "", {}, static_cast<double>(server_->connectionCount()));
+    p.sample("sluice_api_connections_turned_away_total", "", {{"reason", "evicted"}},
+             static_cast<double>(server_->stats().evicted));
+    p.sample("sluice_api_connections_turned_away_total", "", {{"reason", "refused"}},
+             static_cast<double>(server_->stats().refused));
   }
   p.sample("sluice_api_recent_lines", "", {}, static_cast<double>(ring_.size()));
   p.sample("sluice_api_stream_clients", "", {}, static_cast<double>(streams_->clients()));

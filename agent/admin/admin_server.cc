@@ -3,10 +3,12 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "agent/admin/query_string.h"
 #include "agent/core/clock.h"
+#include "agent/core/listen_address.h"
 #include "agent/core/units.h"
 
 namespace sluice {
@@ -47,16 +49,6 @@ bool parseCount(const std::string* text, size_t* out) {
 }
 
 bool truthy(const std::string* v) { return v != nullptr && (*v == "true" || *v == "1" || *v == "yes" || v->empty()); }
-
-std::pair<std::string, uint16_t> splitHostPort(const std::string& listen) {
-  size_t colon = listen.rfind(':');
-  std::string host = listen.substr(0, colon);
-  if (host.empty()) host = "0.0.0.0";
-  unsigned port = 0;
-  std::string_view p = std::string_view(listen).substr(colon + 1);
-  std::from_chars(p.data(), p.data() + p.size(), port);
-  return {host, static_cast<uint16_t>(port)};
-}
 
 }  // namespace
 
@@ -106,12 +98,17 @@ Status AdminServer::start() {
     }
     archive_closed_ = false;
   }
-  auto [host, port] = splitHostPort(settings_.listen);
+  Result<ListenAddress> addr = parseListenAddress(settings_.listen);
+  if (!addr) return Error{"api: listen: " + addr.error().message, UV_EINVAL};
+  std::string host = addr->bindHost();
   HttpServer::Options o;
   o.host = host;
-  o.port = port;
+  o.port = addr->port;
   o.max_body = 64 * 1024;
-  o.max_connections = settings_.max_clients + 64;
+  // Live streams hold their connections; the rest of the places stay for health checks and dumps.
+  o.max_connections = std::max<size_t>(settings_.max_connections, settings_.max_clients + 8);
+  o.idle_timeout = settings_.idle_timeout;
+  o.request_timeout = settings_.header_timeout;
   server_ = std::make_unique<HttpServer>(loop_, o, [this](HttpServerRequest&& r, HttpResponder resp) {
     handle(std::move(r), std::move(resp));
   });

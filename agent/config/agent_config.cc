@@ -11,6 +11,7 @@
 
 #include "agent/config/env.h"
 #include "agent/config/yaml_support.h"
+#include "agent/core/listen_address.h"
 #include "agent/sources/source_types.h"
 
 namespace sluice {
@@ -28,6 +29,10 @@ const OptionSpec kAgentOptions[] = {
 const OptionSpec kApiOptions[] = {
     {"listen", OptionType::String, "127.0.0.1:8089", "the admin API's HOST:PORT; \"\" turns it off"},
     {"token", OptionType::Secret, "", "when set, every request must carry 'Authorization: Bearer TOKEN'"},
+    {"allow_remote", OptionType::Bool, "false", "true: listen on a non-loopback address without a token (anyone who reaches it reads the logs)"},
+    {"max_connections", OptionType::Count, "128", "connections at once; past it a new one takes the place of the one idle longest, so health checks always get in"},
+    {"idle_timeout", OptionType::Duration, "30s", "an idle keep-alive connection is closed after this long"},
+    {"header_timeout", OptionType::Duration, "10s", "a request must arrive whole within this long (slow clients get 408)"},
     {"recent_lines", OptionType::Count, "10000", "lines kept in memory for /logs?n= and live streams"},
     {"recent_bytes", OptionType::Size, "4MiB", "bytes those lines may take (the oldest go first)"},
     {"archive", OptionType::Bool, "false", "true: keep received lines under state_dir/archive/ for after/before queries"},
@@ -156,9 +161,23 @@ class Loader {
     out.keepalive = v.duration("keepalive");
     out.stream_buffer = v.size("stream_buffer");
     out.max_clients = v.count("max_clients");
-    if (!out.listen.empty() && out.listen.rfind(':') == std::string::npos) {
-      errors_.add(v.mark("listen"), "listen must be HOST:PORT (e.g. 127.0.0.1:8089), or \"\" to turn the API off");
+    out.allow_remote = v.boolean("allow_remote");
+    out.max_connections = v.count("max_connections");
+    out.idle_timeout = v.duration("idle_timeout");
+    out.header_timeout = v.duration("header_timeout");
+    if (!out.listen.empty()) {
+      Result<ListenAddress> addr = parseListenAddress(out.listen);
+      if (!addr) {
+        errors_.add(v.mark("listen"), "listen: " + addr.error().message + ", or \"\" to turn the API off");
+      } else if (!addr->loopback() && out.token.empty() && !out.allow_remote) {
+        errors_.add(v.mark("listen"), "listen: " + out.listen + " is reachable from other machines and api.token is "
+                                      "not set: anyone could read the logs. Set api.token, listen on 127.0.0.1, "
+                                      "or set api.allow_remote: true if that is meant");
+      }
     }
+    if (out.max_connections < 8) errors_.add(v.mark("max_connections"), "max_connections must be at least 8");
+    if (out.idle_timeout.count() < 100) errors_.add(v.mark("idle_timeout"), "idle_timeout must be at least 100ms");
+    if (out.header_timeout.count() < 100) errors_.add(v.mark("header_timeout"), "header_timeout must be at least 100ms");
     if (out.recent_bytes < 64 * 1024) errors_.add(v.mark("recent_bytes"), "recent_bytes must be at least 64KiB");
     if (out.keepalive.count() < 10) errors_.add(v.mark("keepalive"), "keepalive must be at least 10ms");
     if (out.stream_buffer < 4096) errors_.add(v.mark("stream_buffer"), "stream_buffer must be at least 4KiB");

@@ -31,6 +31,10 @@ struct ApiSettings {
   std::string listen = "127.0.0.1:8089";  // "" turns the API off
   bool listen_set = false;                 // written in the file: failing to bind it is then fatal
   std::string token;                       // required as a Bearer token when set
+  bool allow_remote = false;               // a non-loopback listen without a token is meant
+  uint64_t max_connections = 128;          // past it, the connection waiting longest gives its place
+  std::chrono::milliseconds idle_timeout{30000};
+  std::chrono::milliseconds header_timeout{10000};
   uint64_t recent_lines = 10000;
   uint64_t recent_bytes = 4 << 20;
   bool archive = false;

@@ -36,8 +36,12 @@ void HttpResponder::startStream(int status, std::vector<HttpHeader> headers) {
   if (auto c = conn_.lock()) c->startStream(request_, status, std::move(headers));
 }
 
-void HttpResponder::write(std::string chunk) {
-  if (auto c = conn_.lock()) c->write(request_, std::move(chunk));
+void HttpResponder::write(std::string chunk, std::function<void()> written) {
+  if (auto c = conn_.lock()) {
+    c->write(request_, std::move(chunk), std::move(written));
+  } else if (written) {
+    written();
+  }
 }
 
 void HttpResponder::end() {
@@ -72,6 +76,7 @@ uint16_t HttpServer::port() const { return impl_->port; }
 void HttpServer::stopListening() { impl_->stopListening(); }
 void HttpServer::closeConnections(bool reset) { impl_->closeConnections(reset); }
 size_t HttpServer::connectionCount() const { return impl_->conns.size(); }
+const HttpServer::Stats& HttpServer::stats() const { return impl_->stats; }
 
 HttpServer::Impl::Impl(Loop& l, Options o, Handler h)
     : loop(l), options(std::move(o)), handler(std::make_shared<Handler>(std::move(h))) {}
@@ -124,12 +129,8 @@ void HttpServer::Impl::onConnection(uv_stream_t* l, int status) noexcept {
     spdlog::warn("http server: accept failed: {}", uv_strerror(status));
     return;
   }
-  if (self->conns.size() >= self->options.max_connections) {
-    // Take it off the backlog and drop it; leaving it there would make libuv call us again at once.
-    UvHandle<uv_tcp_t> drop;
-    if (drop.init(nullptr, [self](uv_tcp_t* t) { return uv_tcp_init(self->loop.get(), t); }) == 0) {
-      uv_accept(l, drop.stream());
-    }
+  if (self->conns.size() >= self->options.max_connections && !self->evictWaiting()) {
+    self->refuse(l);
     return;
   }
   auto conn = std::make_shared<HttpServerConnection>(*self, self->loop);
@@ -138,6 +139,36 @@ void HttpServer::Impl::onConnection(uv_stream_t* l, int status) noexcept {
     return;
   }
   self->conns.emplace(conn.get(), std::move(conn));
+}
+
+bool HttpServer::Impl::evictWaiting() {
+  std::shared_ptr<HttpServerConnection> oldest;
+  uint64_t oldest_since = UINT64_MAX;
+  for (auto& [raw, conn] : conns) {
+    std::optional<uint64_t> since = conn->waitingSinceMs();
+    if (since && *since < oldest_since) {
+      oldest_since = *since;
+      oldest = conn;
+    }
+  }
+  if (!oldest) return false;
+  ++stats.evicted;
+  if (options.on_turned_away) options.on_turned_away("connection_evicted");
+  oldest->close(true, true, false);  // gone from conns at once (connectionGone)
+  return true;
+}
+
+void HttpServer::Impl::refuse(uv_stream_t* l) {
+  ++stats.refused;
+  if (options.on_turned_away) options.on_turned_away("connection_refused");
+  uint64_t suppressed = 0;
+  if (refusals_log.allow(&suppressed)) {
+    spdlog::warn("http server on port {}: {} connections, all busy: a new connection was refused{}", port,
+                 conns.size(), suppressed > 0 ? " (" + std::to_string(suppressed) + " more since the last report)" : "");
+  }
+  // Take it off the backlog and drop it; leaving it there would make libuv call us again at once.
+  UvHandle<uv_tcp_t> drop;
+  if (drop.init(nullptr, [this](uv_tcp_t* t) { return uv_tcp_init(loop.get(), t); }) == 0) uv_accept(l, drop.stream());
 }
 
 void HttpServer::Impl::closeConnections(bool reset) {

@@ -49,7 +49,8 @@ class HttpResponder {
 
   // Streaming (SSE): sends the status line and headers with chunked encoding; then write() chunks, end() ends.
   void startStream(int status, std::vector<HttpHeader> headers);
-  void write(std::string chunk);
+  // `written` (optional) runs once the chunk's memory is released: written to the socket, or dropped with it.
+  void write(std::string chunk, std::function<void()> written = {});
   void end();
   size_t pendingBytes() const;                // queued, not yet written: a slow client shows here
   // Called once when the peer goes away (streams and long-held requests use it). Replaces an earlier one.
@@ -75,7 +76,15 @@ class HttpServer {
     size_t max_header_bytes = 64 * 1024;      // 431
     std::chrono::milliseconds idle_timeout{60000};
     std::chrono::milliseconds request_timeout{30000};   // headers + body must arrive within this
+    // Past this, a new connection takes the place of the one waiting longest for a request (idle or trickling
+    // in), so that idle or slow-loris clients cannot lock out a health check; refused only when all are busy.
     size_t max_connections = 1024;
+    // Told of each connection evicted or refused ("connection_evicted", "connection_refused"), for a metric.
+    std::function<void(const char* what)> on_turned_away;
+  };
+  struct Stats {
+    uint64_t evicted = 0;   // closed to make room for a new connection
+    uint64_t refused = 0;   // turned away: every connection busy
   };
   using Handler = std::function<void(HttpServerRequest&& request, HttpResponder responder)>;
 
@@ -89,6 +98,7 @@ class HttpServer {
   void stopListening();                       // stop accepting; open connections continue
   void closeConnections(bool reset = false);  // drops every open connection
   size_t connectionCount() const;
+  const Stats& stats() const;
 
   struct Impl;
  private:

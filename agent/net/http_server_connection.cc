@@ -183,8 +183,14 @@ Status HttpServerConnection::accept(uv_stream_t* listener) {
   if (!stream) return stream.takeError();
   stream_ = std::move(stream).value();
   peer_ = stream_->peerAddress();
+  waiting_since_ms_ = uv_now(loop_.get());
   startTimer(server_->options.idle_timeout);
   return {};
+}
+
+std::optional<uint64_t> HttpServerConnection::waitingSinceMs() const {
+  if (phase_ != Phase::Idle && phase_ != Phase::Reading) return std::nullopt;
+  return waiting_since_ms_;
 }
 
 void HttpServerConnection::startTimer(std::chrono::milliseconds after) {
@@ -324,16 +330,24 @@ void HttpServerConnection::startStream(uint64_t id, int status, std::vector<Http
   phase_ = Phase::Streaming;
 }
 
-void HttpServerConnection::write(uint64_t id, std::string chunk) {
-  if (id != request_id_ || phase_ != Phase::Streaming || chunk.empty()) return;  // empty would end the body
+void HttpServerConnection::write(uint64_t id, std::string chunk, std::function<void()> written) {
+  if (id != request_id_ || phase_ != Phase::Streaming || chunk.empty()) {  // empty would end the body
+    if (written) written();
+    return;
+  }
   struct Out {
     char size[24];
     std::string chunk;
+    std::function<void()> written;
+    ~Out() {
+      if (written) written();
+    }
   };
   // Owned by the write, like every response byte: plain TCP sends straight from this memory.
   auto out = std::make_shared<Out>();
   int n = snprintf(out->size, sizeof out->size, "%zx\r\n", chunk.size());
   out->chunk = std::move(chunk);
+  out->written = std::move(written);
   uv_buf_t bufs[3] = {uv_buf_init(out->size, static_cast<unsigned>(n)),
                       uv_buf_init(out->chunk.data(), static_cast<unsigned>(out->chunk.size())),
                       uv_buf_init(const_cast<char*>(kCrlf), 2)};
@@ -360,6 +374,7 @@ void HttpServerConnection::finishResponse() {
     return;
   }
   phase_ = Phase::Idle;
+  waiting_since_ms_ = uv_now(loop_.get());
   startTimer(server_ != nullptr ? server_->options.idle_timeout : std::chrono::milliseconds(0));
   // The next request (maybe already buffered) is handled on a later turn, never inside respond().
   if (!resume_posted_) {

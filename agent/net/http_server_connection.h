@@ -5,10 +5,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "agent/core/log.h"
 #include "agent/net/http_server.h"
 #include "agent/net/stream.h"
 
@@ -32,12 +34,16 @@ class HttpServerConnection final : public Stream::Handler,
   void respond(uint64_t id, int status, std::vector<HttpHeader> headers, std::string body);
   void abort(uint64_t id, bool reset);
   void startStream(uint64_t id, int status, std::vector<HttpHeader> headers);
-  void write(uint64_t id, std::string chunk);
+  void write(uint64_t id, std::string chunk, std::function<void()> written);
   void end(uint64_t id);
   size_t pendingBytes() const;
   void onClose(uint64_t id, std::function<void()> fn);
   std::unique_ptr<Stream> takeOver(uint64_t id, int status, std::vector<HttpHeader> headers,
                                    Stream::Handler* handler, std::string* leftover);
+
+  // When the server is full, the connection that has waited longest without a request being handled (idle
+  // keep-alive, or a request trickling in) gives its place to a new one; nullopt: busy, not to be evicted.
+  std::optional<uint64_t> waitingSinceMs() const;
 
   void onStreamConnected() noexcept override {}
   void onStreamData(const char* data, size_t len) noexcept override;
@@ -83,6 +89,7 @@ class HttpServerConnection final : public Stream::Handler,
   bool head_ = false;
   std::function<void()> on_close_;
   std::string peer_;
+  uint64_t waiting_since_ms_ = 0;   // loop time of the accept or of the last answer
 };
 
 struct HttpServer::Impl {
@@ -94,6 +101,9 @@ struct HttpServer::Impl {
   void closeConnections(bool reset);
   void connectionGone(HttpServerConnection* conn);
   static void onConnection(uv_stream_t* listener, int status) noexcept;
+  // Makes room for one more connection: closes the one waiting longest; false when every one is busy.
+  bool evictWaiting();
+  void refuse(uv_stream_t* listener);
 
   Loop& loop;
   Options options;
@@ -102,6 +112,8 @@ struct HttpServer::Impl {
   UvHandle<uv_tcp_t> listener;
   uint16_t port = 0;
   std::unordered_map<HttpServerConnection*, std::shared_ptr<HttpServerConnection>> conns;
+  HttpServer::Stats stats;
+  RateLimitedLog refusals_log;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 };
 

@@ -4,10 +4,13 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <strings.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "agent/core/clock.h"
+#include "agent/core/listen_address.h"
 #include "agent/net/http_wire.h"
 #include "agent/pipeline/logplex_body.h"
 #include "agent/pipeline/rfc5424_framer.h"
@@ -58,22 +61,32 @@ std::string expandRewrite(const std::string& tmpl, const std::string& token_name
   return out;
 }
 
+// Half the open-file limit at most: the other half stays for tailed files, sinks, the spool and the admin API, so a
+// flood of connections makes this input refuse (counted) rather than leave the rest of the agent without
+// descriptors.
+size_t connectionCap(size_t configured) {
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return configured;
+  return std::max<size_t>(1, std::min<size_t>(configured, static_cast<size_t>(rl.rlim_cur / 2)));
+}
+
 }  // namespace
+
+void validateLogplexOptions(const OptionValues& v, ConfigErrors& errors) {
+  if (Result<ListenAddress> addr = parseListenAddress(v.str("listen")); !addr) {
+    errors.add(v.mark("listen"), "listen: " + addr.error().message);
+  }
+  if (v.count("max_connections") < 1) errors.add(v.mark("max_connections"), "max_connections must be at least 1");
+}
 
 Result<std::unique_ptr<LogplexSource>> LogplexSource::create(Loop& loop, Router& router, SourceInfo info,
                                                              const OptionValues& v) {
   LogplexOptions o;
-  const std::string& listen = v.str("listen");
-  size_t colon = listen.rfind(':');
-  unsigned port = 0;
-  if (colon == std::string::npos ||
-      std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port).ec != std::errc() ||
-      port > 65535) {
-    return Error{"source " + info.name + ": listen must be HOST:PORT, not '" + listen + "'"};
-  }
-  o.host = listen.substr(0, colon);
-  if (o.host.empty()) o.host = "0.0.0.0";
-  o.port = static_cast<uint16_t>(port);
+  Result<ListenAddress> addr = parseListenAddress(v.str("listen"));
+  if (!addr) return Error{"source " + info.name + ": listen: " + addr.error().message};
+  o.host = addr->bindHost();
+  o.port = addr->port;
+  o.max_connections = static_cast<size_t>(v.count("max_connections"));
   o.path = v.str("path");
   o.tokens = v.list("tokens");
   if (o.tokens.empty()) return Error{"source " + info.name + ": tokens must list at least one token"};
@@ -113,6 +126,8 @@ Status LogplexSource::start() {
   o.host = options_.host;
   o.port = options_.port;
   o.max_body = options_.max_body;
+  o.max_connections = connectionCap(options_.max_connections);
+  o.on_turned_away = [this](const char* what) { counters_.errors[what] += 1; };
   if (!options_.cert_file.empty()) {
     auto tls = TlsContext::makeServer(TlsServerOptions{options_.cert_file, options_.key_file, ""});
     if (!tls) return Error{"tls: " + tls.error().message};
@@ -123,8 +138,8 @@ Status LogplexSource::start() {
   });
   auto port = server_->listen();
   if (!port) return port.takeError();
-  spdlog::info("source {}: accepting application/logplex-1 POSTs on {}://{}:{}{}", info_.name,
-               options_.cert_file.empty() ? "http" : "https", options_.host, *port, options_.path);
+  spdlog::info("source {}: accepting application/logplex-1 POSTs on {}://{}:{}{} (at most {} connections)", info_.name,
+               options_.cert_file.empty() ? "http" : "https", options_.host, *port, options_.path, o.max_connections);
   if (router_.paused()) paused_ = true;
   return {};
 }

@@ -32,10 +32,14 @@ struct LogplexOptions {
   std::string cert_file;
   std::string key_file;
   size_t max_body = 4 << 20;
+  size_t max_connections = 1024;
   std::chrono::milliseconds frame_id_ttl{600000};
   size_t frame_id_max = 100000;
   std::chrono::milliseconds retry_after{1000};
 };
+
+// Config-time checks of the options (listen address, limits), for `sluice check`.
+void validateLogplexOptions(const OptionValues& values, ConfigErrors& errors);
 
 class LogplexSource : public Source {
  public:

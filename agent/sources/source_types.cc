@@ -1,5 +1,6 @@
 #include "agent/sources/source_types.h"
 
+#include "agent/sources/logplex_source.h"
 #include "agent/sources/tail/tail_options.h"
 
 namespace sluice {
@@ -48,6 +49,7 @@ const OptionSpec kLogplex[] = {
     {"max_body", OptionType::Size, "4MiB", "larger bodies are answered 413"},
     {"frame_id_ttl", OptionType::Duration, "10m", "how long a Logplex-Frame-Id is remembered, so a retried batch is forwarded once"},
     {"retry_after", OptionType::Duration, "1s", "the Retry-After of 429 and 503 answers"},
+    {"max_connections", OptionType::Count, "1024", "connections at once, also capped at half the open-file limit (the rest stays for files, sinks and the API); past it the one idle longest gives its place, or the new one is refused (counted)"},
     {"tls.cert_file", OptionType::String, "", "PEM certificate chain: serve HTTPS (with tls.key_file)"},
     {"tls.key_file", OptionType::String, "", "the certificate's private key"},
 };
@@ -57,7 +59,8 @@ const SourceType kTypes[] = {
     {"exec", "runs a program and collects its stdout and stderr; Sluice exits with its status", kExec},
     {"tail", "follows files (and container logs) across rotations; checkpoints advance only as lines are delivered", kTail,
      &validateTailOptions},
-    {"logplex", "an HTTP(S) input for application/logplex-1 POSTs (add-on log collectors, other Sluices)", kLogplex},
+    {"logplex", "an HTTP(S) input for application/logplex-1 POSTs (add-on log collectors, other Sluices)", kLogplex,
+     &validateLogplexOptions},
 };
 
 }  // namespace

@@ -303,3 +303,35 @@ TEST_CASE("a file that cannot be read is reported with the system's reason", "[c
                                       dir.path() + ": cannot read: Is a directory"});
   CHECK(errors.joined() == errors.messages()[0] + "\n" + errors.messages()[1] + "\n");
 }
+
+TEST_CASE("api.listen must be HOST:PORT with a host and a port of digits from 0 to 65535", "[config]") {
+  auto errorFor = [](const std::string& listen) {
+    Loaded l = load("api:\n  listen: \"" + listen + "\"\n" + kSources + kSinks);
+    return l.errors.joined();
+  };
+  CHECK(errorFor("127.0.0.1:8089").empty());
+  CHECK(errorFor("[::1]:8089").empty());
+  CHECK(errorFor("localhost:0").empty());
+  CHECK(errorFor("127.0.0.1:99999").find("the port must be a number from 0 to 65535") != std::string::npos);
+  CHECK(errorFor("127.0.0.1:8x89").find("the port must be a number from 0 to 65535") != std::string::npos);
+  CHECK(errorFor("127.0.0.1:+80").find("the port must be a number") != std::string::npos);
+  CHECK(errorFor(":8089").find("no host; write 0.0.0.0:8089 to listen on every interface") != std::string::npos);
+  CHECK(errorFor("127.0.0.1").find("no port") != std::string::npos);
+  CHECK(errorFor("example.com:8089").find("the host must be an IP address or localhost") != std::string::npos);
+}
+
+TEST_CASE("a non-loopback api.listen needs api.token or api.allow_remote", "[config]") {
+  Loaded open = load("api:\n  listen: 0.0.0.0:8089\n" + kSources + kSinks);
+  CHECK_FALSE(open.config);
+  REQUIRE(open.errors.messages().size() == 1);
+  CHECK(open.errors.messages()[0].find("test.yaml:2:11: listen: 0.0.0.0:8089 is reachable from other machines and "
+                                       "api.token is not set") == 0);
+  CHECK(load("api:\n  listen: 0.0.0.0:8089\n  token: s3cret\n" + kSources + kSinks).config);
+  CHECK(load("api:\n  listen: \"[::]:8089\"\n  allow_remote: true\n" + kSources + kSinks).config);
+  CHECK(load("api:\n  listen: 127.0.0.2:8089\n" + kSources + kSinks).config);
+}
+
+TEST_CASE("a key written one level too high is suggested with its path, typo included", "[config]") {
+  Loaded l = load(kSources + "sinks:\n  - name: drain\n    type: testsink\n    url: https://h/logs\n    lingr: 1s\n");
+  CHECK(l.errors.messages() == Messages{"test.yaml:8:5: unknown key 'lingr' (did you mean 'batch.linger'?)"});
+}

@@ -91,7 +91,7 @@ TEST_CASE("the api: section has its defaults and checks its keys", "[config]") {
   ConfigErrors bad;
   CHECK_FALSE(loadConfigText("api:\n  recent_line: 5\n  listen: nowhere\n" + base, "t.yaml", registry, bad));
   CHECK(bad.joined().find("t.yaml:2:3: unknown key 'recent_line' (did you mean 'recent_lines'?)") != std::string::npos);
-  CHECK(bad.joined().find("listen must be HOST:PORT") != std::string::npos);
+  CHECK(bad.joined().find("listen: 'nowhere' is not HOST:PORT (no port") != std::string::npos);
   ConfigErrors src;
   CHECK_FALSE(loadConfigText("sources:\n  - {name: in, type: logplex}\nsinks:\n  - {name: out, type: stdout}\n", "t.yaml",
                              registry, src));
