@@ -4,8 +4,14 @@
 
 #include "agent/admin/websocket.h"
 #include "agent/core/clock.h"
+#include "agent/core/memory.h"
 
 namespace sluice {
+namespace {
+
+constexpr size_t kChunkBytes = 64 * 1024;
+
+}  // namespace
 
 // One client. SSE and WebSocket differ only in how an event is framed and how the connection is written.
 class LiveStreams::Client : public Deletable {
@@ -16,7 +22,9 @@ class LiveStreams::Client : public Deletable {
   int64_t last_ping_ms = 0;
 
   virtual bool alive() const = 0;
-  virtual size_t pending() const = 0;
+  // Bytes handed to send() whose memory is not released yet: queued, or taken by the kernel but not yet
+  // reported written. What a client that does not read costs is bounded by this, not by the socket's queue.
+  size_t pending() const { return *held_; }
   virtual void send(std::string bytes) = 0;
   // One event: name is "log", "ping" or "dropped"; json its whole payload.
   virtual void appendEvent(std::string& out, std::string_view name, std::string_view json, uint64_t id) = 0;
@@ -24,6 +32,16 @@ class LiveStreams::Client : public Deletable {
   // Shutdown's last resort: a client that does not take even the final bytes is cut off.
   virtual void abort() = 0;
   virtual bool connected() const = 0;   // the connection is still there (finished or not)
+
+ protected:
+  // Counts `bytes` as held until the returned callback runs (it may outlive the client).
+  std::function<void()> hold(size_t bytes) {
+    *held_ += bytes;
+    return [held = held_, bytes] { *held -= bytes; };
+  }
+
+ private:
+  std::shared_ptr<size_t> held_ = std::make_shared<size_t>(0);
 };
 
 namespace {
@@ -39,8 +57,10 @@ class SseClient final : public LiveStreams::Client {
     responder_.onClose([closed = closed_] { *closed = true; });
   }
   bool alive() const override { return !*closed_ && !finished_ && responder_.connected(); }
-  size_t pending() const override { return responder_.pendingBytes(); }
-  void send(std::string bytes) override { responder_.write(std::move(bytes)); }
+  void send(std::string bytes) override {
+    auto release = hold(bytes.capacity());
+    responder_.write(std::move(bytes), std::move(release));
+  }
   void appendEvent(std::string& out, std::string_view name, std::string_view json, uint64_t id) override {
     if (id != 0) out.append("id: ").append(std::to_string(id)).append("\n");
     out.append("event: ").append(name).append("\ndata: ").append(json).append("\n\n");
@@ -79,7 +99,6 @@ class WsClient final : public LiveStreams::Client, public Stream::Handler {
   }
 
   bool alive() const override { return stream_ && stream_->isOpen() && !closing_; }
-  size_t pending() const override { return stream_ ? stream_->pendingWriteBytes() : 0; }
   void send(std::string bytes) override { write(std::move(bytes), false); }
   void appendEvent(std::string& out, std::string_view, std::string_view json, uint64_t) override {
     appendWebSocketFrame(out, WsOpcode::Text, json);
@@ -139,7 +158,8 @@ class WsClient final : public LiveStreams::Client, public Stream::Handler {
     uv_buf_t b = uv_buf_init(owned->data(), static_cast<unsigned>(owned->size()));
     Stream* s = stream_.get();
     std::weak_ptr<bool> alive = alive_;
-    stream_->write(&b, 1, [owned, s, alive, close_after](int) {
+    stream_->write(&b, 1, [owned, s, alive, close_after, release = hold(owned->capacity())](int) {
+      release();
       if (!close_after) return;
       if (auto a = alive.lock()) s->close();
     });
@@ -222,11 +242,20 @@ void LiveStreams::flush() {
 
 void LiveStreams::pump(Client& c) {
   if (!c.alive() || closing_) return;
+  const size_t chunk = std::min(kChunkBytes, settings_.buffer);
   std::string out;
+  out.reserve(chunk);
   LogLine line;
   std::string json;
   while (c.cursor < ring_.nextSeq()) {
-    if (c.pending() + out.size() > settings_.buffer) break;  // too slow: the ring goes on without it
+    // Too slow: the ring goes on without it. The open chunk counts whole, as it was reserved.
+    if (c.pending() + std::max(out.size(), out.capacity()) > settings_.buffer) break;
+    if (out.size() >= chunk - chunk / 16) {
+      // Written in chunks of a fixed capacity: one string grown to the whole buffer would hold up to twice it.
+      c.send(std::move(out));
+      out = std::string();
+      out.reserve(chunk);
+    }
     if (c.cursor < ring_.firstSeq()) {
       c.missed += ring_.firstSeq() - c.cursor;
       c.cursor = ring_.firstSeq();
@@ -252,10 +281,13 @@ void LiveStreams::pump(Client& c) {
     c.appendEvent(out, "dropped", "{\"name\":\"dropped\",\"count\":" + std::to_string(c.missed) + "}", 0);
     c.missed = 0;
   }
-  if (!out.empty()) c.send(std::move(out));
+  if (out.empty()) return;
+  if (out.capacity() - out.size() > 4096) out.shrink_to_fit();  // a few events: not worth a whole chunk's memory
+  c.send(std::move(out));
 }
 
 void LiveStreams::reap() {
+  size_t before = clients_.size();
   for (auto it = clients_.begin(); it != clients_.end();) {
     if ((*it)->alive()) {
       ++it;
@@ -265,6 +297,13 @@ void LiveStreams::reap() {
     it = clients_.erase(it);
   }
   updateListener();
+  if (clients_.size() < before) {
+    // Slow clients leave up to stream_buffer each behind in freed chunks; give those pages back to the system on
+    // the next turn (after the deferred deletes), or the agent's RSS stays at its peak for good.
+    loop_.post([alive = std::weak_ptr<bool>(alive_)] {
+      if (auto a = alive.lock()) releaseFreedMemory();
+    });
+  }
 }
 
 void LiveStreams::onTick(uv_timer_t* timer) noexcept {

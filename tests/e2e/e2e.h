@@ -1,6 +1,7 @@
 #pragma once
 // What every end-to-end test needs: a temp dir, certificates made now, a drain, a config file, the agent.
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -59,6 +60,13 @@ struct Env {
     return o;
   }
 };
+
+// The Release build of sluice (make build), for what only it shows as users see it: memory use and its return.
+inline std::string releaseBinary() {
+  std::string path = SLUICE_RELEASE_BINARY;
+  if (access(path.c_str(), X_OK) != 0) FAIL("no Release binary at " << path << ": run `make build` (make test does)");
+  return path;
+}
 
 inline std::vector<std::string> splitLines(const std::string& text) {
   std::vector<std::string> out;

@@ -126,6 +126,15 @@ long AgentProcess::samplePeakRssKb() {
   return peak_rss_kb_;
 }
 
+long AgentProcess::currentRssKb() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return 0;
+}
+
 std::string AgentProcess::stdoutText() const { return readFile(options_.dir + "/stdout.txt"); }
 std::string AgentProcess::stderrText() const { return readFile(options_.dir + "/stderr.txt"); }
 

@@ -43,6 +43,8 @@ class AgentProcess {
   const struct rusage& usage() const { return usage_; }
   // Peak RSS of the running program (VmHWM of its own image), in KiB; sampled, so call it while it runs.
   long samplePeakRssKb();
+  // Resident memory now (VmRSS), in KiB; 0 once the process is gone.
+  long currentRssKb() const;
   long peakRssKb() const { return peak_rss_kb_; }
 
   std::string stdoutText() const;
