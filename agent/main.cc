@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
   if (cli.command == CliOptions::Command::Check) {
     if (!config) {
       std::cerr << errors.joined();
-      return kExitRuntimeError;
+      return kExitConfigError;
     }
     std::cout << cli.config_path << ": ok (" << config->sources.size() << " sources, " << config->sinks.size()
               << " sinks)\n";

@@ -8,7 +8,7 @@ std::string usageText() {
   sluice --drain URL                     quick mode: stdin -> one HTTPS logplex drain, no config file
   sluice --drain URL -- CMD [ARG...]     quick mode: run CMD, forward its stdout and stderr, exit with its status
   sluice --config FILE --drain URL       the config's sources and sinks, plus the drain as a sink named "drain"
-  sluice check --config FILE             validate a config: every error as FILE:LINE:COL: message; exit 1 on error
+  sluice check --config FILE             validate a config: every error as FILE:LINE:COL: message; exit 2 on error
   sluice --help-plugin NAME              the options of a sink or source type
   sluice convert --from clf --to json    access-log lines on stdin -> NDJSON on stdout [--schema compact|ecs]
   sluice convert --from json --to clf    and back

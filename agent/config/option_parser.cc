@@ -233,20 +233,32 @@ class Parser {
     return {keys.begin(), keys.end()};
   }
 
+  // "linger" or "lingr" written beside "batch" instead of under it: the nearest last segment of a deeper key, as
+  // its whole path ("batch.linger"); nothing when two groups hold equally near names.
+  std::string nestedKeyNear(const std::string& key, const std::string& prefix) const {
+    std::string lead = prefix.empty() ? "" : prefix + ".";
+    std::map<std::string, std::string> by_leaf;   // leaf -> full name; a leaf in two groups is ambiguous ("")
+    for (const auto& [name, e] : impl_.entries) {
+      if (!name.starts_with(lead)) continue;
+      std::string tail = name.substr(lead.size());
+      size_t dot = tail.rfind('.');
+      if (dot == std::string::npos) continue;
+      auto [it, fresh] = by_leaf.emplace(tail.substr(dot + 1), tail);
+      if (!fresh) it->second.clear();
+    }
+    std::vector<std::string> leaves;
+    for (const auto& [leaf, full] : by_leaf) leaves.push_back(leaf);
+    std::string leaf = nearestName(key, leaves);
+    if (leaf.empty()) return {};
+    return by_leaf[leaf];
+  }
+
   std::string unknownKeyMessage(const std::string& key, const std::string& prefix) const {
     std::string msg = "unknown key '" + key + "'";
     bool dotted = key.find('.') != std::string::npos;
     std::vector<std::string> valid = keysAt(prefix, dotted);
     std::string near = nearestName(key, valid);
-    if (near.empty() && prefix.empty() && !dotted) {
-      // "linger" written beside "batch" instead of under it.
-      for (const auto& [name, e] : impl_.entries) {
-        if (name.ends_with("." + key)) {
-          near = name;
-          break;
-        }
-      }
-    }
+    if (near.empty() && !dotted) near = nestedKeyNear(key, prefix);
     if (!near.empty()) return msg + " (did you mean '" + near + "'?)";
     if (dotted) valid = keysAt(prefix, false);
     return msg + " (valid keys: " + joinNames(valid) + ")";

@@ -209,6 +209,8 @@ std::string describeOptions(std::span<const OptionSpec> table) {
 }
 
 std::string nearestName(std::string_view word, std::span<const std::string> candidates) {
+  // The edit distance costs length × length: a key longer than any option name is no typo of one.
+  if (word.size() > 64) return {};
   std::string w = lowerAscii(word);
   auto distance = [](const std::string& a, const std::string& b) {
     // Optimal string alignment (Damerau-Levenshtein without repeated edits of a substring): a swapped pair of

@@ -7,17 +7,20 @@
 using namespace sluice;
 using namespace sluice::e2e;
 
-TEST_CASE("sluice check prints every config error as FILE:LINE:COL and exits 1", "[e2e]") {
+TEST_CASE("sluice check prints every config error as FILE:LINE:COL and exits 2", "[e2e]") {
   Env env;
   std::string path = env.writeFile("bad.yaml",
                                    "agent:\n  shutdown_timout: 10s\nsources:\n  - name: app\n    type: stdin\n"
                                    "sinks:\n  - name: drain\n    type: logplex_https\n    url: https://x.example/logs\n"
-                                   "    batch:\n      lingr: 200ms\n");
+                                   "    batch:\n      lingr: 200ms\n    max_inflight: 2\n    initail: 1s\n");
   AgentProcess check(env.agent({"check", "--config", path}));
-  CHECK(finish(check, 30s) == 1);
+  CHECK(finish(check, 30s) == 2);
   std::string err = check.stderrText();
   CHECK(err.find(path + ":2:3: unknown key 'shutdown_timout' (did you mean 'shutdown_timeout'?)") != std::string::npos);
   CHECK(err.find(path + ":11:7: unknown key 'lingr' (did you mean 'linger'?)") != std::string::npos);
+  CHECK(err.find(path + ":12:5: unknown key 'max_inflight' (did you mean 'max_in_flight'?)") != std::string::npos);
+  // A key that belongs one level down is suggested with its path.
+  CHECK(err.find(path + ":13:5: unknown key 'initail' (did you mean 'retry.initial'?)") != std::string::npos);
 }
 
 TEST_CASE("running with a broken config exits 2 without starting anything", "[e2e]") {

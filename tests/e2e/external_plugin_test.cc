@@ -73,7 +73,7 @@ TEST_CASE("a plugin built for another ABI version is a config error naming the f
   std::filesystem::copy_file(std::string(SLUICE_BUILD_DIR) + "/test_plugins/abi_mismatch.so", dir + "/old.so");
   std::string config = counterConfig(env, kExampleDir + ", " + dir, env.dir.file("x"));
   AgentProcess check(env.agent({"check", "--config", config}));
-  CHECK(finish(check, 30s) == 1);
+  CHECK(finish(check, 30s) == 2);
   CHECK(check.stderrText().find(config + ":3:") != std::string::npos);
   CHECK(check.stderrText().find(dir + "/old.so: built for plugin ABI version 999") != std::string::npos);
   AgentProcess run(env.agent({"--config", config}));
