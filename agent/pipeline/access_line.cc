@@ -150,7 +150,7 @@ void formatOffset(int tz, bool colon, std::string& out) {
   put2(out, a % 60);
 }
 
-bool parseClfTime(std::string_view s, int64_t* utc_us, int* tz_minutes) {
+bool parseClfTime(std::string_view s, int64_t* utc_us, int* tz_minutes, bool* exact) {
   // dd/Mon/yyyy:HH:MM:SS[.f{1,6}] +zzzz
   int day = 0, year = 0, hour = 0, minute = 0, second = 0;
   if (s.size() < 26 || !digits(s, 0, 2, &day) || s[2] != '/' || s[6] != '/' || !digits(s, 7, 4, &year) ||
@@ -168,6 +168,7 @@ bool parseClfTime(std::string_view s, int64_t* utc_us, int* tz_minutes) {
   }
   size_t pos = 20;
   int64_t frac = 0;
+  size_t written_digits = 0;
   if (pos < s.size() && s[pos] == '.') {
     size_t n = 0;
     ++pos;
@@ -177,11 +178,17 @@ bool parseClfTime(std::string_view s, int64_t* utc_us, int* tz_minutes) {
       ++n;
     }
     if (n == 0) return false;
+    written_digits = n;
     for (; n < 6; ++n) frac *= 10;
   }
   if (pos >= s.size() || s[pos] != ' ') return false;
   int tz = 0;
   if (!parseOffset(s.substr(pos + 1), &tz) || s.size() - pos - 1 != 5) return false;
+  if (exact != nullptr) {
+    // What formatClfTime writes: no fraction for whole seconds, 3 digits for whole milliseconds, else 6.
+    size_t canonical = frac == 0 ? 0 : frac % 1000 == 0 ? 3 : 6;
+    *exact = written_digits == canonical && second < 60 && !(tz == 0 && s[pos + 1] == '-');
+  }
   int64_t local = daysFromCivil(year, month, static_cast<unsigned>(day)) * 86400 + hour * 3600 + minute * 60 + second;
   *utc_us = (local - static_cast<int64_t>(tz) * 60) * 1000000 + frac;
   *tz_minutes = tz;
@@ -258,21 +265,26 @@ bool parseAccessLine(std::string_view line, AccessFields* f) {
     size_t len = 0;
     int64_t us = 0;
     int tz = 0;
+    bool exact = true;
   };
   thread_local TimeCache cache;
   std::string_view time = line.substr(open + 2, close - open - 2);
+  bool exact = true;
   if (time.size() == cache.len && std::memcmp(time.data(), cache.text, time.size()) == 0) {
     f->time_us = cache.us;
     f->tz_minutes = cache.tz;
+    exact = cache.exact;
   } else {
-    if (!parseClfTime(time, &f->time_us, &f->tz_minutes)) return false;
+    if (!parseClfTime(time, &f->time_us, &f->tz_minutes, &exact)) return false;
     if (time.size() <= sizeof cache.text) {
       std::memcpy(cache.text, time.data(), time.size());
       cache.len = time.size();
       cache.us = f->time_us;
       cache.tz = f->tz_minutes;
+      cache.exact = exact;
     }
   }
+  f->time_text = exact ? std::string_view() : time;
   // "] \"REQUEST\" STATUS BYTES"
   size_t req_start = close + 3;
   if (line.size() < req_start || line[close + 1] != ' ' || line[close + 2] != '"') return false;
@@ -326,7 +338,11 @@ void formatAccessLine(const AccessFields& f, std::string& out) {
   out.push_back(' ');
   appendEscapingNewlines(out, f.user);
   out.append(" [");
-  formatClfTime(f.time_us, f.tz_minutes, out);
+  if (f.time_text.empty()) {
+    formatClfTime(f.time_us, f.tz_minutes, out);
+  } else {
+    out.append(f.time_text);
+  }
   out.append("] \"");
   if (!f.has_method) {
     out.push_back('-');

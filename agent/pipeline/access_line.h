@@ -18,6 +18,9 @@ struct AccessFields {
   std::string_view user = "-";    // %u
   int64_t time_us = 0;            // UTC
   int tz_minutes = 0;             // the line's offset east of UTC (-0700 -> -420)
+  // The time as written, when formatClfTime would not write it back the same: a fraction of other than 0, 3 or
+  // 6 digits (".1123", ".000"), a leap second (":60"), "-0000". Empty otherwise (the usual case).
+  std::string_view time_text;
   std::string_view method;        // the request line, split: METHOD SP PATH SP PROTO
   bool has_method = false;        // false: the request was "-"
   std::string_view path;
@@ -41,8 +44,9 @@ bool parseAccessLine(std::string_view line, AccessFields* out);
 // written as \n; everything else is written as it is.
 void formatAccessLine(const AccessFields& f, std::string& out);
 
-// CLF time "10/Oct/2000:13:55:36 -0700" (optionally with .f to .ffffff after the seconds).
-bool parseClfTime(std::string_view text, int64_t* utc_us, int* tz_minutes);
+// CLF time "10/Oct/2000:13:55:36 -0700" (optionally with .f to .ffffff after the seconds). A leap second (":60")
+// is the first instant of the next minute. `exact` (when given) tells whether formatClfTime gives `text` back.
+bool parseClfTime(std::string_view text, int64_t* utc_us, int* tz_minutes, bool* exact = nullptr);
 void formatClfTime(int64_t utc_us, int tz_minutes, std::string& out);
 // "-0700" for -420.
 void formatOffset(int tz_minutes, bool colon, std::string& out);

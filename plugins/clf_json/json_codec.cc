@@ -202,6 +202,11 @@ void JsonEncoder::compact(const AccessFields& f, JsonOut& o) {
   std::string tz;  // 5 bytes: no allocation
   formatOffset(f.tz_minutes, false, tz);
   o.plain(tz);
+  if (!f.time_text.empty()) {
+    // "t" is always microseconds in UTC; the line's own spelling of its time, kept for the way back.
+    o.key("\"tClf\"");
+    o.string(f.time_text);
+  }
   o.close();
 }
 
@@ -300,9 +305,14 @@ void JsonEncoder::ecs(const AccessFields& f, JsonOut& o) {
   o.close();
   // What ECS has no field for, kept so that the line can be written back exactly.
   const bool other_proto = f.has_proto && !http_version;
-  if (f.ident != "-" || f.has_rtime || f.bytes_dash || other_proto || (f.has_vhost && !clean_vhost)) {
+  if (f.ident != "-" || f.has_rtime || f.bytes_dash || other_proto || (f.has_vhost && !clean_vhost) ||
+      !f.time_text.empty()) {
     o.key("\"clf\"");
     o.open();
+    if (!f.time_text.empty()) {
+      o.key("\"time\"");
+      o.string(f.time_text);
+    }
     if (f.ident != "-") {
       o.key("\"ident\"");
       o.string(f.ident);
@@ -424,6 +434,7 @@ bool jsonToClf(std::string_view json, std::string& out, std::string* why) {
     if (f.combined && !has_ref) f.referer = "-";
     if (f.combined && !has_ua) f.user_agent = "-";
     f.has_rtime = text(path(doc, {"clf", "request_time"}), &f.rtime);
+    text(path(doc, {"clf", "time"}), &f.time_text);
     std::string_view domain;
     uint64_t port = 0;
     if (text(path(doc, {"clf", "vhost"}), &f.vhost)) {
@@ -463,6 +474,7 @@ bool jsonToClf(std::string_view json, std::string& out, std::string* why) {
     if (f.combined && !has_ref) f.referer = "-";
     if (f.combined && !has_ua) f.user_agent = "-";
     f.has_rtime = text(member(doc, "rTime"), &f.rtime);
+    text(member(doc, "tClf"), &f.time_text);
   }
   if (f.client.empty()) f.client = "-";
   if (status > 999) {
@@ -480,6 +492,15 @@ bool jsonToClf(std::string_view json, std::string& out, std::string* why) {
   if (!tz.empty() && !parseOffset(tz, &f.tz_minutes)) {
     *why = "time zone '" + std::string(tz) + "' is not +hhmm";
     return false;
+  }
+  if (!f.time_text.empty()) {
+    // The line's own spelling wins, but only when it says the same instant as "t".
+    int64_t us = 0;
+    int tz_minutes = 0;
+    if (!parseClfTime(f.time_text, &us, &tz_minutes) || us != f.time_us || tz_minutes != f.tz_minutes) {
+      *why = "time '" + std::string(f.time_text) + "' is not the instant of \"t\"";
+      return false;
+    }
   }
   formatAccessLine(f, out);
   return true;

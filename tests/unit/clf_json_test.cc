@@ -299,10 +299,17 @@ class LineGenerator {
     struct tm tm {};
     gmtime_r(&local, &tm);
     char buf[64];
+    if (chance(5)) tm.tm_sec = 60;  // a leap second (strftime writes what it is given)
     strftime(buf, sizeof buf, "%d/%b/%Y:%H:%M:%S", &tm);
+    std::string text = buf;
+    if (chance(30)) {
+      // A fraction of 1 to 6 digits, trailing zeros and all zeros included (".1123", ".000", ".100000").
+      text += "." + word(chance(10) ? "0" : "0123456789", 1, 6);
+    }
     char tz[32];
-    snprintf(tz, sizeof tz, "%c%02d%02d", offset < 0 ? '-' : '+', std::abs(offset) / 60, std::abs(offset) % 60);
-    return std::string(buf) + " " + tz;
+    char sign = offset < 0 || (offset == 0 && chance(50)) ? '-' : '+';
+    snprintf(tz, sizeof tz, "%c%02d%02d", sign, std::abs(offset) / 60, std::abs(offset) % 60);
+    return text + " " + tz;
   }
   // Paths: spaces, quotes (never a quote followed by a space), backslash escapes, UTF-8, percent escapes.
   std::string path(bool spaces) {
