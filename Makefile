@@ -12,7 +12,7 @@ DESTDIR ?=
 DEB_PACKAGES := build-essential cmake pkg-config libuv1-dev libssl-dev libyaml-cpp-dev libspdlog-dev \
                 catch2 node-llhttp rapidjson-dev libre2-dev openssl systemd syslog-ng-core jq
 
-.PHONY: all deps build test run bench install clean
+.PHONY: all deps build test run bench soak install clean
 
 all: build
 
@@ -49,6 +49,14 @@ run: build
 
 bench: build
 	$(BUILD_DIR)/bench/sluice-bench --agent $(BUILD_DIR)/sluice
+
+# The chaos soak (README "Soak"): SOAK_MINUTES of kills, reloads, drain failures and a full disk; exit 0 when no line
+# was lost. SOAK_BUILD_DIR=build/asan runs it on the sanitizer build (make test builds that).
+SOAK_MINUTES ?= 10
+SOAK_BUILD_DIR ?= $(BUILD_DIR)
+soak: build
+	@if [ "$(SOAK_BUILD_DIR)" != "$(BUILD_DIR)" ]; then cmake --build $(SOAK_BUILD_DIR) -j $(JOBS) --target sluice sluice-soak; fi
+	$(SOAK_BUILD_DIR)/tests/soak/sluice-soak --agent $(SOAK_BUILD_DIR)/sluice --minutes $(SOAK_MINUTES) $(if $(SOAK_SEED),--seed $(SOAK_SEED))
 
 install: build
 	install -D -m 0755 $(BUILD_DIR)/sluice $(DESTDIR)$(PREFIX)/bin/sluice
