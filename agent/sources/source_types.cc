@@ -30,6 +30,7 @@ const OptionSpec kTail[] = {
     {"paths", OptionType::StringList, kRequired, "globs of the files to follow, e.g. [\"/var/log/containers/*.log\"]"},
     {"exclude_paths", OptionType::StringList, "[]", "globs of files not to follow (matched against the path and its base name)"},
     {"format", OptionType::Enum, "auto", "raw, docker (json-file), cri, or auto: chosen per file from its first line", "auto|raw|docker|cri"},
+    {"malformed", OptionType::Enum, "raw", "a line that does not decode in the file's format (docker, cri): raw sends it as it is, drop leaves it out; either way it is counted and the first one per file is logged", "raw|drop"},
     {"start_at", OptionType::Enum, "end", "where to start in files never seen before that exist when Sluice starts (files created later are read from their start)", "end|beginning"},
     {"refresh_interval", OptionType::Duration, "5s", "how often the globs are expanded again to find new files"},
     {"poll_interval", OptionType::Duration, "1s", "how often every file is looked at besides inotify events, so a missed event never stalls a file"},

@@ -27,6 +27,7 @@ TailOptions tailOptionsFrom(const OptionValues& v, size_t max_line_bytes, const 
              : format == "docker" ? TailFormat::Docker
              : format == "cri"    ? TailFormat::Cri
                                   : TailFormat::Auto;
+  o.malformed = v.str("malformed") == "drop" ? MalformedLines::Drop : MalformedLines::Raw;
   o.start_at_beginning = v.str("start_at") == "beginning";
   o.refresh_interval = v.duration("refresh_interval");
   o.poll_interval = v.duration("poll_interval");

@@ -14,6 +14,7 @@ struct TailOptions {
   std::vector<std::string> paths;           // globs
   std::vector<std::string> exclude_paths;   // globs matched against the path and against its base name
   TailFormat format = TailFormat::Auto;
+  MalformedLines malformed = MalformedLines::Raw;   // lines that do not decode in the file's format
   bool start_at_beginning = false;          // start_at: files never seen before
   std::chrono::milliseconds refresh_interval{5000};
   std::chrono::milliseconds poll_interval{1000};

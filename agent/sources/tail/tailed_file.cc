@@ -41,7 +41,7 @@ TailedFile::TailedFile(TailContext& ctx, std::string path, std::string real_path
       physical_limit_(ctx.options.format == TailFormat::Raw
                           ? ctx.options.max_line_bytes
                           : std::max(ctx.options.max_line_bytes, kStructuredLineBytes)),
-      decoder_(ctx.options.format, ctx.options.max_line_bytes) {
+      decoder_(ctx.options.format, ctx.options.max_line_bytes, ctx.options.malformed) {
   info_.id = nextSourceId();
   info_.name = fileSourceName(ctx.options.source_name, ctx.source_name, path_);
   info_.type = "tail";
@@ -238,16 +238,28 @@ void TailedFile::noteProblems() {
   ctx_.counters.split_lines += split;
   if (malformed > 0) {
     ctx_.counters.errors[decoder_.format() == TailFormat::Docker ? "parse_docker" : "parse_cri"] += malformed;
+    const uint64_t dropped = decoder_.droppedLines() - dropped_seen_;
+    dropped_seen_ = decoder_.droppedLines();
+    if (dropped > 0) {
+      ctx_.counters.dropped["malformed"] += dropped;
+      ctx_.counters.received_events += dropped;
+    }
+    // Once per file: a file of bad lines must not flood the log; the counters say how many followed.
+    if (!malformed_logged_) {
+      malformed_logged_ = true;
+      const bool drop = decoder_.malformedPolicy() == MalformedLines::Drop;
+      spdlog::warn("source {}: {}: the line at offset {} is not in {} format: {} (further ones in this file are "
+                   "only counted, as errors_total{{error_type=\"parse_{}\"}}{})",
+                   ctx_.source_name, path_, decoder_.firstMalformedOffset(), tailFormatName(decoder_.format()),
+                   drop ? "dropped (malformed: drop)" : "sent as it is", tailFormatName(decoder_.format()),
+                   drop ? " and dropped_events_total{reason=\"malformed\"}" : "");
+    }
   }
-  uint64_t suppressed = 0;
-  if (log_.allow(&suppressed)) {
-    if (split > 0) {
+  if (split > 0) {
+    uint64_t suppressed = 0;
+    if (log_.allow(&suppressed)) {
       spdlog::warn("source {}: {}: a line longer than max_line_bytes was split into several messages",
                    ctx_.source_name, path_);
-    }
-    if (malformed > 0) {
-      spdlog::warn("source {}: {}: {} line(s) not in {} format, sent as they are ({} so far)", ctx_.source_name,
-                   path_, malformed, tailFormatName(decoder_.format()), decoder_.malformedLines());
     }
   }
 }

@@ -141,6 +141,8 @@ class TailedFile {
   uint64_t draining_since_ms_ = 0;
   uint64_t truncations_ = 0;
   uint64_t malformed_seen_ = 0;
+  uint64_t dropped_seen_ = 0;
+  bool malformed_logged_ = false;
   uint64_t decoder_split_seen_ = 0;
   uint64_t splitter_split_seen_ = 0;
   UvHandle<uv_fs_event_t> watcher_;
