@@ -36,6 +36,7 @@ const OptionSpec kTail[] = {
     {"poll_interval", OptionType::Duration, "1s", "how often every file is looked at besides inotify events, so a missed event never stalls a file"},
     {"partial_flush", OptionType::Duration, "5s", "a last line without its newline is sent after this long without more data"},
     {"checkpoint_interval", OptionType::Duration, "1s", "the checkpoint file is written at most this often (and at shutdown)"},
+    {"max_open_files", OptionType::Count, "0", "most files held open at once; more are closed while idle and reopened by identity when they grow (0: the descriptor limit less a reserve for sockets, checkpoints and the spool)"},
     {"source_name", OptionType::String, "", "each file's source name (PROCID): a template of {name} {file} {path} {pod} {namespace} {container}; default: <pod>/<container> for Kubernetes paths, else the file's base name"},
 };
 

@@ -34,6 +34,7 @@ TailOptions tailOptionsFrom(const OptionValues& v, size_t max_line_bytes, const 
   o.partial_flush = v.duration("partial_flush");
   o.checkpoint_interval = v.duration("checkpoint_interval");
   o.source_name = v.str("source_name");
+  o.max_open_files = static_cast<size_t>(v.count("max_open_files"));
   o.max_line_bytes = max_line_bytes;
   o.state_dir = state_dir;
   return o;

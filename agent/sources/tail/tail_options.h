@@ -21,6 +21,7 @@ struct TailOptions {
   std::chrono::milliseconds partial_flush{5000};
   std::chrono::milliseconds checkpoint_interval{1000};
   std::string source_name;                  // template; "" = <pod>/<container> or the base name
+  size_t max_open_files = 0;                // 0: as many as the process's descriptor budget gives
   size_t max_line_bytes = 64 * 1024;
   std::string state_dir;
 };

@@ -7,6 +7,10 @@
 // fallback that never misses one, by looking at every file every poll_interval. Reads go through libuv's thread
 // pool, at most kMaxReadsInFlight at once across the source's files, taken in turn from a queue; while the sinks
 // push back, no read starts and the files themselves are the buffer.
+//
+// Descriptors: the source holds at most its share of the process's (fd_budget.h) and at most max_open_files. When
+// files outnumber them, the least recently active files that were read to their end are closed and reopened by
+// identity when their name shows they grew (inotify, which costs no descriptor, or the poll), in turn.
 #include <deque>
 #include <map>
 #include <memory>
@@ -20,12 +24,13 @@
 #include "agent/pipeline/router.h"
 #include "agent/sources/source.h"
 #include "agent/sources/tail/checkpoint_store.h"
+#include "agent/sources/tail/fd_budget.h"
 #include "agent/sources/tail/tail_options.h"
 #include "agent/sources/tail/tailed_file.h"
 
 namespace sluice {
 
-class TailSource : public Source {
+class TailSource : public Source, private FdBudget::Holder {
  public:
   static constexpr size_t kMaxReadsInFlight = 4;
 
@@ -42,7 +47,14 @@ class TailSource : public Source {
   const std::string& checkpointPath() const { return store_.path(); }
 
  private:
-  struct CheckpointWrite;
+  // A checkpoint write on the thread pool; `owner` is cleared when the source goes first.
+  struct CheckpointWrite {
+    uv_work_t req;
+    TailSource* owner = nullptr;
+    std::string path;
+    std::string data;
+    Status result;
+  };
   struct Match {
     std::string path;
     FileStat stat;
@@ -62,6 +74,15 @@ class TailSource : public Source {
   void onDrained(TailedFile& file);
   void lookAtPath(const std::string& path);
   void pump();
+  void serveWaiting();
+  bool claimFd();
+  bool reopenFile(TailedFile& file);
+  void fdClosed(TailedFile& file);
+  uint64_t oldestClosable() override;
+  void closeOldest() override;
+  TailedFile* leastRecentlyActive();
+  void noteIdle(TailedFile& file);
+  void updateGauges();
   void maybeFinish();
   void releaseFinished();
 
@@ -83,6 +104,13 @@ class TailSource : public Source {
   std::map<FileKey, FileCheckpoint> dormant_;   // read to the end and closed, but still on disk (and maybe matched)
   std::set<std::string> vacated_;   // paths whose file was rotated away: the new one is looked for at every poll
   std::deque<TailedFile*> ready_;
+  std::deque<TailedFile*> waiting_fd_;     // closed files with something to read, waiting for a descriptor
+  std::set<TailedFile*> open_files_;       // the files holding one of the budget's descriptors
+  // Open files in the order they last reached their end: the front is the one to close first. An entry is current
+  // while the file's idle_mark is its mark (older ones are skipped as they come to the front).
+  std::deque<std::pair<TailedFile*, uint64_t>> idle_;
+  uint64_t idle_marks_ = 0;
+  FdBudget& budget_;
   size_t reads_in_flight_ = 0;
   bool reading_enabled_ = false;          // set on the first loop turn: nothing is read during start()
   bool paused_ = false;

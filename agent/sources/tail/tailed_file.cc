@@ -25,6 +25,7 @@ struct TailedFile::ReadReq {
   TailedFile* file = nullptr;                // nullptr once the file is gone
   std::unique_ptr<LineSplitter> splitter;    // the read's destination, owned by the read while it is in flight
   const char* base = nullptr;
+  size_t asked = 0;
   int orphan_fd = -1;                        // closed here when the file went away during the read
 };
 
@@ -52,6 +53,7 @@ TailedFile::TailedFile(TailContext& ctx, std::string path, std::string real_path
 
 TailedFile::~TailedFile() {
   watcher_.close();
+  if (state_ == State::Draining) --ctx_.draining_files;
   if (inflight_ != nullptr) {
     // The thread pool still writes into the read's buffer: the read owns it, and the descriptor, from now on.
     inflight_->file = nullptr;
@@ -59,6 +61,7 @@ TailedFile::~TailedFile() {
   } else if (fd_ >= 0) {
     ::close(fd_);
   }
+  if (fd_ >= 0 && ctx_.fd_closed) ctx_.fd_closed(*this);
 }
 
 void TailedFile::watch() {
@@ -82,10 +85,9 @@ void TailedFile::onFsEvent(uv_fs_event_t* handle, const char*, int events, int) 
 }
 
 bool TailedFile::startRead() {
-  if (state_ == State::Finished || reading_) return false;
-  if (predecessor != nullptr && predecessor->state() == State::Draining && !predecessor->drainedOnce()) {
-    return false;  // the rotated file at this path is read to its end first; its drained() queues us again
-  }
+  if (state_ == State::Finished || reading_ || fd_ < 0) return false;
+  // The rotated file at this path is read to its end first; its drained() queues us again.
+  if (waitingForPredecessor()) return false;
   if (!splitter_) {
     splitter_ = std::make_unique<LineSplitter>(physical_limit_);
     splitter_split_seen_ = 0;
@@ -94,6 +96,7 @@ bool TailedFile::startRead() {
   r->file = this;
   uv_buf_t buf = splitter_->readBuffer(kReadBytes);
   r->base = buf.base;
+  r->asked = buf.len;
   r->splitter = std::move(splitter_);
   r->req.data = r;
   int rc = uv_fs_read(ctx_.loop.get(), &r->req, fd_, &buf, 1, static_cast<int64_t>(read_offset_), &TailedFile::onRead);
@@ -123,11 +126,12 @@ void TailedFile::onRead(uv_fs_t* req) noexcept {
   self->inflight_ = nullptr;
   self->splitter_ = std::move(r->splitter);
   const char* base = r->base;
+  const size_t asked = r->asked;
   delete r;
-  self->readDone(n, base);
+  self->readDone(n, base, asked);
 }
 
-void TailedFile::readDone(ssize_t n, const char* base) {
+void TailedFile::readDone(ssize_t n, const char* base, size_t asked) {
   reading_ = false;
   bool more = false;
   if (n < 0) {
@@ -146,8 +150,17 @@ void TailedFile::readDone(ssize_t n, const char* base) {
     }
   } else {
     at_eof_ = false;
+    ++reads_since_open_;
     route(static_cast<size_t>(n), base);
     more = true;
+    if (static_cast<size_t>(n) < asked && state_ == State::Active) {
+      // A short read is the end for now (a rotated file reads on to a read of nothing, which marks it drained):
+      // one thread-pool round trip per small file instead of two. A write since is an inotify event, or the poll.
+      at_eof_ = true;
+      more = false;
+      if (splitter_ && splitter_->pendingBytes() == 0) splitter_.reset();
+      dirty_ = true;  // look at the size once more, now that the read is done
+    }
   }
   ctx_.read_done(*this);
   if (more) {
@@ -291,8 +304,17 @@ void TailedFile::check(bool stat_path) {
     dirty_path_ = dirty_path_ || stat_path;
     return;
   }
+  if (fd_ < 0) {
+    // Closed: its name says whether it grew, shrank or moved; reopening (in turn, when a descriptor is free) sorts
+    // out which.
+    std::optional<FileStat> at_path = statPath(path_);
+    if (at_path && at_path->key == key_) seen_size_ = at_path->size;
+    if (!at_path || at_path->key != key_ || at_path->size != read_offset_) ctx_.want_read(*this);
+    return;
+  }
   std::optional<FileStat> st = statFd(fd_);
   if (!st) return;
+  seen_size_ = st->size;
   if (st->size < read_offset_) {
     truncated(st->size);
   } else if (read_offset_ > 0 && fingerprint_.len > 0 && readFingerprint(fd_, fingerprint_.len) != fingerprint_) {
@@ -314,6 +336,7 @@ void TailedFile::check(bool stat_path) {
 void TailedFile::startDraining() {
   if (state_ != State::Active) return;
   state_ = State::Draining;
+  ++ctx_.draining_files;
   draining_since_ms_ = ctx_.loop.nowMs();
   drained_once_ = false;
   ctx_.want_read(*this);  // a read that finds the end marks it drained
@@ -359,6 +382,7 @@ void TailedFile::tick(uint64_t now_ms) {
 
 void TailedFile::finish() {
   flushHeld();  // the file ended: its last line is complete even without a newline
+  if (state_ == State::Draining) --ctx_.draining_files;
   state_ = State::Finished;
   watcher_.close();
   splitter_.reset();
@@ -369,7 +393,7 @@ void TailedFile::finish() {
 }
 
 FileCheckpoint TailedFile::checkpoint() {
-  if (fingerprint_.len < Fingerprint::kBytes && state_ != State::Finished) {
+  if (fingerprint_.len < Fingerprint::kBytes && state_ != State::Finished && fd_ >= 0) {
     // Young files are fingerprinted again as they grow, up to kBytes.
     std::optional<FileStat> st = statFd(fd_);
     if (st && st->size > fingerprint_.len) fingerprint_ = readFingerprint(fd_);
@@ -384,6 +408,7 @@ FileCheckpoint TailedFile::checkpoint() {
 }
 
 bool TailedFile::stillLinked() const {
+  if (fd_ < 0) return false;  // closed files are finished only when they were found gone
   std::optional<FileStat> st = statFd(fd_);
   return st && st->nlink > 0;
 }

@@ -45,6 +45,8 @@ struct TailContext {
   std::function<void(TailedFile&)> rotated;         // the path now leads elsewhere (or nowhere)
   std::function<void(TailedFile&)> drained;         // a rotated file was read to its end once
   std::function<void()> checkpoint_changed;
+  std::function<void(TailedFile&)> fd_closed;       // the file closed its descriptor (closeFd, destruction)
+  size_t draining_files = 0;                        // files in State::Draining, kept by the files themselves
 };
 
 class TailedFile {
@@ -74,6 +76,19 @@ class TailedFile {
   // Shutdown: no more change events (the loop may end).
   void stopWatching() { watcher_.close(); }
 
+  // Descriptors (fd_budget.h). A file that was read to its end, or read for a while, can be closed while no read
+  // is in flight; it keeps everything else. Reopened by identity: the name if it still leads to the same device,
+  // inode and first bytes, else the inode in the file's directory (renamed while closed: a rotation).
+  bool isOpen() const { return fd_ >= 0; }
+  bool closable() const;
+  // A rotated file at the same path is read to its end first.
+  bool waitingForPredecessor() const;
+  void closeFd();
+  enum class Reopened { Same, Rotated, Gone };
+  // Gone: deleted (or moved to another directory) while closed; the file is finished, and said so.
+  Reopened reopen();
+  uint64_t lastActiveMs() const { return last_data_ms_; }
+  bool atEof() const { return at_eof_; }
   // Applies completed acknowledgements to the checkpoint offset.
   void settleAcks() { advance(nullptr); }
   FileCheckpoint checkpoint();
@@ -94,13 +109,14 @@ class TailedFile {
 
   // Set by the source: a rotated file at the same path that must be read to its end before this one.
   TailedFile* predecessor = nullptr;
-  bool queued = false;   // in the source's ready queue
+  bool queued = false;   // in the source's ready queue (or waiting for a descriptor)
+  uint64_t idle_mark = 0;         // the source's latest entry for it in its queue of idle files
 
  private:
   struct ReadReq;
   static void onRead(uv_fs_t* req) noexcept;
   static void onFsEvent(uv_fs_event_t* handle, const char* filename, int events, int status) noexcept;
-  void readDone(ssize_t result, const char* base);
+  void readDone(ssize_t result, const char* base, size_t asked);
   void route(size_t n, const char* base);
   void flushHeld();
   void noteProblems();
@@ -112,6 +128,9 @@ class TailedFile {
   uint64_t safeOffset() const;
   void emit(const DecodedMessage& m, AckEntry& entry);
   void watch();
+  int openIfSame(const std::string& path) const;
+  int findInDirectory() const;
+  void gone();
 
   TailContext& ctx_;
   std::string path_;
@@ -140,6 +159,8 @@ class TailedFile {
   uint64_t last_data_ms_ = 0;
   uint64_t draining_since_ms_ = 0;
   uint64_t truncations_ = 0;
+  uint64_t reads_since_open_ = 0;
+  uint64_t seen_size_ = 0;        // the size the last look at the file found (while closed: by its name)
   uint64_t malformed_seen_ = 0;
   uint64_t dropped_seen_ = 0;
   bool malformed_logged_ = false;
