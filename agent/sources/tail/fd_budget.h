@@ -1,7 +1,7 @@
 #pragma once
 // How many descriptors the tail sources of the process may hold open at once. Tailed files are the one use of
 // descriptors whose count the input sets (10,000 containers, 10,000 files), so they get the descriptor limit less a
-// reserve that checkpoints, the spool, sockets (sinks, the admin API, the logplex input) and the
+// reserve that checkpoints, the spool, the ack journals, sockets (sinks, the admin API, the logplex input) and the
 // thread pool's transient opens always find free: a quarter of the limit, at most 1,024 (with systemd's soft limit
 // of 1,024 that is 768 for files; with the hard limit of 512K nearly all of it).
 //

@@ -55,9 +55,10 @@ TailSource::TailSource(Loop& loop, Router& router, SourceInfo info, TailOptions 
            [this](TailedFile& f) { readDone(f); },
            [this](TailedFile& f) { onRotated(f); },
            [this](TailedFile& f) { onDrained(f); },
-           [this] { checkpoint_dirty_ = true; },
+           [this](TailedFile& f) { onAcked(f); },
            [this](TailedFile& f) { fdClosed(f); }},
       store_(options_.state_dir, info_.name),
+      journal_(store_.journalPath()),
       budget_(FdBudget::process()) {
   budget_.add(this);
 }
@@ -67,6 +68,7 @@ TailSource::~TailSource() {
   poll_timer_.close();
   refresh_timer_.close();
   checkpoint_timer_.close();
+  journal_check_.close();
   if (reading_enabled_ || !files_.empty()) {
     // The loop has ended: every batch is resolved, so this is the final word on what was delivered.
     saveNow();
@@ -93,13 +95,16 @@ Status TailSource::start() {
     spdlog::error("source {}: {}", info_.name, loaded->problem);
   }
   loaded_ = std::move(loaded->set);
+  applyJournal(loaded_ ? &*loaded_ : nullptr);
 
   auto timer = [&](UvHandle<uv_timer_t>& t) {
     return t.init(this, [&](uv_timer_t* h) { return uv_timer_init(loop_.get(), h); });
   };
-  if (timer(poll_timer_) < 0 || timer(refresh_timer_) < 0 || timer(checkpoint_timer_) < 0) {
+  if (timer(poll_timer_) < 0 || timer(refresh_timer_) < 0 || timer(checkpoint_timer_) < 0 ||
+      journal_check_.init(this, [&](uv_check_t* h) { return uv_check_init(loop_.get(), h); }) < 0) {
     return makeError("cannot create timers");
   }
+  uv_unref(journal_check_.handle());  // runs while the loop does; never keeps it alive
   paused_ = router_.paused();
   scan(true);
   loaded_.reset();
@@ -450,6 +455,7 @@ void TailSource::onDrained(TailedFile& file) {
 }
 
 void TailSource::releaseFinished() {
+  if (!journal_files_.empty()) flushJournal();  // a released file's last position is not lost with it
   for (auto it = files_.begin(); it != files_.end();) {
     TailedFile& f = *it->second;
     if (!f.releasable()) {
@@ -463,6 +469,7 @@ void TailSource::releaseFinished() {
     }
     std::erase(ready_, &f);
     std::erase(waiting_fd_, &f);
+    std::erase(journal_files_, &f);
     std::erase_if(idle_, [&f](const auto& e) { return e.first == &f; });
     router_.forgetSource(f.info().id);
     spdlog::debug("source {}: done with {} (read to offset {})", info_.name, f.path(), f.readOffset());

@@ -23,6 +23,7 @@
 #include "agent/loop/loop.h"
 #include "agent/pipeline/router.h"
 #include "agent/sources/source.h"
+#include "agent/sources/tail/ack_journal.h"
 #include "agent/sources/tail/checkpoint_store.h"
 #include "agent/sources/tail/fd_budget.h"
 #include "agent/sources/tail/tail_options.h"
@@ -53,6 +54,7 @@ class TailSource : public Source, private FdBudget::Holder {
     TailSource* owner = nullptr;
     std::string path;
     std::string data;
+    uint64_t journal_seq = 0;
     Status result;
   };
   struct Match {
@@ -89,16 +91,23 @@ class TailSource : public Source, private FdBudget::Holder {
   CheckpointSet snapshot();
   void saveAsync();
   void saveNow();
+  void applyJournal(CheckpointSet* loaded);
+  void onAcked(TailedFile& file);
+  void flushJournal();
+  void compactJournal(uint64_t covered);
 
   static void onPollTimer(uv_timer_t* timer) noexcept;
   static void onRefreshTimer(uv_timer_t* timer) noexcept;
   static void onCheckpointTimer(uv_timer_t* timer) noexcept;
+  static void onJournalCheck(uv_check_t* check) noexcept;
 
   Loop& loop_;
   Router& router_;
   TailOptions options_;
   TailContext ctx_;
   CheckpointStore store_;
+  AckJournal journal_;
+  std::vector<TailedFile*> journal_files_;   // acknowledged offsets moved: one pwrite at the end of the loop turn
   std::optional<CheckpointSet> loaded_;   // during start() only
   std::map<FileKey, std::unique_ptr<TailedFile>> files_;
   std::map<FileKey, FileCheckpoint> dormant_;   // read to the end and closed, but still on disk (and maybe matched)
@@ -122,10 +131,12 @@ class TailSource : public Source, private FdBudget::Holder {
   UvHandle<uv_timer_t> poll_timer_;
   UvHandle<uv_timer_t> refresh_timer_;
   UvHandle<uv_timer_t> checkpoint_timer_;
+  UvHandle<uv_check_t> journal_check_;
   uint64_t files_opened_ = 0;
   uint64_t rotations_ = 0;
   RateLimitedLog glob_log_;
   RateLimitedLog save_log_;
+  RateLimitedLog journal_log_;
 };
 
 }  // namespace sluice

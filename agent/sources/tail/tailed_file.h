@@ -8,10 +8,12 @@
 // cannot starve the others.
 //
 // The checkpoint: each read chunk opens an AckEntry whose position is the offset before which every byte is in a
-// routed message (a partial line or a CRI/docker line waiting for its last part is not). The records of the
-// chunk carry the entry; it completes once every batch holding them is delivered or durably spooled. The
-// checkpoint is the position of the longest prefix of completed entries, in read order; an entry that failed
-// (abandoned at shutdown) stops it for good, so that those lines are read again after a restart.
+// routed message (a partial line or a CRI/docker line waiting for its last part is not); a chunk's lines are cut
+// into entries of at most kAckMessages messages, so that what a crash sends again is bounded by the batches in
+// flight and not by the size of a read. The records of an entry carry it; it completes once every batch holding
+// them is delivered or durably spooled. The checkpoint is the position of the longest prefix of completed entries,
+// in read order; an entry that failed (abandoned at shutdown) stops it for good, so that those lines are read
+// again after a restart.
 #include <deque>
 #include <functional>
 #include <memory>
@@ -44,7 +46,7 @@ struct TailContext {
   std::function<void(TailedFile&)> read_done;       // a read finished (frees its slot)
   std::function<void(TailedFile&)> rotated;         // the path now leads elsewhere (or nowhere)
   std::function<void(TailedFile&)> drained;         // a rotated file was read to its end once
-  std::function<void()> checkpoint_changed;
+  std::function<void(TailedFile&)> checkpoint_changed;   // its acknowledged offset moved
   std::function<void(TailedFile&)> fd_closed;       // the file closed its descriptor (closeFd, destruction)
   size_t draining_files = 0;                        // files in State::Draining, kept by the files themselves
 };
@@ -104,12 +106,14 @@ class TailedFile {
   bool drainedOnce() const { return drained_once_; }
   const SourceInfo& info() const { return info_; }
   uint64_t ackedOffset() const { return acked_offset_; }
+  const Fingerprint& fingerprint() const { return fingerprint_; }
   uint64_t readOffset() const { return read_offset_; }
   uint64_t truncations() const { return truncations_; }
 
   // Set by the source: a rotated file at the same path that must be read to its end before this one.
   TailedFile* predecessor = nullptr;
   bool queued = false;   // in the source's ready queue (or waiting for a descriptor)
+  bool journal_pending = false;   // its acknowledged offset moved since the source last wrote its ack journal
   uint64_t idle_mark = 0;         // the source's latest entry for it in its queue of idle files
 
  private:
@@ -160,6 +164,7 @@ class TailedFile {
   uint64_t draining_since_ms_ = 0;
   uint64_t truncations_ = 0;
   uint64_t reads_since_open_ = 0;
+  uint64_t messages_ = 0;         // routed from this file: entries are cut at multiples of kAckMessages
   uint64_t seen_size_ = 0;        // the size the last look at the file found (while closed: by its name)
   uint64_t malformed_seen_ = 0;
   uint64_t dropped_seen_ = 0;
