@@ -11,6 +11,7 @@
 #include "agent/app/logs_command.h"
 #include "agent/app/quick_mode.h"
 #include "agent/config/agent_config.h"
+#include "agent/core/fd_limit.h"
 #include "agent/core/log.h"
 #include "agent/plugin/external_plugin.h"
 #include "agent/plugin/registry.h"
@@ -137,6 +138,10 @@ int main(int argc, char** argv) {
     std::cerr << "sluice: unknown log level '" << level << "'\n";
     return kExitConfigError;
   }
+
+  // Before any source opens a file: systemd's soft limit of 1,024 descriptors is far below its hard limit.
+  FdLimit fds = raiseFdLimit();
+  spdlog::debug("descriptor limit {} (soft limit at start {}, hard {})", fds.soft, fds.soft_before, fds.hard);
 
   int code;
   Loop loop;

@@ -20,6 +20,8 @@ void declareFamilies(PrometheusText& p) {
   p.family("sluice_component_dropped_events_total", "counter", "Messages that will not be delivered, by reason.");
   p.family("sluice_component_plugin_events_total", "counter",
            "Messages a sink changed or left out on purpose (truncated or split datagrams, unparsed lines dropped, ...).");
+  p.family("sluice_component_files_open", "gauge", "Files a tail source holds open now.");
+  p.family("sluice_component_files_tracked", "gauge", "Files a tail source follows, open or closed.");
   p.family("sluice_component_failing_seconds", "gauge", "How long a sink's deliveries have been failing (0: fine).");
   p.family("sluice_buffer_bytes", "gauge", "Bytes held for a sink (open batch, queued, in flight).");
   p.family("sluice_buffer_events", "gauge", "Messages queued or in flight for a sink.");
@@ -65,6 +67,7 @@ std::string AdminServer::metricsText() {
     p.sample("sluice_component_split_events_total", "", l, static_cast<double>(c.split_lines));
     byKey(p, "sluice_component_errors_total", l, "error_type", c.errors);
     byKey(p, "sluice_component_dropped_events_total", l, "reason", c.dropped);
+    for (const auto& [name, v] : c.gauges) p.sample("sluice_component_" + name, "", l, static_cast<double>(v));
   }
   const int64_t now = wallMicros();
   for (const auto& sink : view_.sinks()) {

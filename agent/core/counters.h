@@ -22,6 +22,8 @@ struct ComponentCounters {
   // "message_truncated", "unparsed_raw", "unparsed_dropped", ...): counted and reported, but not a loss (the
   // exit status does not count them).
   std::map<std::string, uint64_t> plugin_events;
+  // Levels, not counts, by name: a tail source's "files_open" and "files_tracked" (sluice_component_<name>).
+  std::map<std::string, uint64_t> gauges;
 
   uint64_t droppedTotal() const {
     uint64_t n = 0;

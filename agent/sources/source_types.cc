@@ -31,11 +31,13 @@ const OptionSpec kTail[] = {
     {"paths", OptionType::StringList, kRequired, "globs of the files to follow, e.g. [\"/var/log/containers/*.log\"]"},
     {"exclude_paths", OptionType::StringList, "[]", "globs of files not to follow (matched against the path and its base name)"},
     {"format", OptionType::Enum, "auto", "raw, docker (json-file), cri, or auto: chosen per file from its first line", "auto|raw|docker|cri"},
+    {"malformed", OptionType::Enum, "raw", "a line that does not decode in the file's format (docker, cri): raw sends it as it is, drop leaves it out; either way it is counted and the first one per file is logged", "raw|drop"},
     {"start_at", OptionType::Enum, "end", "where to start in files never seen before that exist when Sluice starts (files created later are read from their start)", "end|beginning"},
     {"refresh_interval", OptionType::Duration, "5s", "how often the globs are expanded again to find new files"},
     {"poll_interval", OptionType::Duration, "1s", "how often every file is looked at besides inotify events, so a missed event never stalls a file"},
     {"partial_flush", OptionType::Duration, "5s", "a last line without its newline is sent after this long without more data"},
     {"checkpoint_interval", OptionType::Duration, "1s", "the checkpoint file is written at most this often (and at shutdown)"},
+    {"max_open_files", OptionType::Count, "0", "most files held open at once; more are closed while idle and reopened by identity when they grow (0: the descriptor limit less a reserve for sockets, checkpoints and the spool)"},
     {"source_name", OptionType::String, "", "each file's source name (PROCID): a template of {name} {file} {path} {pod} {namespace} {container}; default: <pod>/<container> for Kubernetes paths, else the file's base name"},
 };
 

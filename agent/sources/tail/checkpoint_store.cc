@@ -132,10 +132,15 @@ CheckpointStore::CheckpointStore(const std::string& state_dir, std::string_view 
 
 Status CheckpointStore::prepare() const { return makeDirs(dir_); }
 
+std::string CheckpointStore::journalPath() const {
+  return path_.substr(0, path_.size() - std::string_view(".checkpoint").size()) + ".journal";
+}
+
 std::string CheckpointStore::serialize(const CheckpointSet& set) {
   std::string out(kMagic);
   out += "written_us " + std::to_string(set.written_us) + "\n";
   out += "scanned_us " + std::to_string(set.scanned_us) + "\n";
+  out += "journal_seq " + std::to_string(set.journal_seq) + "\n";
   for (const FileCheckpoint& f : set.files) {
     out += "file " + std::to_string(f.key.dev) + " " + std::to_string(f.key.ino) + " " + std::to_string(f.offset) +
            " " + std::to_string(f.fingerprint.len) + " " + hex64(f.fingerprint.hash) + " " + escape(f.path) + " " +
@@ -175,6 +180,8 @@ Result<CheckpointSet> CheckpointStore::parse(std::string_view text) {
     } else if (f[0] == "scanned_us" && f.size() == 2) {
       if (!number(f[1], set.scanned_us)) return bad();
       have_scanned = true;
+    } else if (f[0] == "journal_seq" && f.size() == 2) {
+      if (!number(f[1], set.journal_seq)) return bad();
     } else if (f[0] == "file" && f.size() == 8) {
       FileCheckpoint c;
       if (!number(f[1], c.key.dev) || !number(f[2], c.key.ino) || !number(f[3], c.offset) ||

@@ -28,6 +28,9 @@ struct CheckpointSet {
   // When the last complete scan of the globs started: a file that is not listed but was created after it is
   // new, and is read from its beginning.
   int64_t scanned_us = 0;
+  // The last record of the ack journal (ack_journal.h) that this checkpoint covers; the newer ones are applied on
+  // top of it at start. 0 in files written before the journal existed.
+  uint64_t journal_seq = 0;
   std::vector<FileCheckpoint> files;
 };
 
@@ -42,6 +45,8 @@ class CheckpointStore {
   CheckpointStore(const std::string& state_dir, std::string_view source_name);
 
   const std::string& path() const { return path_; }
+  // <state_dir>/checkpoints/<source name>.journal
+  std::string journalPath() const;
   const std::string& dir() const { return dir_; }
 
   // Creates the directory (and state_dir) when missing.

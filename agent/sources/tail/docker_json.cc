@@ -16,6 +16,10 @@
 namespace sluice {
 namespace {
 
+// Docker writes a flat object (attrs is a map of strings); anything nested deeper than this is not a record. The
+// reader is iterative (its stack is on the heap, not the thread's), and this bound keeps that stack small too.
+constexpr int kMaxDepth = 32;
+
 // Collects the top-level "log", "stream" and "time" members; anything else (attrs, nested values) is skipped.
 class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
  public:
@@ -49,7 +53,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     return true;
   }
   bool StartObject() {
-    ++depth_;
+    if (++depth_ > kMaxDepth) return false;
     key_ = Field::Other;
     return true;
   }
@@ -71,8 +75,7 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
     return true;
   }
   bool StartArray() {
-    if (depth_ == 0) return false;
-    ++depth_;
+    if (depth_ == 0 || ++depth_ > kMaxDepth) return false;
     key_ = Field::Other;
     return true;
   }
@@ -123,7 +126,9 @@ bool DockerJsonParser::parse(std::string_view line, DockerLine& out) {
 
   Handler handler(out, impl_->times);
   rapidjson::InsituStringStream stream(scratch.data());
-  rapidjson::ParseResult ok = impl_->reader.Parse<rapidjson::kParseInsituFlag>(stream, handler);
+  // Iterative: a line of 130,000 '[' must not recurse 130,000 deep (it overflowed the stack).
+  rapidjson::ParseResult ok =
+      impl_->reader.Parse<rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag>(stream, handler);
   if (!ok || !handler.hasLog()) return false;
   std::string_view log = out.log;
   if (!log.empty() && log.back() == '\n') {

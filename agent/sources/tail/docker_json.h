@@ -2,7 +2,8 @@
 // Docker's json-file log driver writes one JSON object per line:
 //   {"log":"the line\n","stream":"stdout","time":"2024-05-01T10:00:00.123456789Z"}
 // A line longer than 16 KiB is written as several objects; only the last one's "log" ends with "\n". This parses
-// one such object with RapidJSON's SAX reader, in situ in a scratch copy of the line (the text is unescaped in
+// one such object with RapidJSON's SAX reader, iteratively (no recursion: the input cannot set the stack's
+// depth) and in situ in a scratch copy of the line (the text is unescaped in
 // place, with RapidJSON's SIMD scanning), so nothing is allocated per line once the buffers are warm.
 #include <cstdint>
 #include <memory>

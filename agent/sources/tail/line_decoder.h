@@ -5,7 +5,8 @@
 // - cri: "TIMESTAMP STREAM P|F MESSAGE"; P parts are joined until the F;
 // - auto: one of the three, chosen from the file's first line.
 // Parts are joined per stream (stdout and stderr interleave in one file). A message longer than max_line_bytes is
-// sent in pieces (counted). A line that does not parse in its format is counted and sent as it is.
+// sent in pieces (counted). A line that does not parse in its format is counted and sent as it is, or dropped
+// (malformed: drop).
 //
 // Every physical line comes with its offset in the file, so the decoder can say from which offset on it still
 // holds bytes that no message carries yet: the file's checkpoint never passes them.
@@ -21,6 +22,8 @@
 namespace sluice {
 
 enum class TailFormat : uint8_t { Auto, Raw, Docker, Cri };
+// What becomes of a line that does not decode in its file's format (`malformed:`).
+enum class MalformedLines : uint8_t { Raw, Drop };
 
 // "auto", "raw", "docker", "cri".
 const char* tailFormatName(TailFormat format);
@@ -35,7 +38,8 @@ class LineDecoder {
  public:
   static constexpr uint64_t kNothingHeld = UINT64_MAX;
 
-  LineDecoder(TailFormat format, size_t max_line_bytes) : format_(format), max_line_(max_line_bytes) {}
+  LineDecoder(TailFormat format, size_t max_line_bytes, MalformedLines malformed = MalformedLines::Raw)
+      : format_(format), malformed_policy_(malformed), max_line_(max_line_bytes) {}
   LineDecoder(const LineDecoder&) = delete;
   LineDecoder& operator=(const LineDecoder&) = delete;
 
@@ -61,7 +65,7 @@ class LineDecoder {
     if (format_ == TailFormat::Docker) {
       DockerLine d;
       if (piece || !docker_.parse(line, d)) {
-        malformed(line, emit);
+        malformed(line, offset, piece, emit);
         return;
       }
       part(d.log, d.time_us, d.is_stderr, !d.complete, offset, emit);
@@ -69,7 +73,7 @@ class LineDecoder {
     }
     CriLine c;
     if (piece || !parseCriLine(line, c, &times_)) {
-      malformed(line, emit);
+      malformed(line, offset, piece, emit);
       return;
     }
     part(c.message, c.time_us, c.is_stderr, c.partial, offset, emit);
@@ -99,7 +103,12 @@ class LineDecoder {
   bool holding() const { return parts_[0].active || parts_[1].active; }
 
   TailFormat format() const { return format_; }
+  // Physical lines that did not decode (a line cut into pieces counts once), of which dropped.
   uint64_t malformedLines() const { return malformed_; }
+  uint64_t droppedLines() const { return dropped_; }
+  // Where the first of them starts in the file (kNothingHeld: none yet).
+  uint64_t firstMalformedOffset() const { return first_malformed_; }
+  MalformedLines malformedPolicy() const { return malformed_policy_; }
   uint64_t splitLines() const { return split_; }
 
  private:
@@ -154,8 +163,13 @@ class LineDecoder {
   }
 
   template <class Emit>
-  void malformed(std::string_view line, Emit& emit) {
-    ++malformed_;
+  void malformed(std::string_view line, uint64_t offset, bool piece, Emit& emit) {
+    if (!piece) {
+      ++malformed_;
+      if (first_malformed_ == kNothingHeld) first_malformed_ = offset;
+      if (malformed_policy_ == MalformedLines::Drop) ++dropped_;
+    }
+    if (malformed_policy_ == MalformedLines::Drop) return;
     emitText(DecodedMessage{line, 0, false}, emit);
   }
 
@@ -178,11 +192,14 @@ class LineDecoder {
   static size_t cutPoint(std::string_view s, size_t max) { return LineSplitter::cutPoint(s, max); }
 
   TailFormat format_;
+  MalformedLines malformed_policy_;
   size_t max_line_;
   DockerJsonParser docker_;
   EventTimeParser times_;
   Assembly parts_[2];   // stdout, stderr
   uint64_t malformed_ = 0;
+  uint64_t dropped_ = 0;
+  uint64_t first_malformed_ = kNothingHeld;
   uint64_t split_ = 0;
 };
 

@@ -27,12 +27,14 @@ TailOptions tailOptionsFrom(const OptionValues& v, size_t max_line_bytes, const 
              : format == "docker" ? TailFormat::Docker
              : format == "cri"    ? TailFormat::Cri
                                   : TailFormat::Auto;
+  o.malformed = v.str("malformed") == "drop" ? MalformedLines::Drop : MalformedLines::Raw;
   o.start_at_beginning = v.str("start_at") == "beginning";
   o.refresh_interval = v.duration("refresh_interval");
   o.poll_interval = v.duration("poll_interval");
   o.partial_flush = v.duration("partial_flush");
   o.checkpoint_interval = v.duration("checkpoint_interval");
   o.source_name = v.str("source_name");
+  o.max_open_files = static_cast<size_t>(v.count("max_open_files"));
   o.max_line_bytes = max_line_bytes;
   o.state_dir = state_dir;
   return o;

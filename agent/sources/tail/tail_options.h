@@ -14,12 +14,14 @@ struct TailOptions {
   std::vector<std::string> paths;           // globs
   std::vector<std::string> exclude_paths;   // globs matched against the path and against its base name
   TailFormat format = TailFormat::Auto;
+  MalformedLines malformed = MalformedLines::Raw;   // lines that do not decode in the file's format
   bool start_at_beginning = false;          // start_at: files never seen before
   std::chrono::milliseconds refresh_interval{5000};
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds partial_flush{5000};
   std::chrono::milliseconds checkpoint_interval{1000};
   std::string source_name;                  // template; "" = <pod>/<container> or the base name
+  size_t max_open_files = 0;                // 0: as many as the process's descriptor budget gives
   size_t max_line_bytes = 64 * 1024;
   std::string state_dir;
 };

@@ -41,14 +41,6 @@ std::string realPathOf(const std::string& path) {
 
 }  // namespace
 
-struct TailSource::CheckpointWrite {
-  uv_work_t req;
-  TailSource* owner = nullptr;
-  std::string path;
-  std::string data;
-  Status result;
-};
-
 TailSource::TailSource(Loop& loop, Router& router, SourceInfo info, TailOptions options)
     : Source(std::move(info)),
       loop_(loop),
@@ -63,14 +55,20 @@ TailSource::TailSource(Loop& loop, Router& router, SourceInfo info, TailOptions 
            [this](TailedFile& f) { readDone(f); },
            [this](TailedFile& f) { onRotated(f); },
            [this](TailedFile& f) { onDrained(f); },
-           [this] { checkpoint_dirty_ = true; }},
-      store_(options_.state_dir, info_.name) {}
+           [this](TailedFile& f) { onAcked(f); },
+           [this](TailedFile& f) { fdClosed(f); }},
+      store_(options_.state_dir, info_.name),
+      journal_(store_.journalPath()),
+      budget_(FdBudget::process()) {
+  budget_.add(this);
+}
 
 TailSource::~TailSource() {
   if (write_in_flight_ != nullptr) write_in_flight_->owner = nullptr;
   poll_timer_.close();
   refresh_timer_.close();
   checkpoint_timer_.close();
+  journal_check_.close();
   if (reading_enabled_ || !files_.empty()) {
     // The loop has ended: every batch is resolved, so this is the final word on what was delivered.
     saveNow();
@@ -80,7 +78,11 @@ TailSource::~TailSource() {
                  counters_.received_events, files_opened_, rotations_, counters_.errors["truncated"],
                  store_.path());
   }
+  ctx_.fd_closed = nullptr;  // the files go now; so do their descriptors
+  for (size_t i = 0; i < open_files_.size(); ++i) budget_.release();
+  open_files_.clear();
   files_.clear();
+  budget_.remove(this);
 }
 
 Status TailSource::start() {
@@ -93,13 +95,16 @@ Status TailSource::start() {
     spdlog::error("source {}: {}", info_.name, loaded->problem);
   }
   loaded_ = std::move(loaded->set);
+  applyJournal(loaded_ ? &*loaded_ : nullptr);
 
   auto timer = [&](UvHandle<uv_timer_t>& t) {
     return t.init(this, [&](uv_timer_t* h) { return uv_timer_init(loop_.get(), h); });
   };
-  if (timer(poll_timer_) < 0 || timer(refresh_timer_) < 0 || timer(checkpoint_timer_) < 0) {
+  if (timer(poll_timer_) < 0 || timer(refresh_timer_) < 0 || timer(checkpoint_timer_) < 0 ||
+      journal_check_.init(this, [&](uv_check_t* h) { return uv_check_init(loop_.get(), h); }) < 0) {
     return makeError("cannot create timers");
   }
+  uv_unref(journal_check_.handle());  // runs while the loop does; never keeps it alive
   paused_ = router_.paused();
   scan(true);
   loaded_.reset();
@@ -142,6 +147,8 @@ void TailSource::stop() {
     f->queued = false;
   }
   ready_.clear();
+  for (TailedFile* f : waiting_fd_) f->queued = false;
+  waiting_fd_.clear();
   maybeFinish();
 }
 
@@ -190,6 +197,7 @@ std::vector<TailSource::Match> TailSource::match() {
 }
 
 TailedFile* TailSource::drainingAt(const std::string& path) const {
+  if (ctx_.draining_files == 0) return nullptr;  // the usual case: no walk over thousands of files
   TailedFile* found = nullptr;
   for (const auto& [key, f] : files_) {
     if (f->state() == TailedFile::State::Draining && f->path() == path && !f->drainedOnce()) found = f.get();
@@ -283,7 +291,7 @@ void TailSource::scan(bool initial) {
 // from its checkpoint to its end, before the file that took its name.
 void TailSource::recover(const std::set<FileKey>& matched) {
   for (const FileCheckpoint& c : loaded_->files) {
-    if (matched.count(c.key) || files_.count(c.key)) continue;
+    if (matched.count(c.key) || files_.count(c.key) || c.path.empty()) continue;
     const std::string dir = dirName(c.real_path);
     std::string found;
     if (DIR* d = ::opendir(dir.c_str())) {
@@ -365,6 +373,14 @@ TailedFile* TailSource::openFile(const std::string& path, const std::string& ope
   f->predecessor = drainingAt(path);
   files_[st->key] = std::move(file);
   ++files_opened_;
+  // No descriptor to spare (or none needed before the rotated file is read): the file is known (identity, offset)
+  // and waits its turn closed.
+  if (!f->waitingForPredecessor() && claimFd()) {
+    open_files_.insert(f);
+  } else {
+    f->closeFd();
+  }
+  updateGauges();
   checkpoint_dirty_ = true;
   spdlog::debug("source {}: following {} from offset {} as '{}'", info_.name, path, offset, f->info().name);
   wantRead(*f);
@@ -381,16 +397,20 @@ void TailSource::wantRead(TailedFile& file) {
 }
 
 void TailSource::pump() {
+  serveWaiting();
   while (reading_enabled_ && !paused_ && !stopping_ && reads_in_flight_ < kMaxReadsInFlight && !ready_.empty()) {
     TailedFile* f = ready_.front();
     ready_.pop_front();
     f->queued = false;
+    if (f->waitingForPredecessor()) continue;  // queued again when the predecessor is drained
+    if (!f->isOpen() && !reopenFile(*f)) continue;
     if (f->startRead()) ++reads_in_flight_;
   }
 }
 
-void TailSource::readDone(TailedFile&) {
+void TailSource::readDone(TailedFile& file) {
   --reads_in_flight_;
+  if (file.atEof() && file.isOpen()) noteIdle(file);
   if (stopping_) {
     maybeFinish();
   } else {
@@ -435,6 +455,7 @@ void TailSource::onDrained(TailedFile& file) {
 }
 
 void TailSource::releaseFinished() {
+  if (!journal_files_.empty()) flushJournal();  // a released file's last position is not lost with it
   for (auto it = files_.begin(); it != files_.end();) {
     TailedFile& f = *it->second;
     if (!f.releasable()) {
@@ -447,11 +468,15 @@ void TailSource::releaseFinished() {
       if (other->predecessor == &f) other->predecessor = nullptr;
     }
     std::erase(ready_, &f);
+    std::erase(waiting_fd_, &f);
+    std::erase(journal_files_, &f);
+    std::erase_if(idle_, [&f](const auto& e) { return e.first == &f; });
     router_.forgetSource(f.info().id);
     spdlog::debug("source {}: done with {} (read to offset {})", info_.name, f.path(), f.readOffset());
     it = files_.erase(it);
     checkpoint_dirty_ = true;
   }
+  updateGauges();
 }
 
 // ---- timers ----
@@ -472,6 +497,7 @@ void TailSource::onPollTimer(uv_timer_t* timer) noexcept {
     for (const std::string& p : paths) self->lookAtPath(p);
   }
   self->releaseFinished();
+  self->pump();  // files waiting for a descriptor that no read's end served
 }
 
 void TailSource::onRefreshTimer(uv_timer_t* timer) noexcept {
@@ -484,67 +510,6 @@ void TailSource::onCheckpointTimer(uv_timer_t* timer) noexcept {
   TailSource* self = ownerOf<TailSource>(timer);
   if (self == nullptr) return;
   self->saveAsync();
-}
-
-// ---- checkpoints ----
-
-CheckpointSet TailSource::snapshot() {
-  CheckpointSet set;
-  set.written_us = wallMicros();
-  set.scanned_us = last_scan_us_;
-  for (auto& [key, f] : files_) set.files.push_back(f->checkpoint());
-  for (auto& [key, c] : dormant_) {
-    if (!files_.count(key)) set.files.push_back(c);
-  }
-  return set;
-}
-
-void TailSource::saveAsync() {
-  if (write_in_flight_ != nullptr || !checkpoint_dirty_) return;
-  checkpoint_dirty_ = false;
-  auto* w = new CheckpointWrite;
-  w->owner = this;
-  w->path = store_.path();
-  w->data = CheckpointStore::serialize(snapshot());
-  w->req.data = w;
-  int rc = uv_queue_work(
-      loop_.get(), &w->req,
-      [](uv_work_t* req) {
-        auto* job = static_cast<CheckpointWrite*>(req->data);
-        job->result = CheckpointStore::writeAtomically(job->path, job->data);
-      },
-      [](uv_work_t* req, int) {
-        auto* job = static_cast<CheckpointWrite*>(req->data);
-        TailSource* self = job->owner;
-        if (self != nullptr) {
-          self->write_in_flight_ = nullptr;
-          if (!job->result) {
-            self->checkpoint_dirty_ = true;  // tried again at the next interval
-            ++self->counters_.errors["checkpoint_write"];
-            uint64_t suppressed = 0;
-            if (self->save_log_.allow(&suppressed)) {
-              spdlog::error("source {}: cannot write the checkpoint: {}", self->info_.name, job->result.error().message);
-            }
-          }
-        }
-        delete job;
-      });
-  if (rc < 0) {
-    delete w;
-    checkpoint_dirty_ = true;
-    return;
-  }
-  write_in_flight_ = w;
-}
-
-void TailSource::saveNow() {
-  for (auto& [key, f] : files_) f->settleAcks();
-  Status st = CheckpointStore::writeAtomically(store_.path(), CheckpointStore::serialize(snapshot()), ".tmp-final");
-  if (!st) {
-    ++counters_.errors["checkpoint_write"];
-    spdlog::error("source {}: cannot write the checkpoint: {}", info_.name, st.error().message);
-  }
-  checkpoint_dirty_ = false;
 }
 
 }  // namespace sluice

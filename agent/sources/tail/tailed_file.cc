@@ -17,6 +17,12 @@ constexpr size_t kReadBytes = 128 * 1024;
 // Docker and CRI lines hold at most 16 KiB of text (the runtimes split longer ones), escaped as JSON at worst
 // six-fold: a physical line this long is never cut before it is parsed.
 constexpr size_t kStructuredLineBytes = 128 * 1024;
+// An acknowledgement entry holds at most this many messages. After a crash, the lines sent again are those of the
+// batches in flight plus, at most, the part of one entry that was delivered before them: the finer, the fewer
+// duplicates, for one more entry (a few dozen nanoseconds) per this many lines. Cuts fall on multiples of it
+// counted from the file's first message, so with one sink whose batches close at a multiple of it (the default
+// max_messages, 1000) the cuts and the batches line up and only the batches in flight come again.
+constexpr uint64_t kAckMessages = 100;
 
 }  // namespace
 
@@ -25,6 +31,7 @@ struct TailedFile::ReadReq {
   TailedFile* file = nullptr;                // nullptr once the file is gone
   std::unique_ptr<LineSplitter> splitter;    // the read's destination, owned by the read while it is in flight
   const char* base = nullptr;
+  size_t asked = 0;
   int orphan_fd = -1;                        // closed here when the file went away during the read
 };
 
@@ -41,7 +48,7 @@ TailedFile::TailedFile(TailContext& ctx, std::string path, std::string real_path
       physical_limit_(ctx.options.format == TailFormat::Raw
                           ? ctx.options.max_line_bytes
                           : std::max(ctx.options.max_line_bytes, kStructuredLineBytes)),
-      decoder_(ctx.options.format, ctx.options.max_line_bytes) {
+      decoder_(ctx.options.format, ctx.options.max_line_bytes, ctx.options.malformed) {
   info_.id = nextSourceId();
   info_.name = fileSourceName(ctx.options.source_name, ctx.source_name, path_);
   info_.type = "tail";
@@ -52,6 +59,7 @@ TailedFile::TailedFile(TailContext& ctx, std::string path, std::string real_path
 
 TailedFile::~TailedFile() {
   watcher_.close();
+  if (state_ == State::Draining) --ctx_.draining_files;
   if (inflight_ != nullptr) {
     // The thread pool still writes into the read's buffer: the read owns it, and the descriptor, from now on.
     inflight_->file = nullptr;
@@ -59,6 +67,7 @@ TailedFile::~TailedFile() {
   } else if (fd_ >= 0) {
     ::close(fd_);
   }
+  if (fd_ >= 0 && ctx_.fd_closed) ctx_.fd_closed(*this);
 }
 
 void TailedFile::watch() {
@@ -82,10 +91,9 @@ void TailedFile::onFsEvent(uv_fs_event_t* handle, const char*, int events, int) 
 }
 
 bool TailedFile::startRead() {
-  if (state_ == State::Finished || reading_) return false;
-  if (predecessor != nullptr && predecessor->state() == State::Draining && !predecessor->drainedOnce()) {
-    return false;  // the rotated file at this path is read to its end first; its drained() queues us again
-  }
+  if (state_ == State::Finished || reading_ || fd_ < 0) return false;
+  // The rotated file at this path is read to its end first; its drained() queues us again.
+  if (waitingForPredecessor()) return false;
   if (!splitter_) {
     splitter_ = std::make_unique<LineSplitter>(physical_limit_);
     splitter_split_seen_ = 0;
@@ -94,6 +102,7 @@ bool TailedFile::startRead() {
   r->file = this;
   uv_buf_t buf = splitter_->readBuffer(kReadBytes);
   r->base = buf.base;
+  r->asked = buf.len;
   r->splitter = std::move(splitter_);
   r->req.data = r;
   int rc = uv_fs_read(ctx_.loop.get(), &r->req, fd_, &buf, 1, static_cast<int64_t>(read_offset_), &TailedFile::onRead);
@@ -123,11 +132,12 @@ void TailedFile::onRead(uv_fs_t* req) noexcept {
   self->inflight_ = nullptr;
   self->splitter_ = std::move(r->splitter);
   const char* base = r->base;
+  const size_t asked = r->asked;
   delete r;
-  self->readDone(n, base);
+  self->readDone(n, base, asked);
 }
 
-void TailedFile::readDone(ssize_t n, const char* base) {
+void TailedFile::readDone(ssize_t n, const char* base, size_t asked) {
   reading_ = false;
   bool more = false;
   if (n < 0) {
@@ -146,8 +156,17 @@ void TailedFile::readDone(ssize_t n, const char* base) {
     }
   } else {
     at_eof_ = false;
+    ++reads_since_open_;
     route(static_cast<size_t>(n), base);
     more = true;
+    if (static_cast<size_t>(n) < asked && state_ == State::Active) {
+      // A short read is the end for now (a rotated file reads on to a read of nothing, which marks it drained):
+      // one thread-pool round trip per small file instead of two. A write since is an inotify event, or the poll.
+      at_eof_ = true;
+      more = false;
+      if (splitter_ && splitter_->pendingBytes() == 0) splitter_.reset();
+      dirty_ = true;  // look at the size once more, now that the read is done
+    }
   }
   ctx_.read_done(*this);
   if (more) {
@@ -182,23 +201,32 @@ void TailedFile::route(size_t n, const char* base) {
   record_.received_us = wallMicros();  // one clock read per read, not per line
   ctx_.counters.received_bytes += n;
   last_data_ms_ = ctx_.loop.nowMs();
-  AckEntry& entry = openEntry();
+  AckEntry* entry = &openEntry();
   const size_t pending_before = splitter_->pendingBytes();
   const char* buf_start = base - pending_before;
   const uint64_t buf_offset = read_offset_ - pending_before;  // the file offset of buf_start
   read_offset_ += n;
-  uint64_t messages = 0;
+  const uint64_t messages_before = messages_;
+  uint64_t cut_at = (messages_ / kAckMessages + 1) * kAckMessages;
   auto out = [&](const DecodedMessage& m) {
-    emit(m, entry);
-    ++messages;
+    emit(m, *entry);
+    ++messages_;
   };
   splitter_->commit(n, [&](std::string_view line, bool piece) {
-    decoder_.feed(line, buf_offset + static_cast<uint64_t>(line.data() - buf_start), piece, out);
+    const uint64_t offset = buf_offset + static_cast<uint64_t>(line.data() - buf_start);
+    if (messages_ >= cut_at && !piece) {
+      // Everything before this line is in the entry's messages, or held by the decoder (a part without its end).
+      entry->setPosition(std::min(offset, decoder_.heldFrom()));
+      entry->release(true);
+      entry = &openEntry();
+      cut_at = (messages_ / kAckMessages + 1) * kAckMessages;
+    }
+    decoder_.feed(line, offset, piece, out);
   });
-  ctx_.counters.received_events += messages;
-  entry.setPosition(safeOffset());
+  ctx_.counters.received_events += messages_ - messages_before;
+  entry->setPosition(safeOffset());
   noteProblems();
-  entry.release(true);
+  entry->release(true);
 }
 
 void TailedFile::flushHeld() {
@@ -219,6 +247,7 @@ void TailedFile::flushHeld() {
     });
   }
   decoder_.flush(out);
+  messages_ += messages;
   ctx_.counters.received_events += messages;
   entry.setPosition(read_offset_);
   noteProblems();
@@ -238,16 +267,28 @@ void TailedFile::noteProblems() {
   ctx_.counters.split_lines += split;
   if (malformed > 0) {
     ctx_.counters.errors[decoder_.format() == TailFormat::Docker ? "parse_docker" : "parse_cri"] += malformed;
+    const uint64_t dropped = decoder_.droppedLines() - dropped_seen_;
+    dropped_seen_ = decoder_.droppedLines();
+    if (dropped > 0) {
+      ctx_.counters.dropped["malformed"] += dropped;
+      ctx_.counters.received_events += dropped;
+    }
+    // Once per file: a file of bad lines must not flood the log; the counters say how many followed.
+    if (!malformed_logged_) {
+      malformed_logged_ = true;
+      const bool drop = decoder_.malformedPolicy() == MalformedLines::Drop;
+      spdlog::warn("source {}: {}: the line at offset {} is not in {} format: {} (further ones in this file are "
+                   "only counted, as errors_total{{error_type=\"parse_{}\"}}{})",
+                   ctx_.source_name, path_, decoder_.firstMalformedOffset(), tailFormatName(decoder_.format()),
+                   drop ? "dropped (malformed: drop)" : "sent as it is", tailFormatName(decoder_.format()),
+                   drop ? " and dropped_events_total{reason=\"malformed\"}" : "");
+    }
   }
-  uint64_t suppressed = 0;
-  if (log_.allow(&suppressed)) {
-    if (split > 0) {
+  if (split > 0) {
+    uint64_t suppressed = 0;
+    if (log_.allow(&suppressed)) {
       spdlog::warn("source {}: {}: a line longer than max_line_bytes was split into several messages",
                    ctx_.source_name, path_);
-    }
-    if (malformed > 0) {
-      spdlog::warn("source {}: {}: {} line(s) not in {} format, sent as they are ({} so far)", ctx_.source_name,
-                   path_, malformed, tailFormatName(decoder_.format()), decoder_.malformedLines());
     }
   }
 }
@@ -269,7 +310,7 @@ void TailedFile::advance(const AckEntry* running) {
   }
   // The entry whose callback is running stays until the next call: it must not be freed under its own feet.
   while (!acks_.empty() && acks_.front().complete() && &acks_.front() != running) acks_.pop_front();
-  if (acked_offset_ != before) ctx_.checkpoint_changed();
+  if (acked_offset_ != before) ctx_.checkpoint_changed(*this);
 }
 
 void TailedFile::check(bool stat_path) {
@@ -279,8 +320,17 @@ void TailedFile::check(bool stat_path) {
     dirty_path_ = dirty_path_ || stat_path;
     return;
   }
+  if (fd_ < 0) {
+    // Closed: its name says whether it grew, shrank or moved; reopening (in turn, when a descriptor is free) sorts
+    // out which.
+    std::optional<FileStat> at_path = statPath(path_);
+    if (at_path && at_path->key == key_) seen_size_ = at_path->size;
+    if (!at_path || at_path->key != key_ || at_path->size != read_offset_) ctx_.want_read(*this);
+    return;
+  }
   std::optional<FileStat> st = statFd(fd_);
   if (!st) return;
+  seen_size_ = st->size;
   if (st->size < read_offset_) {
     truncated(st->size);
   } else if (read_offset_ > 0 && fingerprint_.len > 0 && readFingerprint(fd_, fingerprint_.len) != fingerprint_) {
@@ -302,6 +352,7 @@ void TailedFile::check(bool stat_path) {
 void TailedFile::startDraining() {
   if (state_ != State::Active) return;
   state_ = State::Draining;
+  ++ctx_.draining_files;
   draining_since_ms_ = ctx_.loop.nowMs();
   drained_once_ = false;
   ctx_.want_read(*this);  // a read that finds the end marks it drained
@@ -347,6 +398,7 @@ void TailedFile::tick(uint64_t now_ms) {
 
 void TailedFile::finish() {
   flushHeld();  // the file ended: its last line is complete even without a newline
+  if (state_ == State::Draining) --ctx_.draining_files;
   state_ = State::Finished;
   watcher_.close();
   splitter_.reset();
@@ -357,7 +409,7 @@ void TailedFile::finish() {
 }
 
 FileCheckpoint TailedFile::checkpoint() {
-  if (fingerprint_.len < Fingerprint::kBytes && state_ != State::Finished) {
+  if (fingerprint_.len < Fingerprint::kBytes && state_ != State::Finished && fd_ >= 0) {
     // Young files are fingerprinted again as they grow, up to kBytes.
     std::optional<FileStat> st = statFd(fd_);
     if (st && st->size > fingerprint_.len) fingerprint_ = readFingerprint(fd_);
@@ -372,6 +424,7 @@ FileCheckpoint TailedFile::checkpoint() {
 }
 
 bool TailedFile::stillLinked() const {
+  if (fd_ < 0) return false;  // closed files are finished only when they were found gone
   std::optional<FileStat> st = statFd(fd_);
   return st && st->nlink > 0;
 }

@@ -8,10 +8,12 @@
 // cannot starve the others.
 //
 // The checkpoint: each read chunk opens an AckEntry whose position is the offset before which every byte is in a
-// routed message (a partial line or a CRI/docker line waiting for its last part is not). The records of the
-// chunk carry the entry; it completes once every batch holding them is delivered or durably spooled. The
-// checkpoint is the position of the longest prefix of completed entries, in read order; an entry that failed
-// (abandoned at shutdown) stops it for good, so that those lines are read again after a restart.
+// routed message (a partial line or a CRI/docker line waiting for its last part is not); a chunk's lines are cut
+// into entries of at most kAckMessages messages, so that what a crash sends again is bounded by the batches in
+// flight and not by the size of a read. The records of an entry carry it; it completes once every batch holding
+// them is delivered or durably spooled. The checkpoint is the position of the longest prefix of completed entries,
+// in read order; an entry that failed (abandoned at shutdown) stops it for good, so that those lines are read
+// again after a restart.
 #include <deque>
 #include <functional>
 #include <memory>
@@ -44,7 +46,9 @@ struct TailContext {
   std::function<void(TailedFile&)> read_done;       // a read finished (frees its slot)
   std::function<void(TailedFile&)> rotated;         // the path now leads elsewhere (or nowhere)
   std::function<void(TailedFile&)> drained;         // a rotated file was read to its end once
-  std::function<void()> checkpoint_changed;
+  std::function<void(TailedFile&)> checkpoint_changed;   // its acknowledged offset moved
+  std::function<void(TailedFile&)> fd_closed;       // the file closed its descriptor (closeFd, destruction)
+  size_t draining_files = 0;                        // files in State::Draining, kept by the files themselves
 };
 
 class TailedFile {
@@ -74,6 +78,19 @@ class TailedFile {
   // Shutdown: no more change events (the loop may end).
   void stopWatching() { watcher_.close(); }
 
+  // Descriptors (fd_budget.h). A file that was read to its end, or read for a while, can be closed while no read
+  // is in flight; it keeps everything else. Reopened by identity: the name if it still leads to the same device,
+  // inode and first bytes, else the inode in the file's directory (renamed while closed: a rotation).
+  bool isOpen() const { return fd_ >= 0; }
+  bool closable() const;
+  // A rotated file at the same path is read to its end first.
+  bool waitingForPredecessor() const;
+  void closeFd();
+  enum class Reopened { Same, Rotated, Gone };
+  // Gone: deleted (or moved to another directory) while closed; the file is finished, and said so.
+  Reopened reopen();
+  uint64_t lastActiveMs() const { return last_data_ms_; }
+  bool atEof() const { return at_eof_; }
   // Applies completed acknowledgements to the checkpoint offset.
   void settleAcks() { advance(nullptr); }
   FileCheckpoint checkpoint();
@@ -89,18 +106,21 @@ class TailedFile {
   bool drainedOnce() const { return drained_once_; }
   const SourceInfo& info() const { return info_; }
   uint64_t ackedOffset() const { return acked_offset_; }
+  const Fingerprint& fingerprint() const { return fingerprint_; }
   uint64_t readOffset() const { return read_offset_; }
   uint64_t truncations() const { return truncations_; }
 
   // Set by the source: a rotated file at the same path that must be read to its end before this one.
   TailedFile* predecessor = nullptr;
-  bool queued = false;   // in the source's ready queue
+  bool queued = false;   // in the source's ready queue (or waiting for a descriptor)
+  bool journal_pending = false;   // its acknowledged offset moved since the source last wrote its ack journal
+  uint64_t idle_mark = 0;         // the source's latest entry for it in its queue of idle files
 
  private:
   struct ReadReq;
   static void onRead(uv_fs_t* req) noexcept;
   static void onFsEvent(uv_fs_event_t* handle, const char* filename, int events, int status) noexcept;
-  void readDone(ssize_t result, const char* base);
+  void readDone(ssize_t result, const char* base, size_t asked);
   void route(size_t n, const char* base);
   void flushHeld();
   void noteProblems();
@@ -112,6 +132,9 @@ class TailedFile {
   uint64_t safeOffset() const;
   void emit(const DecodedMessage& m, AckEntry& entry);
   void watch();
+  int openIfSame(const std::string& path) const;
+  int findInDirectory() const;
+  void gone();
 
   TailContext& ctx_;
   std::string path_;
@@ -140,7 +163,12 @@ class TailedFile {
   uint64_t last_data_ms_ = 0;
   uint64_t draining_since_ms_ = 0;
   uint64_t truncations_ = 0;
+  uint64_t reads_since_open_ = 0;
+  uint64_t messages_ = 0;         // routed from this file: entries are cut at multiples of kAckMessages
+  uint64_t seen_size_ = 0;        // the size the last look at the file found (while closed: by its name)
   uint64_t malformed_seen_ = 0;
+  uint64_t dropped_seen_ = 0;
+  bool malformed_logged_ = false;
   uint64_t decoder_split_seen_ = 0;
   uint64_t splitter_split_seen_ = 0;
   UvHandle<uv_fs_event_t> watcher_;

@@ -115,3 +115,21 @@ TEST_CASE("a checkpoint is replaced atomically and names never collide") {
   CHECK(readAll(a.path()) != first);
   CHECK(CheckpointStore::parse(readAll(a.path()))->files[0].offset == 1);
 }
+
+TEST_CASE("a checkpoint records the journal sequence it covers, and files written before the journal still load") {
+  CheckpointSet set = sample();
+  set.journal_seq = 123456789;
+  auto parsed = CheckpointStore::parse(CheckpointStore::serialize(set));
+  REQUIRE(parsed.ok());
+  CHECK(parsed->journal_seq == 123456789);
+  // The format of the previous version: no journal_seq line.
+  const std::string old = "sluice-tail-checkpoints 1\nwritten_us 5\nscanned_us 4\n";
+  char sum[17];
+  snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(fnv1a64(old)));
+  auto before = CheckpointStore::parse(old + "end 0 " + sum + "\n");
+  REQUIRE(before.ok());
+  CHECK(before->journal_seq == 0);
+  TempDir dir;
+  CheckpointStore store(dir.path(), "a source");
+  CHECK(store.journalPath() == dir.path() + "/checkpoints/a%20source.journal");
+}

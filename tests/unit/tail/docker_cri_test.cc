@@ -71,6 +71,27 @@ TEST_CASE("malformed docker lines are refused") {
   CHECK(d.log == "ok");
 }
 
+TEST_CASE("a docker line nested 130,000 deep is refused without exhausting the stack") {
+  DockerJsonParser p;
+  DockerLine d;
+  const std::string open(130000, '[');
+  CHECK_FALSE(p.parse(R"({"log":"deep\n","attrs":)" + open, d));
+  // Well-formed but deeper than any json-file record: not a record either.
+  const std::string objects = [] {
+    std::string s;
+    for (int i = 0; i < 100000; ++i) s += R"({"a":)";
+    s += "1";
+    s += std::string(100000, '}');
+    return s;
+  }();
+  CHECK_FALSE(p.parse(R"({"log":"deep\n","attrs":)" + open + std::string(130000, ']') + "}", d));
+  CHECK_FALSE(p.parse(R"({"log":"deep\n","attrs":)" + objects + "}", d));
+  // A record as Docker writes it, with some nesting in its attributes, still parses.
+  REQUIRE(p.parse(R"({"log":"ok\n","attrs":{"a":[[{"b":[1]}]]},"stream":"stderr"})", d));
+  CHECK(d.log == "ok");
+  CHECK(d.is_stderr);
+}
+
 TEST_CASE("a CRI line gives its message, stream, tag and time without copying") {
   CriLine c;
   std::string line = "2016-10-06T00:17:09.669794202Z stdout F The content of the log entry 1";

@@ -17,7 +17,7 @@ struct Out {
 };
 
 struct Decode {
-  Decode(TailFormat f, size_t max = 1024) : decoder(f, max) {}
+  Decode(TailFormat f, size_t max = 1024, MalformedLines malformed = MalformedLines::Raw) : decoder(f, max, malformed) {}
   // Feeds lines as if they followed each other in a file.
   void feed(const std::string& line) {
     decoder.feed(line, offset, false, [&](const DecodedMessage& m) { out.push_back({std::string(m.text), m.event_us, m.is_stderr}); });
@@ -86,6 +86,38 @@ TEST_CASE("malformed lines are counted and forwarded as they are") {
   c.feed("garbage");
   CHECK(c.texts() == std::vector<std::string>{"garbage"});
   CHECK(c.decoder.malformedLines() == 1);
+}
+
+TEST_CASE("with malformed: drop, lines that do not decode are counted and left out") {
+  Decode d(TailFormat::Docker, 1024, MalformedLines::Drop);
+  d.feed(R"({"log":"ok\n","stream":"stdout"})");
+  d.feed(R"({"log":"broken)");
+  d.feed(R"({"log":"deep\n","attrs":)" + std::string(130000, '['));
+  d.feed(R"({"log":"ok again\n","stream":"stdout"})");
+  CHECK(d.texts() == std::vector<std::string>{"ok", "ok again"});
+  CHECK(d.decoder.malformedLines() == 2);
+  CHECK(d.decoder.droppedLines() == 2);
+  CHECK(d.decoder.firstMalformedOffset() == 33);
+}
+
+TEST_CASE("an empty docker record is a part that adds nothing") {
+  Decode d(TailFormat::Docker);
+  d.feed(R"({"log":"","stream":"stdout"})");
+  d.feed(R"({"log":"","stream":"stderr"})");
+  d.feed(R"({"log":"text\n","stream":"stdout"})");
+  d.feed(R"({"log":"\n","stream":"stderr"})");
+  CHECK(d.texts() == std::vector<std::string>{"text", ""});
+}
+
+TEST_CASE("auto detection does not exhaust the stack on a deeply nested first line") {
+  Decode d(TailFormat::Auto);
+  const std::string deep = R"({"log":"x\n","a":)" + std::string(130000, '[');
+  d.feed(deep);
+  CHECK(d.decoder.format() == TailFormat::Raw);
+  std::string all;
+  for (const auto& t : d.texts()) all += t;
+  CHECK(all == deep);  // raw, in pieces of max_line_bytes
+  CHECK(d.decoder.malformedLines() == 0);
 }
 
 TEST_CASE("auto picks the format from the first line") {

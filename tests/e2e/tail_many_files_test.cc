@@ -1,0 +1,110 @@
+// More files than descriptors: the agent under a hard limit of 1,024 descriptors (prlimit), with 10,000 files.
+#include <fstream>
+
+#include "agent/sources/tail/checkpoint_store.h"
+#include "tests/e2e/admin_e2e.h"
+#include "tests/e2e/tail_e2e.h"
+
+using namespace sluice;
+using namespace sluice::e2e;
+
+namespace {
+
+// The agent under `prlimit --nofile=SOFT:HARD` (util-linux): prlimit execs it, so the pid is the agent's.
+AgentProcess::Options limited(const Env& env, const std::string& limits, std::vector<std::string> args) {
+  AgentProcess::Options o = env.agent({});
+  o.binary = "/usr/bin/prlimit";
+  o.args = {"--nofile=" + limits, SLUICE_BINARY};
+  o.args.insert(o.args.end(), args.begin(), args.end());
+  return o;
+}
+
+double metric(const std::string& text, const std::string& name) {
+  for (const auto& line : splitLines(text)) {
+    if (line.rfind(name + "{", 0) == 0 && line.find("component_id=\"files\"") != std::string::npos) {
+      return std::stod(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  return -1;
+}
+
+std::string name(size_t i) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "f%05zu", i);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("tail: 10,000 files under a hard limit of 1,024 descriptors are all read, and the checkpoint is written", "[e2e][tail]") {
+  Env env;
+  TestDrain drain(env.drainOptions());
+  const size_t files = 10000;
+  const std::string dir = env.dir.file("logs");
+  std::filesystem::create_directories(dir);
+  for (size_t i = 0; i < files; ++i) {
+    std::ofstream(dir + "/" + name(i) + ".log") << name(i) << "-1\n" << name(i) << "-2\n";
+  }
+  const std::string source = "  - name: files\n    type: tail\n    paths: [\"" + dir + "/*.log\"]\n"
+                             "    start_at: beginning\n    poll_interval: 500ms\n    refresh_interval: 1s\n"
+                             "    checkpoint_interval: 1s\n";
+  AgentProcess agent(limited(env, "1024:1024", {"--config", adminConfig(env, drain, "", source)}));
+  const uint16_t port = apiPort(agent);
+  INFO(agent.stderrText().substr(0, 4000));
+  REQUIRE(drain.waitForMessages(2 * files, 120s));
+
+  auto m = httpGet(port, "/metrics");
+  REQUIRE(m);
+  CHECK(metric(m->body, "sluice_component_files_tracked") == files);
+  const double open = metric(m->body, "sluice_component_files_open");
+  CHECK(open > 0);
+  CHECK(open <= 768);  // 1,024 less the reserve of a quarter
+
+  // Closed files that grow are reopened by identity and read in turn.
+  for (size_t i = 0; i < files; i += 10) std::ofstream(dir + "/" + name(i) + ".log", std::ios::app) << name(i) << "-3\n";
+  REQUIRE(drain.waitForMessages(2 * files + files / 10, 120s));
+
+  agent.signal(SIGTERM);
+  CHECK(finish(agent) == 0);
+  const std::string err = agent.stderrText();
+  CHECK(err.find("Too many open files") == std::string::npos);
+  CHECK(err.find("cannot write the checkpoint") == std::string::npos);
+
+  std::vector<std::string> bodies = drain.bodies();
+  CHECK(bodies.size() == 2 * files + files / 10);
+  std::set<std::string> unique(bodies.begin(), bodies.end());
+  CHECK(unique.size() == bodies.size());
+  for (size_t i = 0; i < files; ++i) {
+    if (!unique.count(name(i) + "-1") || !unique.count(name(i) + "-2") || (i % 10 == 0 && !unique.count(name(i) + "-3"))) {
+      FAIL("lines of " << name(i) << " are missing");
+    }
+  }
+  // Every file's checkpoint is at its end.
+  std::ifstream in(env.dir.file("state/checkpoints/files.checkpoint"), std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Result<CheckpointSet> set = CheckpointStore::parse(ss.str());
+  REQUIRE(set.ok());
+  CHECK(set->files.size() == files);
+  size_t at_end = 0;
+  for (const FileCheckpoint& c : set->files) at_end += c.offset == std::filesystem::file_size(c.path) ? 1 : 0;
+  CHECK(at_end == files);
+}
+
+TEST_CASE("tail: the soft descriptor limit is raised to the hard limit at start", "[e2e][tail]") {
+  Env env;
+  TestDrain drain(env.drainOptions());
+  AgentProcess agent(limited(env, "256:4096", {"--config", env.config(drain)}));
+  std::string limits;
+  REQUIRE(waitFor(
+      [&] {
+        std::ifstream in("/proc/" + std::to_string(agent.pid()) + "/limits");
+        std::stringstream ss;
+        ss << in.rdbuf();
+        limits = ss.str();
+        return limits.find("Max open files            4096                 4096") != std::string::npos;
+      },
+      30s));
+  agent.closeStdin();
+  CHECK(finish(agent) == 0);
+}

@@ -1,0 +1,165 @@
+// The tail source with more files than it may hold open (max_open_files): files read to their end are closed
+// while idle and reopened by identity when they grow or move.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "agent/pipeline/router.h"
+#include "agent/sink/sink_runner.h"
+#include "agent/sources/tail/tail_source.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_drain.h"
+#include "tests/support/wait.h"
+
+using namespace sluice;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Delivers every batch at once and keeps the message texts.
+class KeepingTransport : public SinkTransport {
+ public:
+  void deliver(const Batch& batch, DeliverCallback done) override {
+    std::string_view rest = batch.bytes.view();
+    while (!rest.empty()) {
+      size_t sp = rest.find(' ');
+      size_t len = std::stoul(std::string(rest.substr(0, sp)));
+      bodies.emplace_back(syslogBody(rest.substr(sp + 1, len)));
+      rest.remove_prefix(sp + 1 + len);
+    }
+    done(Outcome::delivered());
+  }
+  void stop(std::function<void()> done) override { done(); }
+  std::vector<std::string> bodies;
+};
+
+struct Fixture {
+  explicit Fixture(size_t max_open) {
+    SinkSettings s;
+    s.name = "test";
+    s.message.procid = "{source}";
+    s.batch_max_messages = 100;
+    s.batch_linger = 1ms;
+    auto t = std::make_unique<KeepingTransport>();
+    transport = t.get();
+    sink = std::make_unique<SinkRunner>(loop, s, "h", "", std::move(t));
+    router.addSink(sink.get());
+    std::filesystem::create_directories(dir.file("logs"));
+    options.paths = {dir.file("logs") + "/*.log"};
+    options.start_at_beginning = true;
+    options.poll_interval = 20ms;
+    options.refresh_interval = 50ms;
+    // No checkpoint write on the thread pool that the fixture's end would have to wait for (the source writes one
+    // at start and one when it is destroyed, synchronously).
+    options.checkpoint_interval = std::chrono::hours(1);
+    options.max_open_files = max_open;
+    options.state_dir = dir.file("state");
+  }
+  void start() {
+    SourceInfo info;
+    info.name = "files";
+    info.type = "tail";
+    source = std::make_unique<TailSource>(loop, router, info, options);
+    REQUIRE(source->start().ok());
+    router.addSource(source.get());
+  }
+  ~Fixture() {
+    if (source) source->stop();
+    bool stopped = false;
+    sink->stop([&] { stopped = true; });
+    runLoopUntil(loop, [&] { return stopped && (!source || source->finished()); }, 5s);
+    source.reset();
+    sink.reset();
+    CHECK(loop.close() == 0);
+  }
+  std::string file(const std::string& name) { return dir.file("logs/" + name); }
+  void append(const std::string& name, const std::string& text) { std::ofstream(file(name), std::ios::app) << text; }
+  uint64_t gauge(const char* name) {
+    auto it = source->counters().gauges.find(name);
+    return it == source->counters().gauges.end() ? 0 : it->second;
+  }
+  void runLoopFor(std::chrono::milliseconds d) {
+    auto end = std::chrono::steady_clock::now() + d;
+    runLoopUntil(loop, [&] { return std::chrono::steady_clock::now() >= end; }, d + 1s);
+  }
+  bool waitForBodies(size_t n) {
+    return runLoopUntil(loop, [&] { return transport->bodies.size() >= n; }, 20s);
+  }
+  std::multiset<std::string> bodies() const { return {transport->bodies.begin(), transport->bodies.end()}; }
+
+  TempDir dir;
+  Loop loop;
+  Router router;
+  TailOptions options;
+  KeepingTransport* transport;
+  std::unique_ptr<SinkRunner> sink;
+  std::unique_ptr<TailSource> source;
+};
+
+}  // namespace
+
+TEST_CASE("with more files than max_open_files every file is read, and closed files are read again when they grow") {
+  Fixture f(3);
+  std::multiset<std::string> want;
+  for (int i = 0; i < 20; ++i) {
+    const std::string name = "f" + std::to_string(i) + ".log";
+    f.append(name, name + "-1\n" + name + "-2\n");
+    want.insert(name + "-1");
+    want.insert(name + "-2");
+  }
+  f.start();
+  CHECK(f.gauge("files_tracked") == 20);
+  CHECK(f.gauge("files_open") <= 3);
+  REQUIRE(f.waitForBodies(40));
+  CHECK(f.gauge("files_open") <= 3);
+  // Most are closed now; they grow, and are reopened (by inotify or the poll) and read in turn.
+  for (int i = 0; i < 20; i += 2) {
+    const std::string name = "f" + std::to_string(i) + ".log";
+    f.append(name, name + "-3\n");
+    want.insert(name + "-3");
+  }
+  REQUIRE(f.waitForBodies(50));
+  f.runLoopFor(100ms);
+  CHECK(f.bodies() == want);
+  CHECK(f.gauge("files_open") <= 3);
+  CHECK(f.gauge("files_tracked") == 20);
+  CHECK(f.source->counters().errors.count("closed_file_gone") == 0);
+}
+
+TEST_CASE("a file renamed while closed is found by its inode and read to its end before its successor") {
+  Fixture f(1);
+  f.append("a.log", "a-1\n");
+  f.append("b.log", "b-1\n");
+  f.start();
+  REQUIRE(f.waitForBodies(2));
+  // a.log was read first and is the least recently active: b.log took the one descriptor.
+  REQUIRE(runLoopUntil(f.loop, [&] { return f.gauge("files_open") == 1; }, 5s));
+  f.append("a.log", "a-2\n");
+  std::filesystem::rename(f.file("a.log"), f.file("a.log.1"));   // no longer matched by *.log
+  f.append("a.log", "a-new-1\n");
+  REQUIRE(f.waitForBodies(4));
+  f.append("b.log", "b-2\n");
+  REQUIRE(f.waitForBodies(5));
+  CHECK(f.bodies() == std::multiset<std::string>{"a-1", "b-1", "a-2", "a-new-1", "b-2"});
+  const auto& b = f.transport->bodies;
+  CHECK(std::find(b.begin(), b.end(), "a-2") < std::find(b.begin(), b.end(), "a-new-1"));
+}
+
+TEST_CASE("a file deleted while closed is let go, and a new file under its name is read from its start") {
+  Fixture f(1);
+  f.append("a.log", "a-1\n");
+  f.append("b.log", "b-1\n");
+  f.start();
+  REQUIRE(f.waitForBodies(2));
+  REQUIRE(runLoopUntil(f.loop, [&] { return f.gauge("files_open") == 1; }, 5s));
+  std::filesystem::remove(f.file("a.log"));
+  REQUIRE(runLoopUntil(f.loop, [&] { return f.gauge("files_tracked") == 1; }, 5s));
+  f.append("a.log", "a-again\n");
+  REQUIRE(f.waitForBodies(3));
+  CHECK(f.bodies() == std::multiset<std::string>{"a-1", "b-1", "a-again"});
+  CHECK(f.source->counters().errors.count("closed_file_gone") == 0);  // it had been read to its end
+}
