@@ -96,7 +96,7 @@ void Spool::writeCursor() {
 }
 
 bool Spool::accepting() const {
-  if (!no_space_ || freed_since_no_space_) return true;
+  if (!no_space_) return true;
   return std::chrono::steady_clock::now() - no_space_at_ >= options_.no_space_retry;
 }
 
@@ -275,7 +275,6 @@ void Spool::failAppends(std::vector<PendingAppend>& batch, const Status& st) {
                    options_.dir);
     }
     no_space_ = true;
-    freed_since_no_space_ = false;
     no_space_at_ = std::chrono::steady_clock::now();
   }
   for (PendingAppend& p : batch) p.done(st);
@@ -395,8 +394,11 @@ void Spool::retire(uint32_t id) {
   const std::string path = pathOf(id);
   const bool quarantined = !seg.quarantined.empty();
   const uint64_t good = seg.good_bytes;
+  auto free = std::make_shared<uint64_t>(0);
+  std::string dir = options_.dir;
   jobs_.run(
-      [path, quarantined, good]() -> Status {
+      [path, quarantined, good, free, dir]() -> Status {
+        Status st;
         if (quarantined) {
           // The damaged bytes stay for whoever examines them; the replayed good records give their space back.
           int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -404,12 +406,13 @@ void Spool::retire(uint32_t id) {
             (void)::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(good));
             ::close(fd);
           }
-          return {};
+        } else if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+          st = posixError("cannot delete", path, errno);
         }
-        if (::unlink(path.c_str()) != 0 && errno != ENOENT) return posixError("cannot delete", path, errno);
-        return {};
+        (void)freeBytes(dir, free.get());
+        return st;
       },
-      [this, id](Status st) {
+      [this, id, free](Status st) {
         if (!st) noteError("spool_delete", st.error().message);
         auto it = segments_.find(id);
         if (it != segments_.end()) {
@@ -418,7 +421,11 @@ void Spool::retire(uint32_t id) {
           segments_.erase(it);
         }
         dir_dirty_ = true;
-        if (no_space_) freed_since_no_space_ = true;
+        if (no_space_ && *free >= kLowDiskSpace) {
+          no_space_ = false;
+          spdlog::info("spool {}: the disk has room again ({} bytes free); batches are spooled again", options_.dir,
+                       *free);
+        }
       });
 }
 

@@ -38,6 +38,9 @@ namespace sluice {
 
 enum class SyncMode { None, Batch, Interval };
 
+// Below this much free space the disk counts as full.
+inline constexpr uint64_t kLowDiskSpace = 64 * 1024;
+
 struct SpoolOptions {
   std::string dir;
   uint64_t max_bytes = 1ull << 30;                  // buffer.disk
@@ -82,8 +85,9 @@ class Spool {
   uint64_t liveBytes() const { return disk_bytes_ - dead_bytes_; }
   bool wouldFit(uint64_t data_bytes) const { return liveBytes() + kRecordHeader + data_bytes <= options_.max_bytes; }
 
-  // The disk had no room for the last write (or at start). accepting() says whether to try again now: once the
-  // spool has freed space itself, or no_space_retry after the last failure.
+  // The disk had no room for the last write (or less than kLowDiskSpace at start). It has again once a deletion
+  // leaves kLowDiskSpace free, or a write succeeds. accepting() says whether to try a write now: with room, or
+  // no_space_retry after the last failure.
   bool noSpace() const { return no_space_; }
   bool accepting() const;
 
@@ -201,7 +205,6 @@ class Spool {
   bool syncing_ = false;
   bool closed_ = false;
   bool no_space_ = false;
-  bool freed_since_no_space_ = false;
   std::chrono::steady_clock::time_point no_space_at_{};
   RateLimitedLog error_log_;
   std::unique_ptr<WriterState> writer_ = std::make_unique<WriterState>();

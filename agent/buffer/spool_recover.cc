@@ -18,9 +18,6 @@
 namespace sluice {
 namespace {
 
-// Below this much free space at start, the disk counts as full.
-constexpr uint64_t kLowSpace = 64 * 1024;
-
 uint32_t countFrames(std::string_view data) {
   uint32_t n = 0;
   for (std::string_view m : Frames(data)) {
@@ -252,7 +249,7 @@ Status Spool::recover(SpoolReport* report) {
   write_segment_ = 0;  // appends go to a new segment
   next_segment_ = std::max(next_id, segments_.empty() ? 1u : segments_.rbegin()->first + 1);
 
-  if (freeBytes(options_.dir, &report->free_bytes) && report->free_bytes < kLowSpace) {
+  if (freeBytes(options_.dir, &report->free_bytes) && report->free_bytes < kLowDiskSpace) {
     report->disk_full = true;
     no_space_ = true;
     no_space_at_ = std::chrono::steady_clock::now();

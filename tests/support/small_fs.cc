@@ -11,22 +11,20 @@
 namespace sluice {
 namespace {
 
-const char* findTool(const char* name) {
-  static const char* const kDirs[] = {"/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"};
-  static thread_local std::string found;
-  for (const char* d : kDirs) {
-    found = std::string(d) + name;
-    if (::access(found.c_str(), X_OK) == 0) return found.c_str();
+std::string findTool(const char* name) {
+  for (const char* d : {"/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"}) {
+    std::string path = std::string(d) + name;
+    if (::access(path.c_str(), X_OK) == 0) return path;
   }
-  return nullptr;
+  return "";
 }
 
 }  // namespace
 
 SmallFs::SmallFs(const std::string& mount_point, uint64_t bytes, const std::string& work_dir)
     : mount_point_(mount_point) {
-  const char* unshare = findTool("unshare");
-  if (unshare == nullptr || findTool("nsenter") == nullptr) {
+  const std::string unshare = findTool("unshare");
+  if (unshare.empty() || findTool("nsenter").empty()) {
     why_ = "unshare or nsenter not found (util-linux)";
     return;
   }
