@@ -181,9 +181,14 @@ void Spool::retire(uint32_t id) {
   const uint64_t good = seg.good_bytes;
   auto free = std::make_shared<uint64_t>(0);
   std::string dir = options_.dir;
+  WriterState* w = writer_.get();
   jobs_.run(
-      [path, quarantined, good, free, dir]() -> Status {
+      [path, quarantined, good, free, dir, w, id]() -> Status {
         Status st;
+        if (w->segment == id && w->fd >= 0) {  // an open descriptor would keep the space of the deleted file
+          ::close(w->fd);
+          w->fd = -1;
+        }
         if (quarantined) {
           // The damaged bytes stay for whoever examines them; the replayed good records give their space back.
           int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);

@@ -166,7 +166,8 @@ class Spool {
   AckState cursorState() const;
   void writeCursor();
   void startAppendJob();
-  void finishAppends(std::vector<PendingAppend>& batch, const Status& st);
+  // `all`: the whole job was written (else a failure follows for the rest).
+  void finishAppends(std::vector<PendingAppend>& batch, bool all);
   void failAppends(std::vector<PendingAppend>& batch, const Status& st);
   void releaseRecord(uint32_t segment);
   void retire(uint32_t segment);

@@ -61,8 +61,11 @@ void Spool::startAppendJob() {
   std::string dir = options_.dir;
   SyncMode sync = options_.sync;
   const int cursor_fd = cursor_.fd();
-  auto work = [batch, w, dir, sync, sync_cursor, cursor_fd]() -> Status {
+  // When a write fails (a full disk), the records written whole before it are kept: how many.
+  auto kept = std::make_shared<size_t>(0);
+  auto work = [batch, w, dir, sync, sync_cursor, cursor_fd, kept]() -> Status {
     auto segmentPath = [&dir](uint32_t id) { return segmentPathIn(dir, id); };
+    auto recordEnd = [&](size_t k) { return (*batch)[k].offset + kRecordHeader + (*batch)[k].data.size(); };
     struct Written {
       uint32_t segment;
       uint64_t start;  // where this job began writing in it
@@ -70,8 +73,10 @@ void Spool::startAppendJob() {
     std::vector<Written> touched;
     bool created = false;
     Status st;
+    Status write_st;
+    size_t keep = 0;
     size_t i = 0;
-    while (st && i < batch->size()) {
+    while (st && write_st && i < batch->size()) {
       const uint32_t segment = (*batch)[i].segment;
       const std::string path = segmentPath(segment);
       if (w->segment != segment || w->fd < 0) {
@@ -92,6 +97,7 @@ void Spool::startAppendJob() {
         created = true;
       }
       touched.push_back(Written{segment, (*batch)[i].offset});
+      const size_t first = i;
       std::vector<struct iovec> iov;
       uint64_t offset = (*batch)[i].offset;
       for (; i < batch->size() && (*batch)[i].segment == segment; ++i) {
@@ -99,7 +105,23 @@ void Spool::startAppendJob() {
         iov.push_back({p.header, kRecordHeader});
         iov.push_back({const_cast<char*>(p.data.data()), p.data.size()});
       }
-      st = pwriteAll(w->fd, iov, offset, path);
+      uint64_t written = 0;
+      write_st = pwriteAll(w->fd, iov, offset, path, &written);
+      if (!write_st) {
+        // The records written whole stay; the file is cut where the first one that is not begins (or removed
+        // when that is its start), so no partial record and no empty segment stays behind.
+        keep = first;
+        while (keep < i && recordEnd(keep) <= offset + written) ++keep;
+        const uint64_t cut = keep < i ? (*batch)[keep].offset : offset + written;
+        if (cut == 0) {
+          ::close(w->fd);
+          w->fd = -1;
+          ::unlink(path.c_str());
+          touched.pop_back();
+        } else if (::ftruncate(w->fd, static_cast<off_t>(cut)) != 0) {
+          st = posixError("cannot cut back", path, errno);
+        }
+      }
     }
     if (st && sync == SyncMode::Batch && w->fd >= 0 && ::fdatasync(w->fd) != 0) {
       st = posixError("cannot fsync", segmentPath(w->segment), errno);
@@ -108,8 +130,12 @@ void Spool::startAppendJob() {
     if (st && sync_cursor && cursor_fd >= 0 && ::fdatasync(cursor_fd) != 0) {
       st = posixError("cannot fsync the ack slots in", dir, errno);
     }
-    if (st) return st;
-    // Undo: no partial record stays behind, and no empty segment (cutting a file back needs no free space).
+    if (st && write_st) return st;
+    if (st) {
+      *kept = keep;  // durable like a success: reported done; the rest failed
+      return write_st;
+    }
+    // Anything else failed: nothing of this job is kept, cutting each file back needs no free space.
     for (const Written& t : touched) {
       const std::string path = segmentPath(t.segment);
       if (t.segment == w->segment && w->fd >= 0) {
@@ -128,16 +154,21 @@ void Spool::startAppendJob() {
     }
     return st;
   };
-  jobs_.run(std::move(work), [this, batch](Status st) {
+  jobs_.run(std::move(work), [this, batch, kept](Status st) {
     append_running_ = false;
-    if (!st) {
+    if (st) {
+      finishAppends(*batch, true);
+    } else {
       // What was queued behind the failed write would meet the same disk: it fails too, and the segments are
       // laid out again from where the failure began.
-      for (PendingAppend& p : pending_) batch->push_back(std::move(p));
+      std::vector<PendingAppend> done(std::make_move_iterator(batch->begin()),
+                                      std::make_move_iterator(batch->begin() + static_cast<ptrdiff_t>(*kept)));
+      std::vector<PendingAppend> failed(std::make_move_iterator(batch->begin() + static_cast<ptrdiff_t>(*kept)),
+                                        std::make_move_iterator(batch->end()));
+      for (PendingAppend& p : pending_) failed.push_back(std::move(p));
       pending_.clear();
-      failAppends(*batch, st);
-    } else {
-      finishAppends(*batch, st);
+      if (!done.empty()) finishAppends(done, false);
+      failAppends(failed, st);
     }
     if (!pending_.empty() && !append_running_) startAppendJob();
   });
@@ -192,14 +223,14 @@ void Spool::failAppends(std::vector<PendingAppend>& batch, const Status& st) {
   for (PendingAppend& p : batch) p.done(st);
 }
 
-void Spool::finishAppends(std::vector<PendingAppend>& batch, const Status&) {
+void Spool::finishAppends(std::vector<PendingAppend>& batch, bool all) {
   for (PendingAppend& p : batch) {
     auto it = unread_.find(p.seq);
     if (it != unread_.end()) it->second.on_disk = true;
     auto ot = outstanding_.find(p.seq);
     if (ot != outstanding_.end()) ot->second.on_disk = true;
   }
-  if (no_space_) {
+  if (no_space_ && all) {
     no_space_ = false;
     spdlog::info("spool {}: the disk has room again; batches are spooled again", options_.dir);
   }

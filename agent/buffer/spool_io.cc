@@ -41,7 +41,10 @@ Result<std::string> readWholeFile(const std::string& path) {
   return out;
 }
 
-Status pwriteAll(int fd, std::vector<struct iovec>& iov, uint64_t offset, const std::string& path) {
+Status pwriteAll(int fd, std::vector<struct iovec>& iov, uint64_t offset, const std::string& path,
+                 uint64_t* written) {
+  const uint64_t start = offset;
+  if (written != nullptr) *written = 0;
   size_t first = 0;
   while (first < iov.size()) {
     int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
@@ -51,6 +54,7 @@ Status pwriteAll(int fd, std::vector<struct iovec>& iov, uint64_t offset, const 
       return posixError("cannot write", path, errno);
     }
     offset += static_cast<uint64_t>(n);
+    if (written != nullptr) *written = offset - start;
     auto left = static_cast<size_t>(n);
     while (first < iov.size() && left >= iov[first].iov_len) {
       left -= iov[first].iov_len;

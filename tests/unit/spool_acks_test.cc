@@ -1,6 +1,9 @@
 // The spool's acknowledged position (ack slots) and its behaviour when a write fails for lack of space.
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include "tests/unit/spool_fixture.h"
 
@@ -203,4 +206,40 @@ TEST_CASE("a damaged segment's good records are replayed from quarantine, again 
     ++quarantined;
   }
   CHECK(quarantined == 1);
+}
+
+TEST_CASE("a write cut short keeps the records written whole before it and fails the rest", "[spool][acks]") {
+  Fixture f;
+  f.open(1 << 20);
+  // Files may not grow past 3,000 bytes (the limit is the process's: restored below).
+  struct rlimit old {};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 3000;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+  std::vector<Status> results;
+  for (int i = 0; i < 20; ++i) {  // queued together: one job writes them all
+    f.keep.push_back("300 " + std::string(296, static_cast<char>('a' + i)));
+    f.spool->append(f.spool->nextSeq(), f.keep.back(), 1, [&](Status st) { results.push_back(st); });
+  }
+  bool finished = runLoopUntil(f.loop, [&] { return results.size() == 20; }, 10s);
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);
+  std::signal(SIGXFSZ, old_handler);
+  REQUIRE(finished);
+  const size_t per_record = kRecordHeader + 300;
+  const size_t whole = 3000 / per_record;
+  size_t ok = 0;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok()) ++ok;
+    CHECK(results[i].ok() == (i < whole));  // in order: the written prefix, then the failures
+  }
+  CHECK(ok == whole);
+  CHECK_FALSE(f.spool->noSpace());  // a file too large is not a full disk
+  f.crash();
+  REQUIRE(f.segments().size() == 1);
+  CHECK(fs::file_size(f.segments()[0]) == whole * per_record);
+  f.open(1 << 20);
+  CHECK(f.report.records == whole);
+  CHECK(f.report.torn_records == 0);
 }

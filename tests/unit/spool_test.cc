@@ -122,7 +122,7 @@ TEST_CASE("a bit flipped in the middle skips the rest of its segment and quarant
   CHECK(data.count(recordData(29)) == 1);
 }
 
-TEST_CASE("a corrupt ledger is moved aside; the ack slots still say what was acknowledged", "[spool]") {
+TEST_CASE("a corrupt ledger is moved aside, and the ack slots still say what was acknowledged", "[spool]") {
   Fixture f;
   f.open();
   auto seqs = f.append(0, 5);
