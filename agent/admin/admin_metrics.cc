@@ -25,6 +25,7 @@ void declareFamilies(PrometheusText& p) {
   p.family("sluice_component_failing_seconds", "gauge", "How long a sink's deliveries have been failing (0: fine).");
   p.family("sluice_buffer_bytes", "gauge", "Bytes held for a sink (open batch, queued, in flight).");
   p.family("sluice_buffer_events", "gauge", "Messages queued or in flight for a sink.");
+  p.family("sluice_buffer_disk_full", "gauge", "1 while a sink's spool has no disk space (batches wait in memory).");
   p.family("sluice_delivery_latency_seconds", "histogram", "From receiving a line to its batch being delivered.");
   p.family("sluice_api_connections", "gauge", "Connections to the admin API open now.");
   p.family("sluice_api_connections_turned_away_total", "counter",
@@ -88,6 +89,7 @@ std::string AdminServer::metricsText() {
     p.sample("sluice_component_failing_seconds", "", l, since != 0 ? static_cast<double>(now - since) / 1e6 : 0.0);
     p.sample("sluice_buffer_bytes", "", l, static_cast<double>(sink->bufferedBytes()));
     p.sample("sluice_buffer_events", "", l, static_cast<double>(sink->bufferedEvents()));
+    if (sink->hasSpool()) p.sample("sluice_buffer_disk_full", "", l, sink->spoolDiskFull() ? 1 : 0);
     const LatencyHistogram& h = sink->latency();
     p.histogram("sluice_delivery_latency_seconds", l, LatencyHistogram::kBounds.data(), LatencyHistogram::kBounds.size(),
                 h.buckets.data(), h.sum, h.count);

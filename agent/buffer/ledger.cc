@@ -18,7 +18,8 @@ Error posixError(const std::string& what, const std::string& path) {
 
 std::string Ledger::serialize() const {
   std::ostringstream out;
-  out << "sluice-spool-ledger 1\nid " << id << "\nepoch " << epoch << "\nacked " << acked << "\nend\n";
+  out << "sluice-spool-ledger 1\nid " << id << "\nepoch " << epoch << "\nacked " << acked << "\ngeneration " << generation
+      << "\nend\n";
   return out.str();
 }
 
@@ -34,6 +35,7 @@ Result<Ledger> Ledger::parse(std::string_view text) {
     if (key == "id") have_id = static_cast<bool>(in >> l.id);
     else if (key == "epoch") have_epoch = static_cast<bool>(in >> l.epoch);
     else if (key == "acked") have_acked = static_cast<bool>(in >> l.acked);
+    else if (key == "generation") { if (!(in >> l.generation)) return makeError("a bad ledger generation"); }
     else if (key == "end") { have_end = true; break; }
     else return makeError("unknown ledger field '" + key + "'");
   }

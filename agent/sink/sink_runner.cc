@@ -1,5 +1,6 @@
 #include "agent/sink/sink_runner.h"
 
+#include <algorithm>
 #include <cinttypes>
 
 #include "agent/core/units.h"
@@ -94,7 +95,7 @@ void SinkRunner::enqueue(std::unique_ptr<Batch> batch) {
   // A batch holding nothing but an in-band notice is never dropped: it is small and it is how the loss is told.
   const bool notice_only = batch->count == 1 && batch->reported_drops > 0;
   if (!notice_only && bufferedBytes() + size > settings_.buffer_memory) {
-    if (spool_) {  // overflow: memory is full, the spool takes it (and what follows, to keep the order)
+    if (spool_ && spool_->accepting()) {  // overflow: memory is full, the spool takes it (and what follows)
       enqueueToSpool(std::move(batch));
       return;
     }
@@ -123,9 +124,14 @@ bool SinkRunner::makeRoomInMemory(uint64_t size) {
   return bufferedBytes() + size <= settings_.buffer_memory;  // else all of it is in flight
 }
 
-void SinkRunner::pushQueue(std::unique_ptr<Batch> batch) {
+void SinkRunner::pushQueue(std::unique_ptr<Batch> batch, bool ordered) {
   queued_bytes_ += batch->bytes.size();
   queued_events_ += batch->count;
+  if (ordered && !queue_.empty() && queue_.back()->seq > batch->seq) {
+    auto at = std::find_if(queue_.begin(), queue_.end(), [&](const auto& b) { return b->seq > batch->seq; });
+    queue_.insert(at, std::move(batch));
+    return;
+  }
   queue_.push_back(std::move(batch));
 }
 
@@ -166,7 +172,7 @@ void SinkRunner::pump() {
     for (auto& f : flights_) {
       if (stopped_ || abandoned_) break;
       if (f->batch) continue;
-      if (queue_.empty()) {
+      if (queue_.empty() || olderInSpool()) {
         free_slot = true;
         break;
       }
@@ -289,7 +295,7 @@ void SinkRunner::setAside(std::unique_ptr<Batch> batch) {
 
 void SinkRunner::updatePressure() {
   bool over, under;
-  if (spool_) {
+  if (spool_ && !spool_->noSpace()) {
     // Memory overflows to disk; it is the disk (or a disk that cannot keep up) that makes the sources wait.
     over = spool_->liveBytes() >= spool_->maxBytes() || spilling_bytes_ >= settings_.buffer_memory;
     under = spool_->liveBytes() <= spool_->maxBytes() / 10 * 9 && spilling_bytes_ <= settings_.buffer_memory / 2;

@@ -80,6 +80,8 @@ class SinkRunner {
   uint64_t bufferedBytes() const { return queued_bytes_ + inflight_bytes_ + spilling_bytes_ + batcher_.openBytes(); }
   uint64_t bufferedEvents() const { return queued_events_ + inflight_events_ + (spool_ ? spool_->unreadFrames() : 0); }
   uint64_t spoolBytes() const { return spool_ ? spool_->liveBytes() : 0; }
+  // The spool's disk has no room: batches wait in memory meanwhile.
+  bool spoolDiskFull() const { return spool_ && spool_->noSpace(); }
   const ComponentCounters& counters() const { return counters_; }
   const LatencyHistogram& latency() const { return latency_; }
   // Messages that will never be delivered: rejected, dropped by policy, corrupt in the spool, or given up at
@@ -103,7 +105,8 @@ class SinkRunner {
   void enqueue(std::unique_ptr<Batch> batch);
   bool makeRoomInMemory(uint64_t size);
   void dropBatch(std::unique_ptr<Batch> batch, const char* reason);
-  void pushQueue(std::unique_ptr<Batch> batch);
+  // In sequence order when `ordered` (a batch read back from the spool may be older than some in memory).
+  void pushQueue(std::unique_ptr<Batch> batch, bool ordered = false);
   void pump();
   void send(Flight& flight);
   void onOutcome(Flight& flight, Outcome outcome);
@@ -118,6 +121,7 @@ class SinkRunner {
 
   // sink_runner_spool.cc
   bool spoolFirst() const;
+  bool olderInSpool() const;
   void enqueueToSpool(std::unique_ptr<Batch> batch);
   void spill(std::unique_ptr<Batch> batch);
   void onSpilled(Batch* batch, Status status);

@@ -1,6 +1,7 @@
 // The spool side of SinkRunner: writing batches to disk, taking them back into memory, reading them back.
 #include <algorithm>
 
+#include "agent/buffer/spool_io.h"
 #include "agent/core/units.h"
 #include "agent/sink/sink_runner.h"
 
@@ -13,6 +14,7 @@ Status SinkRunner::openSpool(const std::string& state_dir) {
   o.max_bytes = settings_.buffer_disk;
   o.sync = settings_.buffer_sync;
   o.sync_interval = settings_.buffer_sync_interval;
+  o.on_error = [this](const char* error_type) { counters_.errors[error_type] += 1; };
   SpoolReport report;
   auto spool = Spool::open(loop_, o, &report);
   if (!spool) return makeError("sink " + settings_.name + ": " + spool.error().message);
@@ -29,6 +31,11 @@ void SinkRunner::reportSpool(const SpoolReport& r) {
     spdlog::info("sink {}: the spool holds {} batches ({} messages, {}) from an earlier run; they are delivered first",
                  settings_.name, r.records, r.frames, formatSize(r.bytes));
   }
+  if (r.disk_full) {
+    spdlog::warn("sink {}: the disk holding its spool is full ({} free): new batches are kept in memory "
+                 "(buffer.memory) until the spool has room again; what the spool holds is delivered",
+                 settings_.name, formatSize(r.free_bytes));
+  }
   // A record torn by a crash was never acknowledged to its source (it is read again); a corrupt one was, and is
   // lost. Both are counted in records: their messages cannot be counted.
   if (r.torn_records > 0) counters_.errors["spool_torn_records"] += r.torn_records;
@@ -40,8 +47,15 @@ void SinkRunner::reportSpool(const SpoolReport& r) {
 
 bool SinkRunner::spoolFirst() const {
   // always: everything goes through the spool. overflow: once anything waits on disk, what follows waits
-  // behind it, so that order is kept.
+  // behind it, so that order is kept. Neither while the disk is full: then batches wait in memory.
+  if (!spool_->accepting()) return false;
   return settings_.buffer_mode == BufferMode::Always || spool_->unread() > 0 || !spilling_.empty();
+}
+
+bool SinkRunner::olderInSpool() const {
+  // Only after batches waited in memory while the disk was full: the spool's are older, and go first.
+  return spool_ && !queue_.empty() && spool_->unread() > 0 && spool_->peekUnread() < queue_.front()->seq &&
+         (reading_spool_ || spool_->canRead());
 }
 
 void SinkRunner::enqueueToSpool(std::unique_ptr<Batch> batch) {
@@ -97,7 +111,7 @@ void SinkRunner::onSpilled(Batch* b, Status st) {
   spilling_bytes_ -= batch->bytes.size();
   if (!st) {
     // The disk failed: carry on from memory. The sources keep waiting for delivery instead.
-    counters_.errors["spool_write"] += 1;
+    counters_.errors[isNoSpace(st.error()) ? "spool_no_space" : "spool_write"] += 1;
     uint64_t suppressed = 0;
     if (spool_log_.allow(&suppressed)) {
       spdlog::error("sink {}: cannot write to the spool ({}); keeping batches in memory", settings_.name,
@@ -133,7 +147,7 @@ void SinkRunner::readFromSpool() {
   if (reading_spool_ || !spool_->canRead()) return;
   // The next record is one we still hold in memory (its write is finishing): it is taken from there.
   if (!spilling_.empty() && spilling_.front()->seq <= spool_->peekUnread()) return;
-  if (bufferedBytes() >= settings_.buffer_memory) return;
+  if (bufferedBytes() >= settings_.buffer_memory && !olderInSpool()) return;
   reading_spool_ = true;
   auto holder = std::make_shared<std::unique_ptr<Batch>>(batcher_.spare());
   Batch& target = **holder;
@@ -161,7 +175,7 @@ void SinkRunner::readFromSpool() {
       checkDrained();
       return;
     }
-    pushQueue(std::move(batch));
+    pushQueue(std::move(batch), true);
     pump();
     checkDrained();
   });

@@ -7,6 +7,7 @@
 #include <list>
 #include <functional>
 #include <future>
+#include <random>
 
 #include "agent/loop/loop.h"
 #include "agent/net/http_server.h"
@@ -82,6 +83,9 @@ struct TestDrain::Impl {
   mutable std::condition_variable cv;
   std::deque<Scripted> script;
   std::chrono::milliseconds delay{0};
+  double fail_fraction = 0;
+  int fail_status = 0;
+  std::mt19937_64 fail_rng{20240};
   std::vector<std::string> messages;
   std::vector<std::pair<std::string, std::vector<std::string>>> batches;
   std::vector<Request> requests;
@@ -178,6 +182,8 @@ struct TestDrain::Impl {
       if (!script.empty()) {
         step = script.front();
         script.pop_front();
+      } else if (fail_fraction > 0 && std::uniform_real_distribution<double>(0, 1)(fail_rng) < fail_fraction) {
+        step = Scripted{Action::Fail, fail_status};
       }
       wait = delay;
     }
@@ -275,6 +281,12 @@ std::string TestDrain::url() const {
 void TestDrain::failNext(int count, int status, std::string retry_after) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   for (int i = 0; i < count; ++i) impl_->script.push_back({Impl::Action::Fail, status, retry_after});
+}
+
+void TestDrain::failRandomly(double fraction, int status) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->fail_fraction = fraction;
+  impl_->fail_status = status;
 }
 
 void TestDrain::resetNext(int count) {

@@ -45,6 +45,8 @@ class TestDrain {
 
   // Failure scripts, consumed by the next requests in order.
   void failNext(int count, int status, std::string retry_after = "");
+  // From now on, answers `status` to this fraction of the requests not scripted otherwise (a fixed seed).
+  void failRandomly(double fraction, int status);
   void resetNext(int count);                 // close with a TCP RST, no answer, nothing recorded
   void acceptThenResetNext(int count);       // record the batch, then RST: the agent must resend it
   void setDelay(std::chrono::milliseconds delay);   // answer every request this much later

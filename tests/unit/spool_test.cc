@@ -1,126 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <filesystem>
-#include <fstream>
-#include <set>
-#include <sstream>
-
-#include "agent/buffer/ledger.h"
-#include "agent/buffer/spool.h"
-#include "agent/buffer/spool_format.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/wait.h"
+#include "tests/unit/spool_fixture.h"
 
 using namespace sluice;
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
-
-namespace {
-
-// Two frames per record, distinct per i.
-std::string recordData(int i) {
-  std::string a = "msg-" + std::to_string(i) + "-a";
-  std::string b = "msg-" + std::to_string(i) + "-b";
-  return std::to_string(a.size()) + " " + a + std::to_string(b.size()) + " " + b;
-}
-
-struct Fixture {
-  TempDir dir{"sluice-spool"};
-  Loop loop;
-  std::unique_ptr<Spool> spool;
-  SpoolReport report;
-  std::vector<std::string> keep;  // appended data must outlive the append
-
-  SpoolOptions options(uint64_t segment_bytes = 0) const {
-    SpoolOptions o;
-    o.dir = dir.path() + "/spool";
-    o.max_bytes = 64 << 20;
-    o.segment_bytes = segment_bytes;
-    o.ledger_interval = 10ms;
-    return o;
-  }
-  void open(uint64_t segment_bytes = 0, SyncMode sync = SyncMode::Batch) {
-    SpoolOptions o = options(segment_bytes);
-    o.sync = sync;
-    report = SpoolReport{};
-    auto s = Spool::open(loop, o, &report);
-    REQUIRE(s.ok());
-    spool = std::move(*s);
-  }
-  // Appends records for i in [from, to); returns their seqs.
-  std::vector<uint64_t> append(int from, int to) {
-    std::vector<uint64_t> seqs;
-    int done = 0;
-    for (int i = from; i < to; ++i) {
-      keep.push_back(recordData(i));
-      uint64_t seq = spool->nextSeq();
-      seqs.push_back(seq);
-      spool->append(seq, keep.back(), 2, [&](Status st) {
-        CHECK(st.ok());
-        ++done;
-      });
-    }
-    REQUIRE(runLoopUntil(loop, [&] { return done == to - from; }, 10s));
-    return seqs;
-  }
-  struct Read {
-    uint64_t seq;
-    std::string data;
-  };
-  std::vector<Read> readAll() {
-    std::vector<Read> out;
-    while (spool->unread() > 0) {
-      REQUIRE(runLoopUntil(loop, [&] { return spool->canRead(); }, 10s));
-      ByteBuffer buf;
-      bool done = false;
-      Status result;
-      uint64_t got_seq = 0;
-      spool->readNext(buf, [&](Status st, uint64_t seq, uint32_t frames) {
-        result = st;
-        got_seq = seq;
-        CHECK(frames == 2);
-        done = true;
-      });
-      REQUIRE(runLoopUntil(loop, [&] { return done; }, 10s));
-      REQUIRE(result.ok());
-      out.push_back(Read{got_seq, std::string(buf.view())});
-    }
-    return out;
-  }
-  void close() {
-    if (!spool) return;
-    bool done = false;
-    spool->close([&] { done = true; });
-    REQUIRE(runLoopUntil(loop, [&] { return done; }, 10s));
-    spool.reset();
-  }
-  // A crash: the process ends without close() (what was written stays, nothing else happens).
-  void crash() {
-    REQUIRE(runLoopUntil(loop, [&] { return true; }, 0ms));
-    spool.reset();
-  }
-  std::vector<std::string> segments() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(dir.path() + "/spool")) {
-      if (e.path().extension() == ".spl") out.push_back(e.path().string());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  ~Fixture() {
-    close();
-    CHECK(loop.close() == 0);
-  }
-};
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
+using namespace sluice::spool_test;
 
 TEST_CASE("records are written, read back in order and identical", "[spool]") {
   Fixture f;
@@ -134,7 +15,7 @@ TEST_CASE("records are written, read back in order and identical", "[spool]") {
   }
 }
 
-TEST_CASE("after a crash every record not acknowledged is replayed, in order", "[spool]") {
+TEST_CASE("after a crash every record not acknowledged is replayed, in order, and no acknowledged one", "[spool]") {
   Fixture f;
   f.open();
   auto seqs = f.append(0, 20);
@@ -143,14 +24,14 @@ TEST_CASE("after a crash every record not acknowledged is replayed, in order", "
   bool flushed = false;
   f.spool->flush([&] { flushed = true; });
   REQUIRE(runLoopUntil(f.loop, [&] { return flushed; }, 10s));
-  f.spool->ack(seqs[5]);  // acknowledged after the last ledger: replayed again (at least once)
+  f.spool->ack(seqs[5]);  // after the last fsync: in an ack slot, which survives a crash of the process
   f.crash();
   f.open();
-  CHECK(f.report.records == 15);
-  CHECK(f.report.frames == 30);
+  CHECK(f.report.records == 14);
+  CHECK(f.report.frames == 28);
   auto got = f.readAll();
-  REQUIRE(got.size() == 15);
-  CHECK(got.front().seq == seqs[5]);
+  REQUIRE(got.size() == 14);
+  CHECK(got.front().seq == seqs[6]);
   CHECK(got.back().data == recordData(19));
 }
 
@@ -165,18 +46,21 @@ TEST_CASE("each run's sequence numbers are above the previous run's", "[spool]")
   CHECK((second[0] >> 40) == (first[2] >> 40) + 1);
 }
 
-TEST_CASE("fully acknowledged segments are deleted once the ledger is durable", "[spool]") {
+TEST_CASE("a segment is deleted as soon as all its records are acknowledged", "[spool]") {
   Fixture f;
-  f.open(256);  // a few records per segment
+  SpoolOptions o = f.options(256);  // a few records per segment
+  o.ledger_interval = 1h;           // no periodic work: the acknowledgement alone gives the space back
+  auto s = Spool::open(f.loop, o, &f.report);
+  REQUIRE(s.ok());
+  f.spool = std::move(*s);
   auto seqs = f.append(0, 40);
   size_t before = f.segments().size();
   CHECK(before > 5);
   auto got = f.readAll();
   for (auto& r : got) f.spool->ack(r.seq);
-  bool flushed = false;
-  f.spool->flush([&] { flushed = true; });
-  REQUIRE(runLoopUntil(f.loop, [&] { return flushed; }, 10s));
-  CHECK(f.segments().size() <= 1);  // the segment being written stays
+  REQUIRE(runLoopUntil(f.loop, [&] { return f.spool->idle(); }, 10s));
+  CHECK(f.segments().empty());
+  CHECK(f.spool->diskBytes() == 0);
   f.close();
   f.open();
   CHECK(f.report.records == 0);
@@ -238,7 +122,7 @@ TEST_CASE("a bit flipped in the middle skips the rest of its segment and quarant
   CHECK(data.count(recordData(29)) == 1);
 }
 
-TEST_CASE("a corrupt ledger is moved aside and every record is replayed", "[spool]") {
+TEST_CASE("a corrupt ledger is moved aside, and the ack slots still say what was acknowledged", "[spool]") {
   Fixture f;
   f.open();
   auto seqs = f.append(0, 5);
@@ -249,12 +133,28 @@ TEST_CASE("a corrupt ledger is moved aside and every record is replayed", "[spoo
   f.open();
   REQUIRE(f.report.notes.size() == 1);
   CHECK(f.report.notes[0].find("not a spool ledger") != std::string::npos);
+  CHECK(f.report.notes[0].find("taken from the ack slots") != std::string::npos);
+  CHECK(f.report.records == 4);
+}
+
+TEST_CASE("a corrupt ledger and no ack slots: every record is replayed", "[spool]") {
+  Fixture f;
+  f.open();
+  auto seqs = f.append(0, 5);
+  f.spool->takeUnread(seqs[0]);
+  f.spool->ack(seqs[0]);
+  f.close();
+  std::ofstream(f.dir.path() + "/spool/ledger", std::ios::trunc) << "garbage";
+  fs::remove(f.dir.path() + "/spool/acks");
+  f.open();
+  REQUIRE(f.report.notes.size() == 1);
+  CHECK(f.report.notes[0].find("every record in the spool is replayed") != std::string::npos);
   CHECK(f.report.records == 5);
 }
 
 TEST_CASE("the ledger is replaced atomically: a leftover temp file does not matter", "[spool]") {
   TempDir dir;
-  Ledger l{"0123456789abcdef", 3, 42};
+  Ledger l{"0123456789abcdef", 3, 42, 7};
   REQUIRE(writeLedgerFile(dir.path(), l).ok());
   std::ofstream(dir.path() + "/ledger.tmp") << "sluice-spool-ledger 1\nid 01";  // a crash mid-write
   auto back = readLedgerFile(dir.path());
@@ -262,10 +162,16 @@ TEST_CASE("the ledger is replaced atomically: a leftover temp file does not matt
   CHECK(back->id == l.id);
   CHECK(back->epoch == 3);
   CHECK(back->acked == 42);
+  CHECK(back->generation == 7);
   CHECK_FALSE(Ledger::parse("sluice-spool-ledger 1\nid 0123456789abcdef\nepoch 3\nacked 42\n").ok());  // no end
+  // A ledger written before the ack slots existed has no generation.
+  auto old = Ledger::parse("sluice-spool-ledger 1\nid 0123456789abcdef\nepoch 3\nacked 42\nend\n");
+  REQUIRE(old.ok());
+  CHECK(old->generation == 0);
 }
 
-TEST_CASE("a batch spilled below the acknowledged position lowers the ledger, so it survives a crash", "[spool]") {
+TEST_CASE("a batch spilled below the acknowledged position steps both ack slots back, so it survives a crash",
+          "[spool]") {
   Fixture f;
   f.open();
   auto seqs = f.append(0, 3);
@@ -282,6 +188,13 @@ TEST_CASE("a batch spilled below the acknowledged position lowers the ledger, so
     done = true;
   });
   REQUIRE(runLoopUntil(f.loop, [&] { return done; }, 10s));
+  // Neither slot may claim a position at or above it, whichever of them survives a power loss.
+  std::string acks = readFile(f.dir.path() + "/spool/acks");
+  for (size_t i = 0; i < 2; ++i) {
+    auto slot = decodeAckSlot(std::string_view(acks).substr(i * kAckSlotBytes, kAckSlotBytes));
+    REQUIRE(slot.has_value());
+    CHECK(slot->position < seqs[0] - 1);
+  }
   f.crash();
   f.open();
   auto got = f.readAll();
