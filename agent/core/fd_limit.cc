@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+
 namespace sluice {
 
 FdLimit raiseFdLimit() noexcept {
@@ -18,6 +20,14 @@ FdLimit raiseFdLimit() noexcept {
   if (setrlimit(RLIMIT_NOFILE, &want) == 0) out.soft = want.rlim_cur;
   return out;
 }
+
+namespace {
+uint64_t reserved = 0;
+}  // namespace
+
+void reserveDescriptors(uint64_t n) noexcept { reserved += n; }
+void releaseDescriptors(uint64_t n) noexcept { reserved -= std::min(reserved, n); }
+uint64_t reservedDescriptors() noexcept { return reserved; }
 
 uint64_t fdLimit() noexcept {
   struct rlimit rl {};

@@ -19,4 +19,10 @@ FdLimit raiseFdLimit() noexcept;
 // The soft limit now.
 uint64_t fdLimit() noexcept;
 
+// Descriptors set aside for a listener's connections (the logplex input reserves its connection cap): the tail
+// sources' budget leaves them free, so that neither use can starve the other. Loop thread only.
+void reserveDescriptors(uint64_t n) noexcept;
+void releaseDescriptors(uint64_t n) noexcept;
+uint64_t reservedDescriptors() noexcept;
+
 }  // namespace sluice

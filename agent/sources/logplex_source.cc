@@ -4,12 +4,12 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <strings.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <charconv>
 
 #include "agent/core/clock.h"
+#include "agent/core/fd_limit.h"
 #include "agent/core/listen_address.h"
 #include "agent/net/http_wire.h"
 #include "agent/pipeline/logplex_body.h"
@@ -63,11 +63,9 @@ std::string expandRewrite(const std::string& tmpl, const std::string& token_name
 
 // Half the open-file limit at most: the other half stays for tailed files, sinks, the spool and the admin API, so a
 // flood of connections makes this input refuse (counted) rather than leave the rest of the agent without
-// descriptors.
+// descriptors. The cap is reserved (reserveDescriptors), so the tail sources' budget leaves it free.
 size_t connectionCap(size_t configured) {
-  struct rlimit rl {};
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return configured;
-  return std::max<size_t>(1, std::min<size_t>(configured, static_cast<size_t>(rl.rlim_cur / 2)));
+  return std::max<size_t>(1, std::min<size_t>(configured, static_cast<size_t>(fdLimit() / 2)));
 }
 
 }  // namespace
@@ -119,6 +117,7 @@ LogplexSource::LogplexSource(Loop& loop, Router& router, SourceInfo info, Logple
 LogplexSource::~LogplexSource() {
   *alive_ = false;
   server_.reset();
+  releaseDescriptors(reserved_fds_);
 }
 
 Status LogplexSource::start() {
@@ -127,6 +126,8 @@ Status LogplexSource::start() {
   o.port = options_.port;
   o.max_body = options_.max_body;
   o.max_connections = connectionCap(options_.max_connections);
+  reserveDescriptors(o.max_connections);
+  reserved_fds_ = o.max_connections;
   o.on_turned_away = [this](const char* what) { counters_.errors[what] += 1; };
   if (!options_.cert_file.empty()) {
     auto tls = TlsContext::makeServer(TlsServerOptions{options_.cert_file, options_.key_file, ""});

@@ -89,6 +89,7 @@ class LogplexSource : public Source {
   std::string scratch_;
   std::vector<std::string_view> messages_;
   RateLimitedLog reject_log_;
+  size_t reserved_fds_ = 0;   // the connection cap, set aside in the process's descriptor accounting
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

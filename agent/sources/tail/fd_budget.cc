@@ -7,8 +7,14 @@
 namespace sluice {
 
 FdBudget& FdBudget::process() {
-  static FdBudget budget(forLimit(fdLimit()));
+  static FdBudget budget(forLimit(fdLimit()), true);
   return budget;
+}
+
+size_t FdBudget::limit() const {
+  if (!follow_reservations_) return limit_;
+  uint64_t reserved = reservedDescriptors();
+  return reserved >= limit_ ? 1 : limit_ - static_cast<size_t>(reserved);
 }
 
 size_t FdBudget::forLimit(uint64_t fd_limit) {
@@ -21,7 +27,8 @@ void FdBudget::add(Holder* h) { holders_.push_back(h); }
 void FdBudget::remove(Holder* h) { std::erase(holders_, h); }
 
 bool FdBudget::acquire() {
-  if (used_ >= limit_) {
+  const size_t limit = this->limit();
+  if (used_ >= limit) {
     Holder* oldest = nullptr;
     uint64_t when = UINT64_MAX;
     for (Holder* h : holders_) {
@@ -33,7 +40,7 @@ bool FdBudget::acquire() {
     }
     if (oldest == nullptr) return false;
     oldest->closeOldest();  // calls release()
-    if (used_ >= limit_) return false;
+    if (used_ >= limit) return false;
   }
   ++used_;
   return true;

@@ -1,9 +1,10 @@
 #pragma once
 // How many descriptors the tail sources of the process may hold open at once. Tailed files are the one use of
 // descriptors whose count the input sets (10,000 containers, 10,000 files), so they get the descriptor limit less a
-// reserve that checkpoints, the spool, the ack journals, sockets (sinks, the admin API, the logplex input) and the
-// thread pool's transient opens always find free: a quarter of the limit, at most 1,024 (with systemd's soft limit
-// of 1,024 that is 768 for files; with the hard limit of 512K nearly all of it).
+// reserve that checkpoints, the spool, the ack journals, sockets (sinks, the admin API) and the thread pool's
+// transient opens always find free: a quarter of the limit, at most 1,024 (with systemd's soft limit of 1,024 that
+// is 768 for files; with the hard limit of 512K nearly all of it), less what listeners reserved for their
+// connections (the logplex input's cap, fd_limit.h).
 //
 // When a file needs a descriptor and none is left, the least recently active file that can be closed (of any tail
 // source) is closed: one read to its end, not being read, and still where its name is (rotated files keep theirs
@@ -33,7 +34,9 @@ class FdBudget {
   // limit - min(limit / 4, 1024), at least 1.
   static size_t forLimit(uint64_t fd_limit);
 
-  explicit FdBudget(size_t limit) : limit_(limit) {}
+  // `follow_reservations`: the limit shrinks by what listeners reserved (reserveDescriptors).
+  explicit FdBudget(size_t limit, bool follow_reservations = false)
+      : limit_(limit), follow_reservations_(follow_reservations) {}
   FdBudget(const FdBudget&) = delete;
   FdBudget& operator=(const FdBudget&) = delete;
 
@@ -45,11 +48,12 @@ class FdBudget {
   bool acquire();
   void release();
 
-  size_t limit() const { return limit_; }
+  size_t limit() const;
   size_t used() const { return used_; }
 
  private:
   size_t limit_;
+  bool follow_reservations_ = false;
   size_t used_ = 0;
   std::vector<Holder*> holders_;
 };

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "agent/core/fd_limit.h"
 #include "agent/pipeline/router.h"
 #include "agent/sink/sink_runner.h"
 #include "agent/sources/tail/tail_source.h"
@@ -162,4 +163,19 @@ TEST_CASE("a file deleted while closed is let go, and a new file under its name 
   REQUIRE(f.waitForBodies(3));
   CHECK(f.bodies() == std::multiset<std::string>{"a-1", "b-1", "a-again"});
   CHECK(f.source->counters().errors.count("closed_file_gone") == 0);  // it had been read to its end
+}
+
+TEST_CASE("descriptors a listener reserves are left free by the tail sources' budget") {
+  FdBudget budget(FdBudget::forLimit(1024), true);
+  CHECK(budget.limit() == 768);
+  reserveDescriptors(512);  // the logplex input's connection cap at a limit of 1,024
+  CHECK(budget.limit() == 256);
+  for (int i = 0; i < 256; ++i) REQUIRE(budget.acquire());
+  CHECK_FALSE(budget.acquire());  // no holder could close a file: ask again later
+  releaseDescriptors(512);
+  CHECK(budget.acquire());
+  FdBudget fixed(100);
+  reserveDescriptors(50);
+  CHECK(fixed.limit() == 100);  // a budget of its own (tests) follows nothing
+  releaseDescriptors(50);
 }
