@@ -141,8 +141,59 @@ std::optional<Agent::StartError> Agent::start() {
   return std::nullopt;
 }
 
+void Agent::freeRetiredSources() {
+  std::vector<std::string> freed;
+  for (auto it = finished_retired_.begin(); it != finished_retired_.end();) {
+    Source* source = *it;
+    if (source->acksOutstanding()) {
+      ++it;
+      continue;
+    }
+    freed.push_back(source->info().name);
+    it = finished_retired_.erase(it);
+    sources_.erase(std::remove_if(sources_.begin(), sources_.end(), [&](const auto& p) { return p.get() == source; }),
+                   sources_.end());
+  }
+  for (const std::string& name : freed) startReplacement(name);
+  if (finished_retired_.empty()) {
+    retired_timer_.close();
+    return;
+  }
+  if (!retired_timer_) {
+    if (retired_timer_.init(this, [this](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); }) < 0) return;
+    uv_unref(retired_timer_.handle());  // waiting for deliveries never keeps the agent alive by itself
+    uv_timer_start(retired_timer_.get(), &Agent::onRetiredTimer, 50, 50);
+  }
+}
+
+void Agent::onRetiredTimer(uv_timer_t* timer) noexcept {
+  if (auto* self = ownerOf<Agent>(timer)) self->freeRetiredSources();
+}
+
+bool Agent::predecessorBusy(const std::string& name) const {
+  auto named = [&](const Source* s) { return s->info().name == name; };
+  return std::any_of(retired_sources_.begin(), retired_sources_.end(), named) ||
+         std::any_of(finished_retired_.begin(), finished_retired_.end(), named);
+}
+
+void Agent::startReplacement(const std::string& name) {
+  auto it = waiting_replacements_.find(name);
+  if (it == waiting_replacements_.end() || predecessorBusy(name)) return;
+  SourceConfig sc = std::move(it->second);
+  waiting_replacements_.erase(it);
+  if (shutting_down_) return;
+  auto source = makeSource(sc, has_stdin_source_);
+  if (!source) {
+    spdlog::error("reload: source {} could not be created: {}", name, source.error().message);
+    return;
+  }
+  Source& ref = **source;
+  sources_.push_back(std::move(*source));
+  if (Status st = startSource(ref); !st) spdlog::error("reload: source {} could not start: {}", name, st.error().message);
+}
+
 size_t Agent::activeSources() const {
-  size_t n = 0;
+  size_t n = waiting_replacements_.size();
   for (const auto& s : sources_) {
     if (!s->finished() && std::find(retired_sources_.begin(), retired_sources_.end(), s.get()) == retired_sources_.end()) {
       ++n;
@@ -158,10 +209,8 @@ void Agent::onSourceFinished(Source& source) {
   if (retired != retired_sources_.end()) {
     // Removed by a reload: it is done, free it on the next turn.
     retired_sources_.erase(retired);
-    loop_.post([this, &source] {
-      sources_.erase(std::remove_if(sources_.begin(), sources_.end(), [&](const auto& p) { return p.get() == &source; }),
-                     sources_.end());
-    });
+    finished_retired_.push_back(&source);
+    loop_.post([this] { freeRetiredSources(); });  // never inside the source's own callback
     return;
   }
   if (activeSources() == 0 && !reloading_) {

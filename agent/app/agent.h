@@ -95,6 +95,19 @@ class Agent {
   // Replaced or removed by a reload: finishing their work, then freed.
   std::vector<std::unique_ptr<SinkRunner>> retired_sinks_;
   std::vector<Source*> retired_sources_;
+  // Replacements (reload) of sources that are still finishing under the same name: started once the old one is
+  // done, so that the two never share a checkpoint, an ack journal or a listening port.
+  std::map<std::string, SourceConfig> waiting_replacements_;
+  bool has_stdin_source_ = false;
+  void startReplacement(const std::string& name);
+  // A source of that name retired by a reload is still finishing, or still waiting for its acknowledgements.
+  bool predecessorBusy(const std::string& name) const;
+  // Retired sources that finished but whose acknowledgement entries batches still hold: freed once they are
+  // resolved (checked on a short timer), then their replacement starts.
+  std::vector<Source*> finished_retired_;
+  UvHandle<uv_timer_t> retired_timer_;
+  void freeRetiredSources();
+  static void onRetiredTimer(uv_timer_t* timer) noexcept;
   std::unique_ptr<SignalWatcher> signals_;
   std::unique_ptr<SystemdNotifier> notifier_;
   UvHandle<uv_timer_t> watchdog_timer_;

@@ -174,8 +174,20 @@ void Agent::finishReload(AgentConfig fresh, std::map<std::string, std::unique_pt
     retired_sources_.push_back(src.get());
     if (wanted == nullptr) removed.push_back("source " + name);
   }
+  has_stdin_source_ = has_stdin;
+  for (auto it = waiting_replacements_.begin(); it != waiting_replacements_.end();) {
+    const SourceConfig* wanted = findSource(fresh, it->first);
+    it = wanted == nullptr || !wanted->values.boolean("enabled") ? waiting_replacements_.erase(it) : std::next(it);
+  }
   for (const SourceConfig& sc : fresh.sources) {
     if (!sc.values.boolean("enabled") || running.count(sc.name) != 0) continue;
+    if (predecessorBusy(sc.name)) {
+      // It starts once its predecessor has finished (written its last checkpoint, closed its port).
+      waiting_replacements_[sc.name] = sc;
+      applied.push_back(sc);
+      (findSource(config_, sc.name) != nullptr ? restarted : added).push_back("source " + sc.name);
+      continue;
+    }
     auto source = makeSource(sc, has_stdin);
     if (!source) {
       spdlog::error("reload: source {} could not be created: {}", sc.name, source.error().message);

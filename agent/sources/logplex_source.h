@@ -54,6 +54,7 @@ class LogplexSource : public Source {
   void resume() override { paused_ = false; }
   // Stops accepting; requests still waiting for their acks are answered when they come, then the connections go.
   void stop() override;
+  bool acksOutstanding() const override { return !pending_.empty(); }
   uint16_t port() const { return server_ ? server_->port() : 0; }
 
  private:

@@ -32,6 +32,9 @@ class Source {
   virtual void forwardSignal(int /*signum*/) {}
   // The child's exit status (exit code, or 128 + signal) once it exited.
   virtual std::optional<int> exitStatus() const { return std::nullopt; }
+  // Whether batches still hold acknowledgement entries of this source: a finished source is freed only when they
+  // are resolved (a reload replaces sources while the sinks go on delivering what they read).
+  virtual bool acksOutstanding() const { return false; }
 
   bool finished() const { return finished_; }
   void onFinished(FinishedFn fn) { on_finished_ = std::move(fn); }

@@ -152,6 +152,13 @@ void TailSource::stop() {
   maybeFinish();
 }
 
+bool TailSource::acksOutstanding() const {
+  for (const auto& [key, f] : files_) {
+    if (f->acksOutstanding()) return true;
+  }
+  return false;
+}
+
 void TailSource::maybeFinish() {
   if (!stopping_ || reads_in_flight_ > 0 || finish_posted_) return;
   finish_posted_ = true;

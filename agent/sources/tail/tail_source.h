@@ -44,6 +44,7 @@ class TailSource : public Source, private FdBudget::Holder {
   // Stops reading; the lines read are routed and acknowledged while the sinks drain, and the checkpoint is
   // written once more when the source is destroyed (after the loop ended).
   void stop() override;
+  bool acksOutstanding() const override;
 
   const std::string& checkpointPath() const { return store_.path(); }
 

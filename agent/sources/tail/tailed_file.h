@@ -95,6 +95,12 @@ class TailedFile {
   void settleAcks() { advance(nullptr); }
   FileCheckpoint checkpoint();
   bool releasable() const { return state_ == State::Finished && acks_.empty() && !reading_; }
+  bool acksOutstanding() const {
+    for (const AckEntry& e : acks_) {
+      if (!e.complete()) return true;
+    }
+    return false;
+  }
   // Whether the file still exists under some name (a rotated file kept on disk).
   bool stillLinked() const;
 
