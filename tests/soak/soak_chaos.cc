@@ -65,6 +65,11 @@ void Chaos::startAgent(int stdin_fd) {
   started_ = Clock::now();
   api_port_ = freePort();
   post_port_ = freePort();
+  writeConfig("250ms");
+  launch();
+}
+
+void Chaos::writeConfig(const std::string& poll_interval) {
   const std::string spool = "    buffer: {memory: 8MiB, disk: 128MiB, mode: always}\n"
                             "    retry: {initial: 100ms, max: 2s}\n";
   std::string yaml =
@@ -72,6 +77,7 @@ void Chaos::startAgent(int stdin_fd) {
       "api:\n  listen: 127.0.0.1:" + std::to_string(api_port_) + "\n"
       "sources:\n"
       "  - name: files\n    type: tail\n    paths: [\"" + setup_.logs_dir + "/app.log\"]\n    start_at: beginning\n"
+      "    poll_interval: " + poll_interval + "\n"
       "  - name: pipe\n    type: stdin\n"
       "  - name: posts\n    type: logplex\n    listen: 127.0.0.1:" + std::to_string(post_port_) +
       "\n    tokens: [soak-token]\n"
@@ -80,8 +86,8 @@ void Chaos::startAgent(int stdin_fd) {
       "}\n" + spool +
       "  - name: syslog\n    type: syslog\n    url: " + receiver_.url() + "\n" + spool;
   config_ = setup_.work_dir + "/sluice.yaml";
-  std::ofstream(config_) << yaml;
-  launch();
+  std::ofstream(config_ + ".tmp") << yaml;
+  std::filesystem::rename(config_ + ".tmp", config_);  // a reload never reads half a file
 }
 
 void Chaos::launch() {
@@ -179,6 +185,8 @@ void Chaos::run() {
       next_kill = now + std::chrono::seconds(between(30, 90));
     }
     if (now >= next_hup) {
+      // Every other reload changes the tail source, so that it is replaced (not only kept) under load.
+      writeConfig(report_.reloads % 2 == 0 ? "150ms" : "250ms");
       agent_->signal(SIGHUP);
       ++report_.reloads;
       next_hup = now + 20s;

@@ -51,6 +51,7 @@ class Chaos {
 
  private:
   void launch();
+  void writeConfig(const std::string& poll_interval);
   void kill9();
   void sample();
   void checkIncarnation(const char* how);
