@@ -50,6 +50,7 @@ class ByteBuffer {
   }
   void commit(size_t n) { size_ += n; }
   void append(const char* p, size_t n) {
+    if (n == 0) return;  // an empty buffer has no storage: memcpy(nullptr, p, 0) is undefined behaviour
     std::memcpy(prepare(n), p, n);
     size_ += n;
   }
