@@ -71,6 +71,7 @@ class HttpClientConnection final : public Stream::Handler, public Deletable {
   std::string field_;
   std::string value_;
   size_t header_bytes_ = 0;
+  const char* parse_error_ = nullptr;  // why a callback stopped the parser
 };
 
 struct HttpClient::Impl {

@@ -379,7 +379,8 @@ bool truthy(const Value* v) { return v != nullptr && v->IsBool() && v->GetBool()
 
 bool jsonToClf(std::string_view json, std::string& out, std::string* why) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  // Iterative: the recursive reader's depth is the input's nesting, and "[[[[..." would overflow the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError()) {
     *why = std::string("not JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
            std::to_string(doc.GetErrorOffset());

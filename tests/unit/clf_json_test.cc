@@ -228,6 +228,17 @@ TEST_CASE("clf_json: JSON that cannot become a line says why", "[clf_json]") {
   CHECK(out == " 1.2.3.4 - - [10/Mar/2020:11:24:34.220324 +0000] \"GET /x\" 500 443 3ms");
 }
 
+TEST_CASE("clf_json: JSON nested a million levels deep is refused, not a stack overflow", "[clf_json]") {
+  // `sluice convert --from json` reads any line it is given; RapidJSON's recursive reader would follow the nesting.
+  const size_t depth = 1000000;
+  std::string json = "{\"t\":" + std::string(depth, '[') + std::string(depth, ']') + ",\"sC\":200}";
+  std::string out, why;
+  CHECK_FALSE(jsonToClf(json, out, &why));
+  CHECK(why.find("time") != std::string::npos);
+  CHECK_FALSE(jsonToClf(std::string(depth, '['), out, &why));
+  CHECK(why.find("not JSON") != std::string::npos);
+}
+
 TEST_CASE("clf_json: status texts", "[clf_json]") {
   CHECK(statusText(200) == "OK");
   CHECK(statusText(499) == "Client Closed Request");
