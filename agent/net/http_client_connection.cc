@@ -99,7 +99,7 @@ void HttpClientConnection::connect() {
   options.tls = o.tls;
   options.server_name = o.server_name;
   options.connect_timeout = o.connect_timeout;
-  stream_ = Stream::connect(loop_, options, this);
+  adopt(Stream::connect(loop_, options, this));
 }
 
 void HttpClientConnection::serializeHead(const HttpRequest& request) {

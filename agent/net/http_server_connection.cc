@@ -181,10 +181,14 @@ HttpServerConnection::~HttpServerConnection() {
 Status HttpServerConnection::accept(uv_stream_t* listener) {
   auto stream = Stream::accept(loop_, listener, server_->options.tls, this);
   if (!stream) return stream.takeError();
-  stream_ = std::move(stream).value();
+  adopt(std::move(stream).value());
+  return {};
+}
+
+void HttpServerConnection::adopt(std::unique_ptr<Stream> stream) {
+  stream_ = std::move(stream);
   peer_ = stream_->peerAddress();
   startTimer(server_->options.idle_timeout);
-  return {};
 }
 
 void HttpServerConnection::startTimer(std::chrono::milliseconds after) {
