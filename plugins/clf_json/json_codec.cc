@@ -90,6 +90,8 @@ bool durationNanos(std::string_view s, int64_t* ns) {
     }
   }
   if (s.front() == '.' || s.back() == '.') return false;
+  // 18 digits fit, but not once scaled: a request time beyond 292 years is no duration (the text stays as written).
+  if (whole > (dot ? INT64_MAX / 1000000000 - 1 : INT64_MAX / 1000)) return false;
   *ns = dot ? whole * 1000000000 + frac * (1000000000 / scale) : whole * 1000;
   return true;
 }
