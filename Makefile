@@ -1,4 +1,4 @@
-# Sluice: make deps | build | test | run | bench | install
+# Sluice: make deps | build | test | run | bench | install | fuzz
 # Every target is safe to run repeatedly; `make test` from a clean clone installs what it needs.
 
 SHELL := /bin/bash
@@ -72,3 +72,17 @@ install: build
 
 clean:
 	rm -rf build
+
+# Every libFuzzer target (tests/fuzz/README.md) built with clang, ASan and UBSan (-O1, asserts on), run FUZZ_SECONDS
+# each, one after the other; one line per target with its executions. A crash fails the target and names its input.
+# FUZZ_TARGETS="url units" runs only those.
+DEB_PACKAGES += clang libclang-rt-14-dev
+FUZZ_DIR ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+.PHONY: fuzz
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON -DSLUICE_FUZZ=ON \
+	  -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
+	cmake --build $(FUZZ_DIR) --target sluice_fuzz -j $(JOBS)
+	tests/fuzz/run_fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)

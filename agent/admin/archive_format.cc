@@ -81,7 +81,10 @@ int64_t archivePartitionHour(std::string_view name) {
   std::string iso = std::string(name.substr(0, 13)) + ":00:00Z";
   Result<int64_t> t = parseTimestampMicros(iso);
   if (!t) return -1;
-  return archiveHourOf(*t);
+  // Only the name this hour is written under: the timestamp parser takes "11-31" as December 1st, and a file of
+  // that name would be counted, read and expired as another hour's.
+  int64_t hour = archiveHourOf(*t);
+  return archivePartitionName(hour) == name ? hour : -1;
 }
 
 }  // namespace sluice

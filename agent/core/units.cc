@@ -122,7 +122,10 @@ Result<uint64_t> parseSize(std::string_view text) {
   }
   if (factor == 0) return sizeError(text);
   uint64_t bytes = 0;
-  if (!scaleDecimal(d, factor, bytes)) return makeError("size '" + std::string(text) + "' is too large");
+  // The bound of a plain number too, so that every size formatSize() writes parses again.
+  if (!scaleDecimal(d, factor, bytes) || bytes > kMaxMantissa) {
+    return makeError("size '" + std::string(text) + "' is too large");
+  }
   return bytes;
 }
 
@@ -154,9 +157,10 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
     if (!scaleDecimal(d, factor, part)) return makeError("duration '" + std::string(text) + "' is too long");
     total_us += part;
   }
-  // Rounded up, so a small but non-zero duration ("100us") never becomes 0 ("no delay", "no timeout").
+  // Rounded up, so a small but non-zero duration ("100us") never becomes 0 ("no delay", "no timeout"). At most
+  // 2^64 microseconds (some 584,000 years) in all, so that every duration formatDuration() writes parses again.
   unsigned __int128 ms = (total_us + 999) / 1000;
-  if (ms > static_cast<unsigned __int128>(INT64_MAX)) {
+  if (ms > UINT64_MAX / 1000) {
     return makeError("duration '" + std::string(text) + "' is too long");
   }
   return std::chrono::milliseconds{static_cast<int64_t>(ms)};

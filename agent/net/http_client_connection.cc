@@ -42,6 +42,11 @@ struct ClientParserCallbacks {
   static int onHeadersComplete(llhttp_t* p) {
     auto* c = self(p);
     c->response_.status = llhttp_get_status_code(p);
+    if (c->response_.status < 100 || c->response_.status > 999) {
+      // llhttp takes "HTTP/1.1 03 x" as status 3: not an answer to act on (a sink would reject the batch for it).
+      c->parse_error_ = "status code is not 3 digits";  // llhttp's own reason for a callback error says nothing
+      return -1;
+    }
     // A HEAD response announces a body it does not carry.
     return c->head_request_ ? 1 : 0;
   }
@@ -94,7 +99,7 @@ void HttpClientConnection::connect() {
   options.tls = o.tls;
   options.server_name = o.server_name;
   options.connect_timeout = o.connect_timeout;
-  stream_ = Stream::connect(loop_, options, this);
+  adopt(Stream::connect(loop_, options, this));
 }
 
 void HttpClientConnection::serializeHead(const HttpRequest& request) {
@@ -120,6 +125,7 @@ void HttpClientConnection::resetResponse() {
   field_.clear();
   value_.clear();
   header_bytes_ = 0;
+  parse_error_ = nullptr;
   response_done_ = false;
   got_bytes_ = false;
   llhttp_init(&parser_, HTTP_RESPONSE, ClientParserCallbacks::settings());
@@ -190,7 +196,7 @@ void HttpClientConnection::onStreamData(const char* data, size_t len) noexcept {
     complete(len - consumed);
     return;
   }
-  const char* reason = llhttp_get_error_reason(&parser_);
+  const char* reason = parse_error_ != nullptr ? parse_error_ : llhttp_get_error_reason(&parser_);
   failRequest(Error{"invalid HTTP response from " + pool_->options.host + ":" + std::to_string(pool_->options.port) +
                     ": " + llhttp_errno_name(err) + (reason != nullptr ? std::string(" ") + reason : "")});
 }

@@ -29,6 +29,8 @@ class HttpClientConnection final : public Stream::Handler, public Deletable {
   HttpClientConnection& operator=(const HttpClientConnection&) = delete;
 
   void connect();
+  // Uses a stream connected by other means (connect() uses it; so does the fuzz target, with bytes in memory).
+  void adopt(std::unique_ptr<Stream> stream) { stream_ = std::move(stream); }
   // Sends `request` (the connection must be idle, or new).
   void start(PendingRequest request);
   // Closes without telling the pool; returns the request in flight, if any, for the pool to fail.
@@ -71,6 +73,7 @@ class HttpClientConnection final : public Stream::Handler, public Deletable {
   std::string field_;
   std::string value_;
   size_t header_bytes_ = 0;
+  const char* parse_error_ = nullptr;  // why a callback stopped the parser
 };
 
 struct HttpClient::Impl {

@@ -181,11 +181,15 @@ HttpServerConnection::~HttpServerConnection() {
 Status HttpServerConnection::accept(uv_stream_t* listener) {
   auto stream = Stream::accept(loop_, listener, server_->options.tls, this);
   if (!stream) return stream.takeError();
-  stream_ = std::move(stream).value();
+  adopt(std::move(stream).value());
+  return {};
+}
+
+void HttpServerConnection::adopt(std::unique_ptr<Stream> stream) {
+  stream_ = std::move(stream);
   peer_ = stream_->peerAddress();
   waiting_since_ms_ = uv_now(loop_.get());
   startTimer(server_->options.idle_timeout);
-  return {};
 }
 
 std::optional<uint64_t> HttpServerConnection::waitingSinceMs() const {
@@ -236,6 +240,7 @@ void HttpServerConnection::parse(const char* data, size_t len) {
     } else {
       llhttp_resume(&parser_);
     }
+    message_done_ = false;  // a later pause is another message's, not this one's again
     dispatch();
     return;
   }
@@ -253,7 +258,8 @@ void HttpServerConnection::dispatch() {
   // Reading goes on while the handler works (bytes that follow are buffered, up to kMaxPipelined): a held
   // request or a stream must notice when the peer leaves.
   // An upgrade not taken over leaves the connection in an unknown protocol state: answer, then close.
-  keep_alive_ = llhttp_should_keep_alive(&parser_) != 0 && !request_.upgrade;
+  // llhttp's own verdict counts too: it takes an upgrade from any of several Connection headers.
+  keep_alive_ = llhttp_should_keep_alive(&parser_) != 0 && !request_.upgrade && parser_.upgrade == 0;
   request_.keep_alive = keep_alive_;
   on_close_ = nullptr;
   HttpResponder responder(weak_from_this(), ++request_id_);

@@ -25,6 +25,8 @@ class HttpServerConnection final : public Stream::Handler,
   HttpServerConnection& operator=(const HttpServerConnection&) = delete;
 
   Status accept(uv_stream_t* listener);
+  // Serves a stream that is already connected (accept() uses it; so does the fuzz target, with bytes in memory).
+  void adopt(std::unique_ptr<Stream> stream);
   // Server-initiated close. `notify`: the responder's onClose runs on a later turn. `detach`: the server is
   // going away, so it is not told and not touched again.
   void close(bool reset, bool notify, bool detach);

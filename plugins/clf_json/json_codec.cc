@@ -90,6 +90,8 @@ bool durationNanos(std::string_view s, int64_t* ns) {
     }
   }
   if (s.front() == '.' || s.back() == '.') return false;
+  // 18 digits fit, but not once scaled: a request time beyond 292 years is no duration (the text stays as written).
+  if (whole > (dot ? INT64_MAX / 1000000000 - 1 : INT64_MAX / 1000)) return false;
   *ns = dot ? whole * 1000000000 + frac * (1000000000 / scale) : whole * 1000;
   return true;
 }
@@ -389,7 +391,8 @@ bool truthy(const Value* v) { return v != nullptr && v->IsBool() && v->GetBool()
 
 bool jsonToClf(std::string_view json, std::string& out, std::string* why) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  // Iterative: the recursive reader's depth is the input's nesting, and "[[[[..." would overflow the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError()) {
     *why = std::string("not JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
            std::to_string(doc.GetErrorOffset());

@@ -131,6 +131,19 @@ TEST_CASE("clf_json: a vhost_combined line with a request time, field by field",
   CHECK(f.rtime == "0.250");
 }
 
+TEST_CASE("clf_json: a request time too long for nanoseconds stays text, not an overflowed duration", "[clf_json]") {
+  // 18 digits of seconds (or of microseconds) times 10^9 (or 10^3) overflowed: found by fuzzing.
+  for (std::string rtime : {"785171172125266.77", "999999999999999999", "9223372036854776"}) {
+    std::string line = "192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 " + rtime;
+    std::string json = toJson(line, Schema::Ecs);
+    CHECK(json.find("\"duration\"") == std::string::npos);
+    CHECK(json.find("\"request_time\":\"" + rtime + "\"") != std::string::npos);
+    CHECK(toClf(json.substr(0, json.size() - 1)) == line);
+  }
+  CHECK(toJson("h - - [10/Oct/2000:13:55:36 +0000] \"GET /\" 200 1 9223372035.5", Schema::Ecs)
+            .find("\"duration\":9223372035500000000") != std::string::npos);
+}
+
 TEST_CASE("clf_json: the seed's field names, status as a number, '-' bytes as 0", "[clf_json]") {
   std::string json = toJson("203.0.113.9 - - [10/Mar/2020:12:24:34 +0100] \"GET /status-codes/500 HTTP/1.1\" 500 443",
                             Schema::Compact);
@@ -226,6 +239,17 @@ TEST_CASE("clf_json: JSON that cannot become a line says why", "[clf_json]") {
                     "\"sC\":\"500\",\"bOut\":443,\"h\":\"\",\"rTime\":\"3ms\"}",
                     out, &why));
   CHECK(out == " 1.2.3.4 - - [10/Mar/2020:11:24:34.220324 +0000] \"GET /x\" 500 443 3ms");
+}
+
+TEST_CASE("clf_json: JSON nested a million levels deep is refused, not a stack overflow", "[clf_json]") {
+  // `sluice convert --from json` reads any line it is given; RapidJSON's recursive reader would follow the nesting.
+  const size_t depth = 1000000;
+  std::string json = "{\"t\":" + std::string(depth, '[') + std::string(depth, ']') + ",\"sC\":200}";
+  std::string out, why;
+  CHECK_FALSE(jsonToClf(json, out, &why));
+  CHECK(why.find("time") != std::string::npos);
+  CHECK_FALSE(jsonToClf(std::string(depth, '['), out, &why));
+  CHECK(why.find("not JSON") != std::string::npos);
 }
 
 TEST_CASE("clf_json: status texts", "[clf_json]") {

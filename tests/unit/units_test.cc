@@ -42,6 +42,30 @@ TEST_CASE("a size beyond 64 bits is an error, not a wrapped number", "[config]")
   CHECK(r.error().message == "size '20000000TiB' is too large");
 }
 
+TEST_CASE("a size above 8 PiB is too large, however it is written", "[config]") {
+  // The largest plain number is 2^53; a fraction of a large unit could go past it and then formatted to a text
+  // that did not parse again (found by fuzzing: tests/fuzz/regressions/units).
+  CHECK(*parseSize("9007199254740992") == uint64_t{1} << 53);
+  CHECK(*parseSize("8192TiB") == uint64_t{1} << 53);
+  Result<uint64_t> r = parseSize("14684474.7371615TiB");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message == "size '14684474.7371615TiB' is too large");
+  CHECK_FALSE(parseSize("8192.001TiB").ok());
+}
+
+TEST_CASE("a duration above 2^64 microseconds is too long, however it is written", "[config]") {
+  // Parts that each fit could add up to more than the largest part does, and then be formatted to a text that did
+  // not parse again (found by fuzzing: tests/fuzz/regressions/units).
+  REQUIRE(parseDuration("213503982d").ok());
+  CHECK(*parseDuration(formatDuration(*parseDuration("213503982d"))) == *parseDuration("213503982d"));
+  CHECK_FALSE(parseDuration("213503983d").ok());
+  std::string many;
+  for (int i = 0; i < 4; ++i) many += "5000000000000000ms";
+  Result<std::chrono::milliseconds> r = parseDuration(many);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message == "duration '" + many + "' is too long");
+}
+
 TEST_CASE("durations accept every unit and combinations of them", "[config]") {
   CHECK(*parseDuration("0") == 0ms);
   CHECK(*parseDuration("250ms") == 250ms);

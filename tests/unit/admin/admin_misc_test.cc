@@ -56,6 +56,10 @@ TEST_CASE("archive records round-trip, and partitions are named by the hour rece
   CHECK(archivePartitionName(hour) == "2020-03-29T11.log");
   CHECK(archivePartitionHour("2020-03-29T11.log") == hour);
   CHECK(archivePartitionHour("notes.txt") == -1);
+  // A date that does not exist is not another hour's partition (found by fuzzing).
+  CHECK(archivePartitionHour("2026-11-31T10.log") == -1);
+  CHECK(archivePartitionHour("2025-02-29T00.log") == -1);
+  CHECK(archivePartitionHour("2024-02-29T00.log") == archiveHourOf(1709164800000000LL));
 }
 
 TEST_CASE("query strings are decoded and encoded", "[admin]") {

@@ -122,6 +122,30 @@ TEST_CASE("a connection reset by the server is an error at the client", "[net]")
   REQUIRE(loop.close() == 0);
 }
 
+TEST_CASE("a response whose status is not 3 digits is an error, not an answer", "[net]") {
+  // llhttp reads "HTTP/1.1 3 x" (or "03") as status 3; a sink would have rejected its batch for it. Found by fuzzing
+  // (tests/fuzz/regressions/http_response).
+  Loop loop;
+  {
+    struct Quiet : Stream::Handler {
+      std::unique_ptr<Stream> stream;
+      void onStreamData(const char*, size_t) noexcept override {}
+      void onStreamClosed(const Error&) noexcept override {}
+    } quiet;
+    HttpServer server(loop, HttpServer::Options{}, [&](HttpServerRequest&&, HttpResponder responder) {
+      quiet.stream = responder.takeOver(3, {{"Content-Length", "0"}}, &quiet, nullptr);
+    });
+    auto port = server.listen();
+    REQUIRE(port.ok());
+    HttpClient client(loop, clientOptions(*port));
+    auto r = roundTrip(loop, client, get("/odd-status"));
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.error().message, Catch::Contains("status code is not 3 digits"));
+    CHECK(client.openConnections() == 0);
+  }
+  REQUIRE(loop.close() == 0);
+}
+
 TEST_CASE("a server that stops listening refuses new connections and can listen again on its port", "[net]") {
   Loop loop;
   {

@@ -1,0 +1,65 @@
+// libFuzzer target: a docker json-file line ({"log":"...","stream":"stdout","time":"..."}) as the tail source
+// reads it. It must never crash, read out of bounds or hang (RapidJSON in situ, with SIMD reads of a padded
+// copy). A record it accepts round-trips: written back as JSON (log escaped, the stream, the end of line), it
+// parses to the same log text, stream and completeness.
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "agent/sources/tail/docker_json.h"
+#include "tests/fuzz/fuzz_check.h"
+
+namespace {
+
+void appendJsonString(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out.append(buf);
+    } else {
+      out.push_back(ch);
+    }
+  }
+  out.push_back('"');
+}
+
+void checkLine(sluice::DockerJsonParser& parser, std::string_view line) {
+  sluice::DockerLine d;
+  if (!parser.parse(line, d)) return;
+  FUZZ_CHECK(d.log.size() <= line.size());
+  std::string log(d.log);
+  bool is_stderr = d.is_stderr;
+  bool complete = d.complete;
+
+  std::string again = "{\"log\":";
+  // A complete line ends with "\n", and one "\r" before it is taken off too: "\r\n" keeps a final "\r" of the text.
+  appendJsonString(again, complete ? log + "\r\n" : log);
+  again += is_stderr ? ",\"stream\":\"stderr\"}" : ",\"stream\":\"stdout\"}";
+  sluice::DockerLine d2;
+  FUZZ_CHECK(parser.parse(again, d2));
+  FUZZ_CHECK(d2.log == log);
+  FUZZ_CHECK(d2.is_stderr == is_stderr);
+  FUZZ_CHECK(d2.complete == complete);
+}
+
+}  // namespace
+
+// The input is a file: each line goes through one parser, whose buffers are reused line after line as in the
+// agent.
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view rest = sluice::fuzz::text(data, size);
+  sluice::DockerJsonParser parser;
+  for (;;) {
+    size_t nl = rest.find('\n');
+    checkLine(parser, rest.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    rest.remove_prefix(nl + 1);
+  }
+  return 0;
+}
