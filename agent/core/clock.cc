@@ -101,6 +101,12 @@ std::string TimestampFormatter::format(int64_t micros) {
   return s;
 }
 
+unsigned daysInMonth(int64_t y, unsigned m) {
+  static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
 Result<int64_t> parseTimestampMicros(std::string_view s) {
   auto bad = [&](const char* why) {
     return makeError("invalid timestamp '" + std::string(s) + "': " + why);
@@ -110,7 +116,9 @@ Result<int64_t> parseTimestampMicros(std::string_view s) {
       !digits(s, 8, 2, &day)) {
     return bad("expected YYYY-MM-DD");
   }
-  if (mon < 1 || mon > 12 || day < 1 || day > 31) return bad("month or day out of range");
+  if (mon < 1 || mon > 12 || day < 1 || static_cast<unsigned>(day) > daysInMonth(year, static_cast<unsigned>(mon))) {
+    return bad("month or day out of range");
+  }
   size_t pos = 10;
   int64_t frac_us = 0;
   int64_t offset_s = 0;

@@ -10,6 +10,8 @@ namespace sluice {
 // Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard Hinnant's algorithms): no timegm,
 // no locale or TZ state.
 int64_t daysFromCivil(int64_t year, unsigned month, unsigned day);
+// Days in `month` (1-12) of `year` (proleptic Gregorian).
+unsigned daysInMonth(int64_t year, unsigned month);
 void civilFromDays(int64_t days, int64_t* year, unsigned* month, unsigned* day);
 
 // Microseconds since the Unix epoch (CLOCK_REALTIME). A vDSO call, not a syscall; still, hot paths take it

@@ -22,11 +22,6 @@ bool digits(std::string_view s, size_t pos, size_t n, int* value) {
   return true;
 }
 
-unsigned daysInMonth(int64_t y, unsigned m) {
-  static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
 
 void put2(std::string& out, unsigned v) {
   out.push_back(static_cast<char>('0' + v / 10 % 10));

@@ -24,6 +24,10 @@ TEST_CASE("ISO 8601 instants of any precision parse to microseconds") {
   CHECK(*parseTimestampMicros("2013-03-27") == 1364342400000000);
   CHECK(*parseTimestampMicros("2013-03-27 20:02:24") == 1364414544000000);
   CHECK_FALSE(parseTimestampMicros("2013-13-27").ok());
+  // A day the month does not have is an error, not the next month's first days (fuzzing found it).
+  CHECK_FALSE(parseTimestampMicros("2026-11-31T10:00:00Z").ok());
+  CHECK_FALSE(parseTimestampMicros("2025-02-29").ok());
+  CHECK(*parseTimestampMicros("2024-02-29") == 1709164800000000);
   CHECK_FALSE(parseTimestampMicros("yesterday").ok());
   CHECK_FALSE(parseTimestampMicros("2013-03-27T20:02:24Zjunk").ok());
 }
