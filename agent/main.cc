@@ -10,14 +10,14 @@
 #include "agent/app/cli.h"
 #include "agent/app/logs_command.h"
 #include "agent/app/quick_mode.h"
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 #include "agent/core/fd_limit.h"
 #include "agent/core/log.h"
 #include "agent/plugin/external_plugin.h"
 #include "agent/plugin/registry.h"
 #include "agent/sink/sink_options.h"
 #include "agent/sources/source_types.h"
-#include "plugins/clf_json/convert.h"
+#include "agent/app/convert_command.h"
 
 using namespace sluice;
 
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
       return kExitOk;
     case CliOptions::Command::Convert:
       // 0 ok, 1 lines that did not convert or an I/O error, 2 bad options: the agent's exit codes.
-      return plugins::clf_json::runConvert({cli.convert_from, cli.convert_to, cli.convert_schema, cli.convert_unparsed},
+      return runConvert({cli.convert_from, cli.convert_to, cli.convert_schema, cli.convert_unparsed},
                                            STDIN_FILENO, STDOUT_FILENO, std::cerr);
     case CliOptions::Command::HelpPlugin: {
       ConfigErrors errors;  // --help-plugin TYPE --config FILE: the file's external plugins too

@@ -12,7 +12,7 @@
 
 #include "agent/core/bytes.h"
 #include "bench/bench.h"
-#include "plugins/clf_json/encoder.h"
+#include "agent/formats/ndjson_encoder.h"
 
 extern char** environ;
 
@@ -72,8 +72,8 @@ Figures clfJsonEncoder(Setup& setup) {
   }
   if (!batch.empty()) batches.push_back(std::move(batch));
 
-  plugins::clf_json::NdjsonEncoder encoder(plugins::clf_json::Schema::Compact, plugins::clf_json::Unparsed::Raw);
-  plugins::clf_json::NdjsonCounts counts;
+  NdjsonEncoder encoder(Schema::Compact, Unparsed::Raw);
+  NdjsonCounts counts;
   ByteBuffer out;
   uint64_t bytes_out = 0;
   auto wall0 = std::chrono::steady_clock::now();

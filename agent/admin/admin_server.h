@@ -13,12 +13,12 @@
 #include "agent/admin/live_streams.h"
 #include "agent/admin/log_format.h"
 #include "agent/admin/recent_lines.h"
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 #include "agent/loop/loop.h"
 #include "agent/net/http_server.h"
 #include "agent/pipeline/router.h"
 #include "agent/sink/sink_runner.h"
-#include "agent/sources/source.h"
+#include "agent/pipeline/source.h"
 
 namespace sluice {
 

@@ -1,8 +1,8 @@
 #include "agent/admin/log_format.h"
 
-#include "agent/pipeline/access_line.h"
+#include "agent/formats/access_line.h"
 
-#include "agent/pipeline/syslog_header.h"
+#include "agent/formats/syslog_header.h"
 
 namespace sluice {
 namespace {

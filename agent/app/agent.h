@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "agent/app/systemd_notify.h"
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 #include "agent/loop/loop.h"
 #include "agent/loop/signals.h"
 #include "agent/pipeline/router.h"
 #include "agent/plugin/registry.h"
 #include "agent/sink/sink_runner.h"
-#include "agent/sources/source.h"
+#include "agent/pipeline/source.h"
 
 namespace sluice {
 

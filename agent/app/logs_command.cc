@@ -1,6 +1,6 @@
 #include "agent/app/logs_command.h"
 
-#include "agent/pipeline/access_line.h"
+#include "agent/formats/access_line.h"
 
 #include <llhttp.h>
 #include <rapidjson/document.h>

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "agent/app/cli.h"
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 #include "agent/plugin/registry.h"
 
 namespace sluice {

@@ -29,14 +29,13 @@
 #include "agent/buffer/disk_jobs.h"
 #include "agent/buffer/ledger.h"
 #include "agent/buffer/spool_format.h"
+#include "agent/buffer/sync_mode.h"
 #include "agent/core/bytes.h"
 #include "agent/core/log.h"
 #include "agent/core/result.h"
 #include "agent/loop/loop.h"
 
 namespace sluice {
-
-enum class SyncMode { None, Batch, Interval };
 
 // Below this much free space the disk counts as full.
 inline constexpr uint64_t kLowDiskSpace = 64 * 1024;

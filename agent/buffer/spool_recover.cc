@@ -13,7 +13,7 @@
 #include "agent/buffer/spool.h"
 #include "agent/buffer/spool_io.h"
 #include "agent/core/clock.h"
-#include "agent/pipeline/frame.h"
+#include "agent/formats/frame.h"
 
 namespace sluice {
 namespace {

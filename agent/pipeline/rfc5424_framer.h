@@ -11,8 +11,7 @@
 #include "agent/core/bytes.h"
 #include "agent/core/clock.h"
 #include "agent/core/record.h"
-#include "agent/pipeline/frame.h"
-#include "agent/sink/sink_options.h"
+#include "agent/formats/frame.h"
 
 namespace sluice {
 
@@ -21,6 +20,15 @@ inline constexpr size_t kMaxHostname = 255;
 inline constexpr size_t kMaxAppName = 48;
 inline constexpr size_t kMaxProcId = 128;
 inline constexpr size_t kMaxMsgId = 32;
+
+// A sink's `message:` fields: templates of {source}, {token} and {hostname}.
+struct MessageFields {
+  std::string hostname;      // template; "" = agent.hostname
+  std::string app_name;      // template; "" = the sink's token, else "sluice"
+  std::string procid;        // template, default "{source}"
+  std::string msgid;         // template, default "-"
+  int facility = kFacilityLocal7;
+};
 
 // A header field made valid: printable US-ASCII without spaces (others become '_'), cut to `max` bytes,
 // "-" when empty.

@@ -1,14 +1,35 @@
 #pragma once
 // Fan-out: every record goes to every sink. With when_full: block, one full sink pauses every source (the slowest
 // sink sets the pace, by design) until all sinks drained below their low watermark.
+//
+// The router owns the interface it needs of a sink (LineSink, implemented one layer up by sink::SinkRunner), so
+// that it can be read and tested without the sink's machinery.
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "agent/core/record.h"
-#include "agent/sink/sink_runner.h"
-#include "agent/sources/source.h"
+#include "agent/pipeline/source.h"
 
 namespace sluice {
+
+class LineSink {
+ public:
+  // Called with true when the sink's buffer is full and it asks the sources to pause (when_full: block), and with
+  // false once it drained below its low watermark.
+  using PressureFn = std::function<void(bool full)>;
+
+  virtual ~LineSink() = default;
+  // The hot path: one record into the sink's open batch.
+  virtual void append(const Record& record) = 0;
+  // Closes the open batch now.
+  virtual void flush() = 0;
+  // A source's per-file or per-sender SourceInfo is gone: cached header bytes go too.
+  virtual void forgetSource(uint32_t source_id) = 0;
+  virtual void onPressure(PressureFn fn) = 0;
+  // Whether it holds the sources back now (full, with when_full: block).
+  virtual bool holdingSources() const = 0;
+};
 
 class Router {
  public:
@@ -21,16 +42,16 @@ class Router {
   };
   void setTap(Tap* tap) { tap_ = tap; }
 
-  void addSink(SinkRunner* sink) {
+  void addSink(LineSink* sink) {
     sinks_.push_back(sink);
     sink->onPressure([this](bool full) { onPressure(full); });
-    if (sink->full() && sink->settings().when_full == WhenFull::Block) onPressure(true);
+    if (sink->holdingSources()) onPressure(true);
   }
   // A sink that is being replaced (reload): it gets no more records and no longer holds the sources back.
-  void removeSink(SinkRunner* sink) {
+  void removeSink(LineSink* sink) {
     sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
     sink->onPressure(nullptr);
-    if (sink->full() && sink->settings().when_full == WhenFull::Block) onPressure(false);
+    if (sink->holdingSources()) onPressure(false);
   }
   void addSource(Source* source) { sources_.push_back(source); }
   void removeSource(Source* source) {
@@ -39,17 +60,17 @@ class Router {
 
   void route(const Record& record) {
     if (tap_ != nullptr) tap_->onRecord(record);
-    for (SinkRunner* sink : sinks_) sink->append(record);
+    for (LineSink* sink : sinks_) sink->append(record);
   }
 
   // A source's per-file or per-sender SourceInfo is gone: the sinks drop what they cached for it.
   void forgetSource(uint32_t source_id) {
-    for (SinkRunner* sink : sinks_) sink->forgetSource(source_id);
+    for (LineSink* sink : sinks_) sink->forgetSource(source_id);
   }
 
   // Closes every sink's open batch now (a source that waits for its acknowledgement does not wait for a linger).
   void flush() {
-    for (SinkRunner* sink : sinks_) sink->flush();
+    for (LineSink* sink : sinks_) sink->flush();
   }
 
   // Holds every source (while sinks are swapped on reload), whatever the sinks say.
@@ -60,7 +81,7 @@ class Router {
   }
 
   bool paused() const { return full_sinks_ > 0 || held_; }
-  const std::vector<SinkRunner*>& sinks() const { return sinks_; }
+  const std::vector<LineSink*>& sinks() const { return sinks_; }
 
  private:
   void onPressure(bool full) {
@@ -82,7 +103,7 @@ class Router {
     }
   }
 
-  std::vector<SinkRunner*> sinks_;
+  std::vector<LineSink*> sinks_;
   std::vector<Source*> sources_;
   int full_sinks_ = 0;
   bool held_ = false;

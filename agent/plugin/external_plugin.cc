@@ -15,7 +15,7 @@
 #include <mutex>
 #include <sstream>
 
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 #include "agent/config/yaml_support.h"
 #include "agent/plugin/external_sink.h"
 #include "agent/sink/sink_options.h"

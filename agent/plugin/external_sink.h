@@ -13,7 +13,7 @@
 #include "agent/core/log.h"
 #include "agent/loop/loop.h"
 #include "agent/plugin/plugin.h"
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "agent/plugin/sluice_plugin.h"
 
 namespace sluice {

@@ -98,14 +98,14 @@ SinkSettings readSinkSettings(const OptionValues& v, ConfigErrors& errors) {
     }
   }
   s.message.facility = facilityFromName(v.str("message.facility"));
-  s.batch_max_messages = v.count("batch.max_messages");
-  s.batch_max_bytes = v.size("batch.max_bytes");
-  s.batch_linger = v.duration("batch.linger");
-  if (s.batch_max_messages == 0) errors.add(v.mark("batch.max_messages"), "batch.max_messages must be at least 1");
-  if (s.batch_max_bytes < 1024) errors.add(v.mark("batch.max_bytes"), "batch.max_bytes must be at least 1KiB");
-  if (s.batch_max_bytes > (uint64_t{1} << 30)) errors.add(v.mark("batch.max_bytes"), "batch.max_bytes must be at most 1GiB");
+  s.batch.max_messages = v.count("batch.max_messages");
+  s.batch.max_bytes = v.size("batch.max_bytes");
+  s.batch.linger = v.duration("batch.linger");
+  if (s.batch.max_messages == 0) errors.add(v.mark("batch.max_messages"), "batch.max_messages must be at least 1");
+  if (s.batch.max_bytes < 1024) errors.add(v.mark("batch.max_bytes"), "batch.max_bytes must be at least 1KiB");
+  if (s.batch.max_bytes > (uint64_t{1} << 30)) errors.add(v.mark("batch.max_bytes"), "batch.max_bytes must be at most 1GiB");
   s.buffer_memory = v.size("buffer.memory");
-  if (s.buffer_memory < s.batch_max_bytes) {
+  if (s.buffer_memory < s.batch.max_bytes) {
     errors.add(v.mark("buffer.memory"), "buffer.memory must hold at least one batch (batch.max_bytes)");
   }
   s.buffer_disk = v.size("buffer.disk");
@@ -116,7 +116,7 @@ SinkSettings readSinkSettings(const OptionValues& v, ConfigErrors& errors) {
   if (s.buffer_mode == BufferMode::Always && s.buffer_disk == 0) {
     errors.add(v.mark("buffer.mode"), "buffer.mode: always needs a spool: set buffer.disk");
   }
-  if (s.buffer_disk > 0 && s.buffer_disk < 4 * s.batch_max_bytes) {
+  if (s.buffer_disk > 0 && s.buffer_disk < 4 * s.batch.max_bytes) {
     errors.add(v.mark("buffer.disk"), "buffer.disk must hold at least four batches (4 x batch.max_bytes)");
   }
   if (s.buffer_sync_interval.count() <= 0) {

@@ -6,7 +6,9 @@
 #include <span>
 #include <string>
 
-#include "agent/buffer/spool.h"
+#include "agent/buffer/sync_mode.h"
+#include "agent/pipeline/batcher.h"
+#include "agent/pipeline/rfc5424_framer.h"
 #include "agent/config/options.h"
 #include "agent/core/record.h"
 
@@ -17,22 +19,13 @@ std::span<const OptionSpec> coreSinkOptions();
 enum class WhenFull { Block, DropNewest, DropOldest };
 enum class BufferMode { Overflow, Always };
 
-struct MessageFields {
-  std::string hostname;      // template; "" = agent.hostname
-  std::string app_name;      // template; "" = the sink's token, else "sluice"
-  std::string procid;        // template, default "{source}"
-  std::string msgid;         // template, default "-"
-  int facility = kFacilityLocal7;
-};
 
 struct SinkSettings {
   std::string name;
   std::string type;
   bool enabled = true;
   MessageFields message;
-  uint64_t batch_max_messages = 1000;
-  uint64_t batch_max_bytes = 1 << 20;
-  std::chrono::milliseconds batch_linger{200};
+  BatchLimits batch;
   uint64_t buffer_memory = 8 << 20;
   uint64_t buffer_disk = 0;                       // 0: no spool
   BufferMode buffer_mode = BufferMode::Overflow;

@@ -39,7 +39,7 @@ SinkRunner::SinkRunner(Loop& loop, SinkSettings settings, std::string hostname, 
       transport_(std::move(transport)),
       framer_(settings_.message, std::move(hostname), std::move(token)),
       batcher_(
-          loop, settings_, framer_, [this](std::unique_ptr<Batch> b) { onBatchClosed(std::move(b)); },
+          loop, settings_.batch, framer_, [this](std::unique_ptr<Batch> b) { onBatchClosed(std::move(b)); },
           [this](Batch& b) { onBatchOpened(b); }),
       rng_(std::random_device{}()) {
   run_id_ = randomHex(rng_);

@@ -23,9 +23,10 @@
 #include "agent/core/counters.h"
 #include "agent/core/log.h"
 #include "agent/loop/loop.h"
+#include "agent/pipeline/batcher.h"
 #include "agent/pipeline/rfc5424_framer.h"
-#include "agent/plugin/sink.h"
-#include "agent/sink/batcher.h"
+#include "agent/pipeline/router.h"
+#include "agent/sink/transport.h"
 #include "agent/sink/sink_options.h"
 
 namespace sluice {
@@ -36,15 +37,11 @@ std::chrono::milliseconds backoffDelay(std::chrono::milliseconds initial, std::c
                                        uint32_t attempt, std::chrono::milliseconds retry_after,
                                        std::mt19937_64& rng);
 
-class SinkRunner {
+class SinkRunner final : public LineSink {
  public:
-  // Called with true when the buffer is full (block: the sources must pause) and false once it drained below
-  // the low watermark.
-  using PressureFn = std::function<void(bool full)>;
-
   SinkRunner(Loop& loop, SinkSettings settings, std::string hostname, std::string token,
              std::unique_ptr<SinkTransport> transport);
-  ~SinkRunner();
+  ~SinkRunner() override;
   SinkRunner(const SinkRunner&) = delete;
   SinkRunner& operator=(const SinkRunner&) = delete;
 
@@ -55,15 +52,16 @@ class SinkRunner {
 
   const std::string& name() const { return settings_.name; }
   const SinkSettings& settings() const { return settings_; }
-  void onPressure(PressureFn fn) { pressure_ = std::move(fn); }
+  void onPressure(PressureFn fn) override { pressure_ = std::move(fn); }
+  bool holdingSources() const override { return full_ && settings_.when_full == WhenFull::Block; }
 
   // The hot path: one record into the open batch.
-  void append(const Record& record) {
+  void append(const Record& record) override {
     ++counters_.received_events;
     batcher_.append(record);
   }
-  void flush() { batcher_.flush(); }
-  void forgetSource(uint32_t source_id) { framer_.forgetSource(source_id); }
+  void flush() override { batcher_.flush(); }
+  void forgetSource(uint32_t source_id) override { framer_.forgetSource(source_id); }
 
   // Flushes, then waits until everything queued is delivered; after `timeout` what is left goes to the spool
   // (or, without one, is given up: counted as dropped, reason "shutdown"). `done` runs on a later turn.

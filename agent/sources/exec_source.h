@@ -8,7 +8,7 @@
 #include "agent/loop/loop.h"
 #include "agent/pipeline/router.h"
 #include "agent/sources/line_reader.h"
-#include "agent/sources/source.h"
+#include "agent/pipeline/source.h"
 
 namespace sluice {
 

@@ -12,9 +12,9 @@
 #include "agent/core/fd_limit.h"
 #include "agent/core/listen_address.h"
 #include "agent/net/http_wire.h"
-#include "agent/pipeline/logplex_body.h"
+#include "agent/formats/logplex_body.h"
 #include "agent/pipeline/rfc5424_framer.h"
-#include "agent/pipeline/syslog_header.h"
+#include "agent/formats/syslog_header.h"
 
 namespace sluice {
 namespace {

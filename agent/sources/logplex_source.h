@@ -18,7 +18,7 @@
 #include "agent/loop/loop.h"
 #include "agent/net/http_server.h"
 #include "agent/pipeline/router.h"
-#include "agent/sources/source.h"
+#include "agent/pipeline/source.h"
 
 namespace sluice {
 

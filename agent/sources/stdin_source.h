@@ -5,7 +5,7 @@
 #include "agent/pipeline/router.h"
 #include "agent/sources/held_pipe_reader.h"
 #include "agent/sources/line_reader.h"
-#include "agent/sources/source.h"
+#include "agent/pipeline/source.h"
 
 namespace sluice {
 

@@ -6,7 +6,7 @@
 #include "agent/core/url.h"
 #include "agent/net/tls_context.h"
 #include "agent/plugin/plugin.h"
-#include "plugins/clf_json/encoder.h"
+#include "agent/formats/ndjson_encoder.h"
 
 namespace sluice::plugins::clf_json {
 

@@ -1,6 +1,6 @@
 #include <spdlog/spdlog.h>
 
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "plugins/clf_json/config.h"
 #include "plugins/clf_json/transport.h"
 #include "plugins/file/transport.h"

@@ -6,9 +6,9 @@
 #include "agent/core/log.h"
 #include "agent/loop/loop.h"
 #include "agent/net/http_client.h"
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "plugins/clf_json/config.h"
-#include "plugins/clf_json/encoder.h"
+#include "agent/formats/ndjson_encoder.h"
 
 namespace sluice::plugins::clf_json {
 

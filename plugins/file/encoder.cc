@@ -1,6 +1,6 @@
 #include "plugins/file/encoder.h"
 
-#include "agent/pipeline/frame.h"
+#include "agent/formats/frame.h"
 
 namespace sluice::plugins::file {
 

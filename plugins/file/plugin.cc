@@ -1,4 +1,4 @@
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "plugins/file/config.h"
 #include "plugins/file/transport.h"
 

@@ -5,7 +5,7 @@
 
 #include "agent/core/bytes.h"
 #include "agent/loop/loop.h"
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "plugins/file/config.h"
 
 namespace sluice::plugins::file {

@@ -6,7 +6,7 @@
 #include "agent/core/batch.h"
 #include "agent/core/result.h"
 #include "agent/net/http.h"
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "plugins/logplex_https/config.h"
 
 namespace sluice {

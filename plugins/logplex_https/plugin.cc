@@ -1,6 +1,6 @@
 #include <spdlog/spdlog.h>
 
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "plugins/logplex_https/config.h"
 #include "plugins/logplex_https/transport.h"
 

@@ -3,7 +3,7 @@
 
 #include "agent/loop/loop.h"
 #include "agent/net/http_client.h"
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "plugins/logplex_https/config.h"
 
 namespace sluice::plugins::logplex_https {

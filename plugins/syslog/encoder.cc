@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "agent/pipeline/frame.h"
-#include "agent/pipeline/syslog_header.h"
+#include "agent/formats/frame.h"
+#include "agent/formats/syslog_header.h"
 
 namespace sluice::plugins::syslog {
 namespace {

@@ -1,6 +1,6 @@
 #include <spdlog/spdlog.h>
 
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "plugins/syslog/config.h"
 #include "plugins/syslog/stream_transport.h"
 #include "plugins/syslog/udp_transport.h"

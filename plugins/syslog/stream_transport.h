@@ -5,7 +5,7 @@
 #include "agent/core/log.h"
 #include "agent/loop/loop.h"
 #include "agent/net/stream.h"
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "plugins/syslog/config.h"
 #include "plugins/syslog/encoder.h"
 

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "agent/loop/loop.h"
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "plugins/syslog/config.h"
 #include "plugins/syslog/encoder.h"
 

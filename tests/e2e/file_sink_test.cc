@@ -1,7 +1,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "agent/pipeline/frame.h"
+#include "agent/formats/frame.h"
 #include "tests/e2e/e2e.h"
 
 using namespace sluice;

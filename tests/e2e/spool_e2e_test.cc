@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "agent/buffer/spool_format.h"
-#include "agent/pipeline/frame.h"
+#include "agent/formats/frame.h"
 #include "tests/e2e/spool_e2e.h"
 
 using namespace sluice;

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/pipeline/access_line.h"
+#include "agent/formats/access_line.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {

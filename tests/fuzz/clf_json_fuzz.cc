@@ -6,11 +6,11 @@
 #include <string>
 #include <string_view>
 
-#include "agent/pipeline/access_line.h"
-#include "plugins/clf_json/json_codec.h"
+#include "agent/formats/access_line.h"
+#include "agent/formats/clf_json_codec.h"
 #include "tests/fuzz/fuzz_check.h"
 
-namespace cj = sluice::plugins::clf_json;
+namespace cj = sluice;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in = sluice::fuzz::text(data, size);

@@ -13,7 +13,7 @@
 
 #include "agent/admin/query_string.h"
 #include "agent/net/http_server_connection.h"
-#include "agent/pipeline/logplex_body.h"
+#include "agent/formats/logplex_body.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/memory_stream.h"
 

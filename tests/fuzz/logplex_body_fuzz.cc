@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/pipeline/logplex_body.h"
-#include "agent/pipeline/syslog_header.h"
+#include "agent/formats/logplex_body.h"
+#include "agent/formats/syslog_header.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/pipeline/syslog_header.h"
+#include "agent/formats/syslog_header.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "agent/loop/loop.h"
-#include "agent/pipeline/frame.h"
-#include "agent/plugin/sink.h"
+#include "agent/formats/frame.h"
+#include "agent/sink/transport.h"
 
 namespace sluice {
 

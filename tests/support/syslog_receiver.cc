@@ -15,7 +15,7 @@
 #include "tests/support/loop_thread.h"
 #include "agent/net/stream.h"
 #include "agent/net/tls_context.h"
-#include "agent/pipeline/frame.h"
+#include "agent/formats/frame.h"
 #include "tests/support/test_drain.h"
 
 namespace sluice {

@@ -12,7 +12,7 @@
 #include "agent/loop/loop.h"
 #include "agent/net/http_server.h"
 #include "agent/net/http_wire.h"
-#include "agent/pipeline/frame.h"
+#include "agent/formats/frame.h"
 #include "tests/support/loop_thread.h"
 
 namespace sluice {

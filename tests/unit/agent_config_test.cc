@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 #include "tests/support/temp_dir.h"
 
 using namespace sluice;
@@ -119,8 +119,8 @@ TEST_CASE("a complete configuration loads with its agent settings, sources and s
   CHECK(s.plugin == &kTestSink);
   CHECK(s.settings.name == "drain");
   CHECK(s.settings.type == "testsink");  // the canonical name, not the alias
-  CHECK(s.settings.batch_max_messages == 10);
-  CHECK(s.settings.batch_linger == 1s);
+  CHECK(s.settings.batch.max_messages == 10);
+  CHECK(s.settings.batch.linger == 1s);
   CHECK(s.settings.message.app_name == "{token}");
   REQUIRE(s.plugin_config);
   CHECK(s.plugin_config->token() == "s3cret");

@@ -8,14 +8,13 @@
 #include <random>
 #include <sstream>
 
-#include "agent/config/agent_config.h"
-#include "agent/pipeline/access_line.h"
-#include "plugins/clf_json/encoder.h"
-#include "plugins/clf_json/json_codec.h"
-#include "plugins/clf_json/status_text.h"
+#include "agent/app/agent_config.h"
+#include "agent/formats/access_line.h"
+#include "agent/formats/ndjson_encoder.h"
+#include "agent/formats/clf_json_codec.h"
+#include "agent/formats/http_status_text.h"
 
 using namespace sluice;
-using namespace sluice::plugins::clf_json;
 
 namespace {
 

@@ -4,11 +4,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 #include "agent/loop/loop.h"
-#include "agent/pipeline/frame.h"
+#include "agent/formats/frame.h"
 #include "agent/plugin/external_plugin.h"
-#include "agent/plugin/sink.h"
+#include "agent/sink/transport.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "agent/pipeline/frame.h"
+#include "agent/formats/frame.h"
 #include "agent/pipeline/rfc5424_framer.h"
 
 using namespace sluice;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 #include "agent/config/options.h"
 #include "agent/sink/sink_options.h"
 #include "agent/sources/source_types.h"

@@ -3,7 +3,7 @@
 #include <deque>
 
 #include "agent/loop/loop.h"
-#include "agent/pipeline/frame.h"
+#include "agent/formats/frame.h"
 #include "agent/sink/sink_runner.h"
 #include "tests/support/scripted_transport.h"
 
@@ -19,9 +19,9 @@ SinkSettings settings() {
   s.message.app_name = "a";
   s.message.procid = "{source}";
   s.message.msgid = "-";
-  s.batch_max_messages = 10;
-  s.batch_max_bytes = 1 << 20;
-  s.batch_linger = 5ms;
+  s.batch.max_messages = 10;
+  s.batch.max_bytes = 1 << 20;
+  s.batch.linger = 5ms;
   s.retry_initial = 1ms;
   s.retry_max = 5ms;
   s.max_in_flight = 2;
@@ -79,7 +79,7 @@ std::vector<std::string> expected(int n) {
 
 TEST_CASE("a batch closes at max_messages") {
   SinkSettings s = settings();
-  s.batch_linger = 10s;
+  s.batch.linger = 10s;
   s.max_in_flight = 1;
   Harness h(s);
   h.send(25);
@@ -93,8 +93,8 @@ TEST_CASE("a batch closes at max_messages") {
 
 TEST_CASE("a batch closes at max_bytes") {
   SinkSettings s = settings();
-  s.batch_max_messages = 1000;
-  s.batch_max_bytes = 1024;
+  s.batch.max_messages = 1000;
+  s.batch.max_bytes = 1024;
   s.max_in_flight = 1;
   Harness h(s);
   h.send(100);
@@ -105,8 +105,8 @@ TEST_CASE("a batch closes at max_bytes") {
 
 TEST_CASE("a batch closes after linger") {
   SinkSettings s = settings();
-  s.batch_max_messages = 1000;
-  s.batch_linger = 20ms;
+  s.batch.max_messages = 1000;
+  s.batch.linger = 20ms;
   Harness h(s);
   h.send(3);
   auto start = std::chrono::steady_clock::now();
@@ -145,7 +145,7 @@ TEST_CASE("a rejected batch is not retried and is counted as lost") {
 TEST_CASE("at most max_in_flight batches are outstanding") {
   SinkSettings s = settings();
   s.max_in_flight = 3;
-  s.batch_max_messages = 1;
+  s.batch.max_messages = 1;
   Harness h(s);
   h.send(20);
   h.drain();
@@ -155,7 +155,7 @@ TEST_CASE("at most max_in_flight batches are outstanding") {
 
 TEST_CASE("when the buffer is full with block the sources are told to pause, then to resume") {
   SinkSettings s = settings();
-  s.batch_max_messages = 10;
+  s.batch.max_messages = 10;
   s.buffer_memory = 2000;
   s.max_in_flight = 1;
   Harness h(s);
@@ -196,7 +196,7 @@ void countNotices(const std::vector<std::string>& got, size_t* user, uint64_t* r
 
 TEST_CASE("drop_newest drops new batches when full and reports the exact count in-band", "[sink]") {
   SinkSettings s = settings();
-  s.batch_max_messages = 10;
+  s.batch.max_messages = 10;
   s.buffer_memory = 1500;
   s.max_in_flight = 1;
   s.when_full = WhenFull::DropNewest;
@@ -222,7 +222,7 @@ TEST_CASE("drop_newest drops new batches when full and reports the exact count i
 
 TEST_CASE("drop_oldest drops the oldest queued batches and keeps the newest", "[sink]") {
   SinkSettings s = settings();
-  s.batch_max_messages = 10;
+  s.batch.max_messages = 10;
   s.buffer_memory = 1500;
   s.max_in_flight = 1;
   s.when_full = WhenFull::DropOldest;
@@ -276,7 +276,7 @@ TEST_CASE("backoff grows exponentially with full jitter, capped, and honours Ret
 
 TEST_CASE("an input piece is acknowledged only when every batch holding its lines is delivered", "[sink][ack]") {
   SinkSettings s = settings();
-  s.batch_max_messages = 4;
+  s.batch.max_messages = 4;
   s.max_in_flight = 1;
   Harness h(s);
   h.transport->hold = true;

@@ -19,9 +19,9 @@ SinkSettings spoolSettings(BufferMode mode) {
   s.message.procid = "{source}";
   s.message.msgid = "-";
   s.message.app_name = "a";
-  s.batch_max_messages = 10;
-  s.batch_max_bytes = 64 << 10;
-  s.batch_linger = 5ms;
+  s.batch.max_messages = 10;
+  s.batch.max_bytes = 64 << 10;
+  s.batch.linger = 5ms;
   s.retry_initial = 1ms;
   s.retry_max = 5ms;
   s.max_in_flight = 1;
@@ -189,7 +189,7 @@ TEST_CASE("with memory and spool full, drop_newest and drop_oldest count exactly
     {
       SinkSettings s = spoolSettings(BufferMode::Always);
       s.buffer_disk = 8 << 10;  // a few batches
-      s.batch_max_bytes = 1024;
+      s.batch.max_bytes = 1024;
       s.when_full = policy;
       Run run(loop, state.path(), s);
       run.transport->hold = true;
@@ -226,7 +226,7 @@ TEST_CASE("block: a full spool pauses the sources and releases them below the lo
   {
     SinkSettings s = spoolSettings(BufferMode::Always);
     s.buffer_disk = 8 << 10;
-    s.batch_max_bytes = 1024;
+    s.batch.max_bytes = 1024;
     Run run(loop, state.path(), s);
     std::vector<bool> events;
     run.runner->onPressure([&](bool full) { events.push_back(full); });

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "agent/config/agent_config.h"
-#include "agent/pipeline/syslog_header.h"
+#include "agent/app/agent_config.h"
+#include "agent/formats/syslog_header.h"
 #include "plugins/syslog/config.h"
 #include "plugins/syslog/encoder.h"
 

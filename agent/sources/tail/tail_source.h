@@ -22,7 +22,7 @@
 #include "agent/core/log.h"
 #include "agent/loop/loop.h"
 #include "agent/pipeline/router.h"
-#include "agent/sources/source.h"
+#include "agent/pipeline/source.h"
 #include "agent/sources/tail/ack_journal.h"
 #include "agent/sources/tail/checkpoint_store.h"
 #include "agent/sources/tail/fd_budget.h"

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "agent/core/clock.h"
-#include "agent/sources/source.h"
+#include "agent/pipeline/source.h"
 #include "agent/sources/tail/path_names.h"
 
 namespace sluice {

@@ -4,7 +4,7 @@
 #include "agent/admin/log_format.h"
 #include "agent/admin/prometheus.h"
 #include "agent/admin/query_string.h"
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 
 using namespace sluice;
 

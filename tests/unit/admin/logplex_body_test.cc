@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "agent/pipeline/logplex_body.h"
-#include "agent/pipeline/syslog_header.h"
+#include "agent/formats/logplex_body.h"
+#include "agent/formats/syslog_header.h"
 
 using namespace sluice;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 #include "agent/plugin/registry.h"
 
 using namespace sluice;

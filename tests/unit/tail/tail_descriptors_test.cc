@@ -43,8 +43,8 @@ struct Fixture {
     SinkSettings s;
     s.name = "test";
     s.message.procid = "{source}";
-    s.batch_max_messages = 100;
-    s.batch_linger = 1ms;
+    s.batch.max_messages = 100;
+    s.batch.linger = 1ms;
     auto t = std::make_unique<KeepingTransport>();
     transport = t.get();
     sink = std::make_unique<SinkRunner>(loop, s, "h", "", std::move(t));

@@ -42,8 +42,8 @@ struct Fixture {
     SinkSettings s;
     s.name = "test";
     s.message.procid = "{source}";
-    s.batch_max_messages = 10;
-    s.batch_linger = 1ms;
+    s.batch.max_messages = 10;
+    s.batch.linger = 1ms;
     s.max_in_flight = 100;
     auto t = std::make_unique<HeldTransport>();
     transport = t.get();

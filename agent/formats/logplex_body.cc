@@ -1,7 +1,7 @@
-#include "agent/pipeline/logplex_body.h"
+#include "agent/formats/logplex_body.h"
 
-#include "agent/pipeline/frame.h"
-#include "agent/pipeline/syslog_header.h"
+#include "agent/formats/frame.h"
+#include "agent/formats/syslog_header.h"
 
 namespace sluice {
 

@@ -13,7 +13,7 @@
 
 #include "agent/core/bytes.h"
 
-namespace sluice::plugins::clf_json {
+namespace sluice {
 
 // Length of the valid UTF-8 sequence starting at s[i] (i < s.size()), 0 when it is not one (overlong forms,
 // surrogates and code points above U+10FFFF are not).
@@ -165,4 +165,4 @@ inline void JsonOut::string(std::string_view s) {
   out_.commit(static_cast<size_t>(w - start));
 }
 
-}  // namespace sluice::plugins::clf_json
+}  // namespace sluice

@@ -7,28 +7,11 @@
 
 #include "agent/core/batch.h"
 #include "agent/core/counters.h"
+#include "agent/core/outcome.h"
 #include "agent/core/result.h"
 
 namespace sluice {
 
-enum class Verdict { Delivered, Retry, Rejected };
-
-struct Outcome {
-  Verdict verdict = Verdict::Delivered;
-  std::chrono::milliseconds retry_after{0};   // a server-given delay (Retry-After), 0 when none
-  std::string reason;                         // for logs: "HTTP 503: <body snippet>", "connection refused", ...
-  int code = 0;                               // a protocol status (HTTP), 0 for transport failures
-
-  static Outcome delivered() { return {}; }
-  static Outcome retry(std::string why, int code = 0, std::chrono::milliseconds after = std::chrono::milliseconds(0)) {
-    return {Verdict::Retry, after, std::move(why), code};
-  }
-  static Outcome rejected(std::string why, int code = 0) {
-    return {Verdict::Rejected, std::chrono::milliseconds(0), std::move(why), code};
-  }
-};
-
-using DeliverCallback = std::function<void(Outcome)>;
 
 class SinkTransport {
  public:

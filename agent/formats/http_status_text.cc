@@ -1,8 +1,8 @@
-#include "plugins/clf_json/status_text.h"
+#include "agent/formats/http_status_text.h"
 
 #include <array>
 
-namespace sluice::plugins::clf_json {
+namespace sluice {
 namespace {
 
 struct Table {
@@ -45,4 +45,4 @@ std::string_view statusText(int status) {
   return kTable.text[static_cast<size_t>(status)];
 }
 
-}  // namespace sluice::plugins::clf_json
+}  // namespace sluice

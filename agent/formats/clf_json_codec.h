@@ -13,9 +13,9 @@
 
 #include "agent/core/bytes.h"
 #include "agent/core/clock.h"
-#include "agent/pipeline/access_line.h"
+#include "agent/formats/access_line.h"
 
-namespace sluice::plugins::clf_json {
+namespace sluice {
 
 enum class Schema { Compact, Ecs };
 
@@ -49,4 +49,4 @@ class JsonEncoder {
 // to `out`. False, with the reason in `why`, when it is not JSON or lacks what a line needs.
 bool jsonToClf(std::string_view json, std::string& out, std::string* why);
 
-}  // namespace sluice::plugins::clf_json
+}  // namespace sluice

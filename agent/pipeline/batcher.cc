@@ -1,4 +1,4 @@
-#include "agent/sink/batcher.h"
+#include "agent/pipeline/batcher.h"
 
 namespace sluice {
 namespace {
@@ -6,14 +6,14 @@ namespace {
 constexpr size_t kMaxSpare = 4;
 }  // namespace
 
-Batcher::Batcher(Loop& loop, const SinkSettings& settings, Rfc5424Framer& framer, CloseFn on_close, OpenFn on_open)
+Batcher::Batcher(Loop& loop, const BatchLimits& limits, Rfc5424Framer& framer, CloseFn on_close, OpenFn on_open)
     : loop_(loop),
       framer_(framer),
       on_close_(std::move(on_close)),
       on_open_(std::move(on_open)),
-      max_bytes_(settings.batch_max_bytes),
-      max_messages_(static_cast<uint32_t>(std::min<uint64_t>(settings.batch_max_messages, UINT32_MAX))),
-      linger_ms_(static_cast<uint64_t>(settings.batch_linger.count())) {
+      max_bytes_(limits.max_bytes),
+      max_messages_(static_cast<uint32_t>(std::min<uint64_t>(limits.max_messages, UINT32_MAX))),
+      linger_ms_(static_cast<uint64_t>(limits.linger.count())) {
   linger_timer_.init(this, [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
 }
 

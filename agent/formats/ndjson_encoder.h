@@ -5,9 +5,9 @@
 #include <string_view>
 
 #include "agent/core/bytes.h"
-#include "plugins/clf_json/json_codec.h"
+#include "agent/formats/clf_json_codec.h"
 
-namespace sluice::plugins::clf_json {
+namespace sluice {
 
 enum class Unparsed { Raw, Drop };
 
@@ -31,4 +31,4 @@ class NdjsonEncoder {
   Unparsed unparsed_;
 };
 
-}  // namespace sluice::plugins::clf_json
+}  // namespace sluice

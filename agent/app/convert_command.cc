@@ -1,4 +1,4 @@
-#include "plugins/clf_json/convert.h"
+#include "agent/app/convert_command.h"
 
 #include <unistd.h>
 
@@ -6,9 +6,9 @@
 #include <cstring>
 
 #include "agent/core/bytes.h"
-#include "plugins/clf_json/encoder.h"
+#include "agent/formats/ndjson_encoder.h"
 
-namespace sluice::plugins::clf_json {
+namespace sluice {
 namespace {
 
 constexpr size_t kChunk = 1 << 20;
@@ -121,4 +121,4 @@ int runConvert(const ConvertOptions& o, int in_fd, int out_fd, std::ostream& err
   return 2;
 }
 
-}  // namespace sluice::plugins::clf_json
+}  // namespace sluice

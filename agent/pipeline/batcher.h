@@ -1,6 +1,7 @@
 #pragma once
 // Frames records into the open batch of one sink and closes it at max_messages, max_bytes or linger, whichever
 // comes first. The per-record path is a size check and a copy into the batch's buffer.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -10,16 +11,22 @@
 #include "agent/core/record.h"
 #include "agent/loop/loop.h"
 #include "agent/pipeline/rfc5424_framer.h"
-#include "agent/sink/sink_options.h"
 
 namespace sluice {
+
+// When a batch closes: at max_messages, max_bytes or linger after its first record, whichever comes first.
+struct BatchLimits {
+  uint64_t max_messages = 1000;
+  uint64_t max_bytes = 1 << 20;
+  std::chrono::milliseconds linger{200};
+};
 
 class Batcher {
  public:
   using CloseFn = std::function<void(std::unique_ptr<Batch>)>;
   using OpenFn = std::function<void(Batch&)>;  // may put a first frame (an in-band notice) in a new batch
 
-  Batcher(Loop& loop, const SinkSettings& settings, Rfc5424Framer& framer, CloseFn on_close, OpenFn on_open = {});
+  Batcher(Loop& loop, const BatchLimits& limits, Rfc5424Framer& framer, CloseFn on_close, OpenFn on_open = {});
   ~Batcher();
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;

@@ -1,4 +1,4 @@
-#include "agent/pipeline/access_line.h"
+#include "agent/formats/access_line.h"
 
 #include "agent/core/clock.h"
 

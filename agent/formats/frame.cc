@@ -1,4 +1,4 @@
-#include "agent/pipeline/frame.h"
+#include "agent/formats/frame.h"
 
 namespace sluice {
 

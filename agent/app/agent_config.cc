@@ -1,4 +1,4 @@
-#include "agent/config/agent_config.h"
+#include "agent/app/agent_config.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,9 +1,9 @@
-#include "plugins/clf_json/encoder.h"
+#include "agent/formats/ndjson_encoder.h"
 
-#include "agent/pipeline/frame.h"
-#include "agent/pipeline/syslog_header.h"
+#include "agent/formats/frame.h"
+#include "agent/formats/syslog_header.h"
 
-namespace sluice::plugins::clf_json {
+namespace sluice {
 
 bool NdjsonEncoder::encodeLine(std::string_view line, ByteBuffer& out, NdjsonCounts& counts) {
   AccessFields fields;
@@ -35,4 +35,4 @@ void NdjsonEncoder::encodeFrames(std::string_view frames, ByteBuffer& out, Ndjso
   }
 }
 
-}  // namespace sluice::plugins::clf_json
+}  // namespace sluice

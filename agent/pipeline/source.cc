@@ -1,4 +1,4 @@
-#include "agent/sources/source.h"
+#include "agent/pipeline/source.h"
 
 #include <atomic>
 

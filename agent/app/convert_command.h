@@ -4,7 +4,7 @@
 #include <ostream>
 #include <string>
 
-namespace sluice::plugins::clf_json {
+namespace sluice {
 
 struct ConvertOptions {
   std::string from;               // "clf" or "json"
@@ -17,4 +17,4 @@ struct ConvertOptions {
 // converted back (reported on `err` with its line number, left out) or on an I/O error; 2 for bad options.
 int runConvert(const ConvertOptions& options, int in_fd, int out_fd, std::ostream& err);
 
-}  // namespace sluice::plugins::clf_json
+}  // namespace sluice

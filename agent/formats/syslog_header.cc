@@ -1,4 +1,4 @@
-#include "agent/pipeline/syslog_header.h"
+#include "agent/formats/syslog_header.h"
 
 namespace sluice {
 namespace {

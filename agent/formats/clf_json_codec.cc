@@ -1,14 +1,14 @@
-#include "plugins/clf_json/json_codec.h"
+#include "agent/formats/clf_json_codec.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
 #include <cstring>
 
-#include "plugins/clf_json/json_out.h"
-#include "plugins/clf_json/status_text.h"
+#include "agent/formats/json_out.h"
+#include "agent/formats/http_status_text.h"
 
-namespace sluice::plugins::clf_json {
+namespace sluice {
 namespace {
 
 // The offset as ECS wants it ("-07:00").
@@ -509,4 +509,4 @@ bool jsonToClf(std::string_view json, std::string& out, std::string* why) {
   return true;
 }
 
-}  // namespace sluice::plugins::clf_json
+}  // namespace sluice
