@@ -13,7 +13,7 @@
 #include "agent/admin/live_streams.h"
 #include "agent/admin/log_format.h"
 #include "agent/admin/recent_lines.h"
-#include "agent/app/agent_config.h"
+#include "agent/admin/api_settings.h"
 #include "agent/loop/loop.h"
 #include "agent/net/http_server.h"
 #include "agent/pipeline/router.h"

@@ -7,7 +7,9 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "agent/config/env.h"
 #include "agent/config/yaml_support.h"
@@ -333,6 +335,30 @@ class Loader {
 };
 
 }  // namespace
+
+std::vector<std::string> pluginDirsOfConfigFile(const std::string& path, Mark* where) {
+  *where = Mark{path, 0, 0};
+  std::ifstream in(path);
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    YAML::Node root = YAML::Load(text.str());
+    if (!root.IsMap()) return {};
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      if (!it->first.IsScalar() || it->first.Scalar() != "agent") continue;
+      YAML::Node agent = it->second;
+      if (!agent.IsMap()) return {};
+      ConfigErrors ignored;  // the full load reports them, with everything else
+      OptionValues v = parseOptions(agent, markOr(agent, path, *where), {agentOptions()}, ignored);
+      *where = v.mark("plugin_dirs");
+      return v.list("plugin_dirs");
+    }
+  } catch (const std::exception&) {
+    // A syntax error: the full load reports it.
+  }
+  return {};
+}
 
 std::span<const OptionSpec> agentOptions() { return kAgentOptions; }
 std::span<const OptionSpec> apiOptions() { return kApiOptions; }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/admin/api_settings.h"
 #include "agent/config/options.h"
 #include "agent/plugin/plugin.h"
 #include "agent/plugin/registry.h"
@@ -24,28 +25,6 @@ struct AgentSettings {
   std::string log_level;
   std::vector<std::string> plugin_dirs;
   uint64_t max_line_bytes = 64 * 1024;
-};
-
-// The api: section: the local admin API (health, metrics, recent logs, live streams, archive queries).
-struct ApiSettings {
-  std::string listen = "127.0.0.1:8089";  // "" turns the API off
-  bool listen_set = false;                 // written in the file: failing to bind it is then fatal
-  std::string token;                       // required as a Bearer token when set
-  bool allow_remote = false;               // a non-loopback listen without a token is meant
-  uint64_t max_connections = 128;          // past it, the connection waiting longest gives its place
-  std::chrono::milliseconds idle_timeout{30000};
-  std::chrono::milliseconds header_timeout{10000};
-  uint64_t recent_lines = 10000;
-  uint64_t recent_bytes = 4 << 20;
-  bool archive = false;
-  std::chrono::milliseconds retention_time{7LL * 24 * 3600 * 1000};
-  uint64_t retention_bytes = 1ULL << 30;
-  std::chrono::milliseconds unhealthy_after{60000};
-  std::chrono::milliseconds keepalive{25000};
-  uint64_t stream_buffer = 1 << 20;        // bytes queued for one live-stream client before it loses lines
-  uint64_t max_clients = 64;               // live streams at once
-
-  bool operator==(const ApiSettings&) const = default;
 };
 
 struct SourceConfig {
@@ -77,6 +56,11 @@ std::optional<AgentConfig> loadConfigFile(const std::string& path, const PluginR
                                           ConfigErrors& errors);
 std::optional<AgentConfig> loadConfigText(std::string_view yaml, const std::string& file_name,
                                           const PluginRegistry& registry, ConfigErrors& errors);
+
+// The agent.plugin_dirs of a configuration file, read ahead of the rest so that the sink types they add are
+// known when the sinks are validated. Problems with the file itself are left to the full load, which reports
+// them; `where` receives the position of the key.
+std::vector<std::string> pluginDirsOfConfigFile(const std::string& path, Mark* where);
 
 // The agent: section's table.
 std::span<const OptionSpec> agentOptions();

@@ -15,7 +15,6 @@
 #include <mutex>
 #include <sstream>
 
-#include "agent/app/agent_config.h"
 #include "agent/config/yaml_support.h"
 #include "agent/plugin/external_sink.h"
 #include "agent/sink/sink_options.h"
@@ -228,30 +227,6 @@ void loadPluginDirs(std::span<const std::string> dirs, PluginRegistry& registry,
       if (!st) errors.add(where, "plugin_dirs: " + st.error().message);
     }
   }
-}
-
-std::vector<std::string> pluginDirsOfConfigFile(const std::string& path, Mark* where) {
-  *where = Mark{path, 0, 0};
-  std::ifstream in(path);
-  if (!in) return {};
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    YAML::Node root = YAML::Load(text.str());
-    if (!root.IsMap()) return {};
-    for (auto it = root.begin(); it != root.end(); ++it) {
-      if (!it->first.IsScalar() || it->first.Scalar() != "agent") continue;
-      YAML::Node agent = it->second;
-      if (!agent.IsMap()) return {};
-      ConfigErrors ignored;  // the full load reports them, with everything else
-      OptionValues v = parseOptions(agent, markOr(agent, path, *where), {agentOptions()}, ignored);
-      *where = v.mark("plugin_dirs");
-      return v.list("plugin_dirs");
-    }
-  } catch (const std::exception&) {
-    // A syntax error: the full load reports it.
-  }
-  return {};
 }
 
 }  // namespace sluice

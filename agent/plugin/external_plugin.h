@@ -23,9 +23,4 @@ Result<const PluginDescriptor*> loadExternalPlugin(const std::string& path);
 void loadPluginDirs(std::span<const std::string> dirs, PluginRegistry& registry, const Mark& where,
                     ConfigErrors& errors);
 
-// The agent.plugin_dirs of a configuration file, read ahead of the rest so that the sink types they add are
-// known when the sinks are validated. Problems with the file itself are left to the full load, which reports
-// them; `where` receives the position of the key.
-std::vector<std::string> pluginDirsOfConfigFile(const std::string& path, Mark* where);
-
 }  // namespace sluice

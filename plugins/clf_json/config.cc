@@ -1,7 +1,7 @@
 #include "plugins/clf_json/config.h"
 
 #include "agent/net/http_wire.h"
-#include "agent/net/tls_options.h"
+#include "agent/config/tls_options.h"
 
 namespace sluice::plugins::clf_json {
 

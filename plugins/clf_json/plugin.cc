@@ -1,9 +1,10 @@
 #include <spdlog/spdlog.h>
 
+#include "agent/sink/file_output.h"
 #include "agent/sink/transport.h"
 #include "plugins/clf_json/config.h"
 #include "plugins/clf_json/transport.h"
-#include "plugins/file/transport.h"
+#include "agent/sink/file_output.h"
 
 namespace sluice::plugins::clf_json {
 namespace {
@@ -28,10 +29,10 @@ Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& base, SinkCont
     sink->setOutput(std::make_unique<NdjsonHttpTransport>(context.loop, context.name, own, context.max_in_flight,
                                                           std::move(tls), sink->encoder()));
   } else {
-    file::FileConfig fc;
-    fc.path = own.output == Output::File ? own.path : "";
-    fc.fsync = own.fsync;
-    auto out = std::make_unique<file::FileTransport>(context.loop, context.name, fc, sink->encoder());
+    FileOutputOptions fo;
+    fo.path = own.output == Output::File ? own.path : "";
+    fo.fsync = own.fsync;
+    auto out = std::make_unique<FileOutput>(context.loop, context.name, fo, sink->encoder());
     Status st = out->open();
     if (!st) return Error{"sink " + context.name + ": " + st.error().message};
     sink->setOutput(std::move(out));

@@ -3,9 +3,9 @@
 namespace sluice::plugins::file {
 std::unique_ptr<PluginConfig> validateFile(const OptionValues& values, ConfigErrors& errors) {
   auto config = std::make_unique<FileConfig>();
-  config->path = values.str("path");
-  config->fsync = values.boolean("fsync");
-  if (config->path.empty()) {
+  config->output.path = values.str("path");
+  config->output.fsync = values.boolean("fsync");
+  if (config->output.path.empty()) {
     errors.add(values.mark("path"), "path must not be empty (use type: stdout for standard output)");
     return nullptr;
   }

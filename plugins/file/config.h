@@ -3,12 +3,12 @@
 #include <string>
 
 #include "agent/plugin/plugin.h"
+#include "agent/sink/file_output.h"
 
 namespace sluice::plugins::file {
 
 struct FileConfig : PluginConfig {
-  std::string path;   // "" = standard output
-  bool fsync = false;
+  FileOutputOptions output;
 };
 
 inline constexpr OptionSpec kFileOptions[] = {

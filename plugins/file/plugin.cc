@@ -1,12 +1,14 @@
+#include "agent/sink/file_output.h"
 #include "agent/sink/transport.h"
 #include "plugins/file/config.h"
-#include "plugins/file/transport.h"
+#include "plugins/file/encoder.h"
 
 namespace sluice::plugins::file {
 namespace {
 
 Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& config, SinkContext& context) {
-  auto t = std::make_unique<FileTransport>(context.loop, context.name, static_cast<const FileConfig&>(config));
+  auto t = std::make_unique<FileOutput>(context.loop, context.name, static_cast<const FileConfig&>(config).output,
+                                        [](const Batch& batch, ByteBuffer& out) { encodeLines(batch.bytes.view(), out); });
   Status st = t->open();
   if (!st) return st.takeError();
   return std::unique_ptr<SinkTransport>(std::move(t));

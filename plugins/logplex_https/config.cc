@@ -1,7 +1,7 @@
 #include "plugins/logplex_https/config.h"
 
 #include "agent/net/http_wire.h"
-#include "agent/net/tls_options.h"
+#include "agent/config/tls_options.h"
 
 namespace sluice::plugins::logplex_https {
 

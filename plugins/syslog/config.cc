@@ -1,6 +1,6 @@
 #include "plugins/syslog/config.h"
 
-#include "agent/net/tls_options.h"
+#include "agent/config/tls_options.h"
 
 namespace sluice::plugins::syslog {
 

@@ -1,4 +1,4 @@
-#include "agent/net/tls_options.h"
+#include "agent/config/tls_options.h"
 
 namespace sluice {
 

@@ -2,24 +2,29 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "agent/core/bytes.h"
 #include "agent/loop/loop.h"
 #include "agent/sink/transport.h"
-#include "plugins/file/config.h"
 
-namespace sluice::plugins::file {
+namespace sluice {
 
-// Appends frames to a file or standard output with uv_fs_write (the thread pool), one batch at a time so that
-// lines keep their order.
-class FileTransport : public SinkTransport {
+struct FileOutputOptions {
+  std::string path;   // "" = standard output
+  bool fsync = false;
+};
+
+// The output of every sink that writes a file or standard output (file, stdout, clf_json): a batch is encoded by
+// the sink's own encoder and appended with uv_fs_write (the thread pool), one batch at a time so that lines keep
+// their order; reopened on SIGHUP (logrotate).
+class FileOutput : public SinkTransport {
  public:
-  // What is written for a batch (default: encodeLines, the frames one per line). Other plugins that write files
-  // (clf_json) bring their own.
+  // What is written for a batch.
   using Encoder = std::function<void(const Batch& batch, ByteBuffer& out)>;
 
-  FileTransport(Loop& loop, std::string name, FileConfig config, Encoder encoder = nullptr);
-  ~FileTransport() override;
+  FileOutput(Loop& loop, std::string name, FileOutputOptions config, Encoder encoder);
+  ~FileOutput() override;
 
   Status open();
   void deliver(const Batch& batch, DeliverCallback done) override;
@@ -40,7 +45,7 @@ class FileTransport : public SinkTransport {
 
   Loop& loop_;
   std::string name_;
-  FileConfig config_;
+  FileOutputOptions config_;
   Encoder encoder_;
   int fd_ = -1;
   bool owns_fd_ = false;
@@ -52,4 +57,4 @@ class FileTransport : public SinkTransport {
   std::function<void()> stop_done_;
 };
 
-}  // namespace sluice::plugins::file
+}  // namespace sluice

@@ -1,28 +1,27 @@
-#include "plugins/file/transport.h"
+#include "agent/sink/file_output.h"
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "plugins/file/encoder.h"
 
-namespace sluice::plugins::file {
+namespace sluice {
 
 // A write or fsync in the thread pool; it outlives its transport if that is destroyed first.
-struct FileTransport::WriteReq {
+struct FileOutput::WriteReq {
   uv_fs_t req;
-  FileTransport* owner;
+  FileOutput* owner;
 };
 
-FileTransport::FileTransport(Loop& loop, std::string name, FileConfig config, Encoder encoder)
+FileOutput::FileOutput(Loop& loop, std::string name, FileOutputOptions config, Encoder encoder)
     : loop_(loop), name_(std::move(name)), config_(std::move(config)), encoder_(std::move(encoder)) {}
 
-FileTransport::~FileTransport() {
+FileOutput::~FileOutput() {
   if (in_flight_ != nullptr) in_flight_->owner = nullptr;
   closeFd();
 }
 
-Status FileTransport::open() {
+Status FileOutput::open() {
   if (config_.path.empty()) {
     fd_ = STDOUT_FILENO;
     owns_fd_ = false;
@@ -35,20 +34,20 @@ Status FileTransport::open() {
   return {};
 }
 
-void FileTransport::closeFd() {
+void FileOutput::closeFd() {
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
   fd_ = -1;
   owns_fd_ = false;
 }
 
-void FileTransport::reopen() {
+void FileOutput::reopen() {
   if (config_.path.empty()) return;
   // Reopen between writes, never under one.
   reopen_requested_ = true;
   if (in_flight_ == nullptr) writeNext();
 }
 
-void FileTransport::deliver(const Batch& batch, DeliverCallback done) {
+void FileOutput::deliver(const Batch& batch, DeliverCallback done) {
   if (stopping_) {
     done(Outcome::retry("stopping"));
     return;
@@ -57,7 +56,7 @@ void FileTransport::deliver(const Batch& batch, DeliverCallback done) {
   if (in_flight_ == nullptr) writeNext();
 }
 
-void FileTransport::writeNext() {
+void FileOutput::writeNext() {
   if (reopen_requested_ && in_flight_ == nullptr) {
     reopen_requested_ = false;
     closeFd();
@@ -73,12 +72,8 @@ void FileTransport::writeNext() {
       return;
     }
   }
-  if (encoder_) {
-    out_.clear();
-    encoder_(*pending_.front().batch, out_);
-  } else {
-    encodeLines(pending_.front().batch->bytes.view(), out_);
-  }
+  out_.clear();
+  encoder_(*pending_.front().batch, out_);
   if (out_.empty()) {
     // Nothing to write (every line left out on purpose): done, no empty write.
     complete(Outcome::delivered());
@@ -88,7 +83,7 @@ void FileTransport::writeNext() {
   w->owner = this;
   w->req.data = w;
   uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
-  int rc = uv_fs_write(loop_.get(), &w->req, fd_, &buf, 1, -1, &FileTransport::onWritten);
+  int rc = uv_fs_write(loop_.get(), &w->req, fd_, &buf, 1, -1, &FileOutput::onWritten);
   if (rc < 0) {
     delete w;
     complete(Outcome::retry(std::string("write failed: ") + uv_strerror(rc)));
@@ -97,9 +92,9 @@ void FileTransport::writeNext() {
   in_flight_ = w;
 }
 
-void FileTransport::onWritten(uv_fs_t* req) noexcept {
+void FileOutput::onWritten(uv_fs_t* req) noexcept {
   auto* w = static_cast<WriteReq*>(req->data);
-  FileTransport* self = w->owner;
+  FileOutput* self = w->owner;
   const ssize_t result = req->result;
   uv_fs_req_cleanup(req);
   if (self == nullptr) {
@@ -117,7 +112,7 @@ void FileTransport::onWritten(uv_fs_t* req) noexcept {
     return;
   }
   if (self->config_.fsync && self->owns_fd_) {
-    int rc = uv_fs_fsync(self->loop_.get(), &w->req, self->fd_, &FileTransport::onSynced);
+    int rc = uv_fs_fsync(self->loop_.get(), &w->req, self->fd_, &FileOutput::onSynced);
     if (rc == 0) return;
   }
   delete w;
@@ -125,9 +120,9 @@ void FileTransport::onWritten(uv_fs_t* req) noexcept {
   self->complete(Outcome::delivered());
 }
 
-void FileTransport::onSynced(uv_fs_t* req) noexcept {
+void FileOutput::onSynced(uv_fs_t* req) noexcept {
   auto* w = static_cast<WriteReq*>(req->data);
-  FileTransport* self = w->owner;
+  FileOutput* self = w->owner;
   const ssize_t result = req->result;
   uv_fs_req_cleanup(req);
   delete w;
@@ -137,7 +132,7 @@ void FileTransport::onSynced(uv_fs_t* req) noexcept {
                             : Outcome::delivered());
 }
 
-void FileTransport::complete(Outcome outcome) {
+void FileOutput::complete(Outcome outcome) {
   Pending p = std::move(pending_.front());
   pending_.pop_front();
   p.done(std::move(outcome));
@@ -153,7 +148,7 @@ void FileTransport::complete(Outcome outcome) {
   writeNext();
 }
 
-void FileTransport::stop(std::function<void()> done) {
+void FileOutput::stop(std::function<void()> done) {
   stopping_ = true;
   if (in_flight_ != nullptr) {
     // A write in the thread pool cannot be recalled: finish it, then stop.
@@ -168,4 +163,4 @@ void FileTransport::stop(std::function<void()> done) {
   loop_.post(std::move(done));
 }
 
-}  // namespace sluice::plugins::file
+}  // namespace sluice
