@@ -16,7 +16,7 @@
 #include "agent/plugin/external_plugin.h"
 #include "agent/plugin/registry.h"
 #include "agent/sink/sink_options.h"
-#include "agent/sources/source_types.h"
+#include "agent/sources/source_options.h"
 #include "agent/app/convert_command.h"
 
 using namespace sluice;
@@ -30,16 +30,16 @@ int helpPlugin(const PluginRegistry& registry, const std::string& name) {
               << describeOptions(coreSinkOptions());
     return kExitOk;
   }
-  if (const SourceType* t = findSourceType(name)) {
-    std::cout << "source type '" << t->name << "': " << t->help << "\n\nOptions of this type:\n"
-              << describeOptions(t->options) << "\nOptions of every source:\n"
+  if (const PluginDescriptor* d = registry.find(PluginKind::Source, name)) {
+    std::cout << "source type '" << d->name << "': " << d->help << "\n\nOptions of this type:\n"
+              << describeOptions(d->options) << "\nOptions of every source:\n"
               << describeOptions(commonSourceOptions());
     return kExitOk;
   }
   std::cerr << "sluice: no sink or source type '" << name << "'. Sinks:";
   for (const auto& n : registry.names(PluginKind::Sink)) std::cerr << " " << n;
   std::cerr << ". Sources:";
-  for (const auto& t : sourceTypes()) std::cerr << " " << t.name;
+  for (const auto& n : registry.names(PluginKind::Source)) std::cerr << " " << n;
   std::cerr << "\n";
   return kExitConfigError;
 }

@@ -4,20 +4,8 @@
 
 #include "agent/admin/admin_server.h"
 #include "agent/core/log.h"
-#include "agent/sources/exec_source.h"
-#include "agent/sources/logplex_source.h"
-#include "agent/sources/stdin_source.h"
-#include "agent/sources/tail/tail_source.h"
 
 namespace sluice {
-namespace {
-
-Severity severityOf(const std::string& name, Severity fallback) {
-  int s = severityFromName(name);
-  return s < 0 ? fallback : static_cast<Severity>(s);
-}
-
-}  // namespace
 
 Agent::Agent(Loop& loop, AgentConfig config) : loop_(loop), config_(std::move(config)) {}
 
@@ -32,37 +20,21 @@ bool Agent::hasExec() const {
 
 Result<std::unique_ptr<Source>> Agent::makeSource(const SourceConfig& sc, bool has_stdin_source) {
   const OptionValues& v = sc.values;
-  SourceInfo info;
-  info.name = sc.name;
-  info.type = sc.type;
-  size_t max_line = v.size("max_line_bytes") > 0 ? v.size("max_line_bytes") : config_.agent.max_line_bytes;
-  if (sc.type == "stdin") {
-    // When every sink spools before acknowledging, lines leave the stdin pipe only once they are on disk.
-    bool hold = !sinks_.empty();
-    for (const auto& sink : sinks_) hold = hold && sink->settings().buffer_mode == BufferMode::Always;
-    return std::unique_ptr<Source>(std::make_unique<StdinSource>(
-        loop_, router_, std::move(info), severityOf(v.str("severity"), Severity::Info), max_line, 0, hold));
+  if (sc.plugin == nullptr || sc.plugin->createSource == nullptr || sc.plugin_config == nullptr) {
+    return Error{"source " + sc.name + ": type '" + sc.type + "' cannot be created"};
   }
-  if (sc.type == "exec") {
-    ExecOptions o;
-    o.command = v.list("command");
-    o.env = v.map("env");
-    o.working_dir = v.str("working_dir");
-    o.stdout_severity = severityOf(v.str("stdout_severity"), Severity::Info);
-    o.stderr_severity = severityOf(v.str("stderr_severity"), Severity::Error);
-    o.inherit_stdin = !has_stdin_source;
-    return std::unique_ptr<Source>(std::make_unique<ExecSource>(loop_, router_, std::move(info), std::move(o), max_line));
-  }
-  if (sc.type == "tail") {
-    return std::unique_ptr<Source>(std::make_unique<TailSource>(
-        loop_, router_, std::move(info), tailOptionsFrom(v, max_line, config_.agent.state_dir)));
-  }
-  if (sc.type == "logplex") {
-    auto source = LogplexSource::create(loop_, router_, std::move(info), v);
-    if (!source) return source.takeError();
-    return std::unique_ptr<Source>(std::move(*source));
-  }
-  return Error{"source " + sc.name + ": unknown type '" + sc.type + "'"};
+  bool every_sink_spools = !sinks_.empty();
+  for (const auto& sink : sinks_) every_sink_spools = every_sink_spools && sink->settings().buffer_mode == BufferMode::Always;
+  SourceContext ctx{
+      .loop = loop_,
+      .router = router_,
+      .info = SourceInfo{.id = 0, .name = sc.name, .type = sc.type},
+      .max_line_bytes = v.size("max_line_bytes") > 0 ? v.size("max_line_bytes") : config_.agent.max_line_bytes,
+      .state_dir = config_.agent.state_dir,
+      .every_sink_spools = every_sink_spools,
+      .has_stdin_source = has_stdin_source,
+  };
+  return sc.plugin->createSource(*sc.plugin_config, ctx);
 }
 
 Result<std::unique_ptr<SinkTransport>> Agent::makeTransport(const SinkConfig& sc) {

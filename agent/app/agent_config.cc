@@ -14,7 +14,7 @@
 #include "agent/config/env.h"
 #include "agent/config/yaml_support.h"
 #include "agent/core/listen_address.h"
-#include "agent/sources/source_types.h"
+#include "agent/sources/source_options.h"
 
 namespace sluice {
 namespace {
@@ -250,25 +250,25 @@ class Loader {
 
   size_t loadSources(const YAML::Node& node, const Mark& mark, std::vector<SourceConfig>& out) {
     if (!sequenceOf(node, mark, "sources")) return 0;
-    std::vector<std::string> valid;
-    for (const SourceType& t : sourceTypes()) valid.emplace_back(t.name);
     std::map<std::string, Mark> seen;
     size_t enabled = 0;
     for (const YAML::Node& item : node) {
       Mark item_mark = markOr(item, file_, mark);
       std::string type = entryType(item, item_mark, "source");
       if (type.empty()) continue;
-      const SourceType* st = findSourceType(type);
-      if (st == nullptr) {
-        errors_.add(markOr(findKey(item, "type"), file_, item_mark), unknownType("source", type, valid, {}));
+      const PluginDescriptor* plugin = registry_.find(PluginKind::Source, type);
+      if (plugin == nullptr) {
+        errors_.add(markOr(findKey(item, "type"), file_, item_mark),
+                    unknownType("source", type, registry_.names(PluginKind::Source), {}));
         continue;
       }
       SourceConfig sc;
       const size_t errors_before = errors_.size();
-      sc.values = parseOptions(item, item_mark, {commonSourceOptions(), st->options}, errors_, {"type"});
-      if (st->validate != nullptr && errors_.size() == errors_before) st->validate(sc.values, errors_);
+      sc.values = parseOptions(item, item_mark, {commonSourceOptions(), plugin->options}, errors_, {"type"});
+      if (errors_.size() == errors_before) sc.plugin_config = validatePluginConfig(*plugin, sc.values, errors_);
+      sc.plugin = plugin;
       sc.name = sc.values.str("name");
-      sc.type = std::string(st->name);
+      sc.type = std::string(plugin->name);
       sc.mark = item_mark;
       uniqueName(seen, sc.values, "source");
       if (sc.values.boolean("enabled")) ++enabled;

@@ -1,6 +1,6 @@
 #pragma once
 // The whole configuration file (shared/CONFIG.md): the agent: section, sources and sinks, validated against the
-// option tables of the core, the source types and the sink plugins. Errors are collected, never thrown.
+// option tables of the core and of the source and sink plugins. Errors are collected, never thrown.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -30,8 +30,10 @@ struct AgentSettings {
 struct SourceConfig {
   std::string name;
   std::string type;
+  const PluginDescriptor* plugin = nullptr;
+  std::shared_ptr<const PluginConfig> plugin_config;   // what the plugin's validation kept (null after errors)
   Mark mark;
-  OptionValues values;  // commonSourceOptions() + the type's options
+  OptionValues values;  // commonSourceOptions() + the plugin's options
 };
 
 struct SinkConfig {

@@ -7,11 +7,14 @@
 #include <string_view>
 
 #include "agent/config/options.h"
+#include "agent/core/record.h"
 #include "agent/core/result.h"
 
 namespace sluice {
 
 class Loop;
+class Router;
+class Source;
 class SinkTransport;
 
 enum class PluginKind { Sink, Source };
@@ -24,10 +27,28 @@ class PluginConfig {
   virtual std::string token() const { return {}; }
 };
 
+// A source plugin's configuration: the values as validated; the source reads them when it is created.
+class SourceValues : public PluginConfig {
+ public:
+  explicit SourceValues(OptionValues values) : values(std::move(values)) {}
+  OptionValues values;
+};
+
 struct SinkContext {
   Loop& loop;
   std::string name;              // the sink's name from the config
   size_t max_in_flight = 4;      // batches the core may hand over at once (a pool size for the transport)
+};
+
+// What the agent tells a source plugin when it creates one.
+struct SourceContext {
+  Loop& loop;
+  Router& router;
+  SourceInfo info;                   // its name and type
+  size_t max_line_bytes = 0;         // the source's own, else agent.max_line_bytes
+  std::string state_dir;             // agent.state_dir: where a source keeps its checkpoints
+  bool every_sink_spools = false;    // every enabled sink has buffer.mode: always
+  bool has_stdin_source = false;     // another source reads Sluice's stdin
 };
 
 struct PluginDescriptor {
@@ -39,6 +60,8 @@ struct PluginDescriptor {
   // Pure: no I/O. Adds errors (with marks) and returns nullptr when the values cannot be used.
   std::unique_ptr<PluginConfig> (*validate)(const OptionValues& values, ConfigErrors& errors) = nullptr;
   Result<std::unique_ptr<SinkTransport>> (*createSink)(const PluginConfig& config, SinkContext& context) = nullptr;
+  // Sources: `config` is the SourceValues their validation returned. No I/O until Source::start().
+  Result<std::unique_ptr<Source>> (*createSource)(const PluginConfig& config, SourceContext& context) = nullptr;
   // For plugins whose functions need their descriptor (external plugins: one C++ function serves every loaded
   // library): set instead of `validate`; `context` is theirs.
   std::unique_ptr<PluginConfig> (*validateWith)(const PluginDescriptor& self, const OptionValues& values,

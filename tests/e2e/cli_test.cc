@@ -85,6 +85,19 @@ TEST_CASE("sluice --help-plugin lists a sink's options with their defaults", "[e
   CHECK(out.find("200ms") != std::string::npos);
 }
 
+TEST_CASE("sluice --help-plugin describes a source plugin and names every type", "[e2e]") {
+  Env env;
+  AgentProcess tail(env.agent({"--help-plugin", "tail"}));
+  CHECK(finish(tail, 30s) == 0);
+  std::string out = tail.stdoutText();
+  CHECK(out.find("source type 'tail'") != std::string::npos);
+  CHECK(out.find("checkpoint_interval") != std::string::npos);
+  CHECK(out.find("max_line_bytes") != std::string::npos);   // a key of every source
+  AgentProcess none(env.agent({"--help-plugin", "nope"}));
+  CHECK(finish(none, 30s) == 2);
+  CHECK(none.stderrText().find("Sources: exec logplex stdin tail") != std::string::npos);
+}
+
 TEST_CASE("an unknown argument is a usage error, exit 2", "[e2e]") {
   Env env;
   AgentProcess run(env.agent({"--frobnicate"}));

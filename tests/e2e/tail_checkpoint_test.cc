@@ -3,11 +3,12 @@
 #include <map>
 #include <thread>
 
-#include "agent/sources/tail/ack_journal.h"
-#include "agent/sources/tail/checkpoint_store.h"
+#include "plugins/tail/ack_journal.h"
+#include "plugins/tail/checkpoint_store.h"
 #include "tests/e2e/tail_e2e.h"
 
 using namespace sluice;
+using namespace sluice::plugins::tail;
 using namespace sluice::e2e;
 
 namespace {

@@ -1,9 +1,10 @@
 // Hostile lines in a tailed file: a line nested deeper than any parser's stack, in a docker json-file log.
-#include "agent/sources/tail/checkpoint_store.h"
+#include "plugins/tail/checkpoint_store.h"
 #include "tests/e2e/admin_e2e.h"
 #include "tests/e2e/tail_e2e.h"
 
 using namespace sluice;
+using namespace sluice::plugins::tail;
 using namespace sluice::e2e;
 
 namespace {

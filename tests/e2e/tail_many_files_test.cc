@@ -1,11 +1,12 @@
 // More files than descriptors: the agent under a hard limit of 1,024 descriptors (prlimit), with 10,000 files.
 #include <fstream>
 
-#include "agent/sources/tail/checkpoint_store.h"
+#include "plugins/tail/checkpoint_store.h"
 #include "tests/e2e/admin_e2e.h"
 #include "tests/e2e/tail_e2e.h"
 
 using namespace sluice;
+using namespace sluice::plugins::tail;
 using namespace sluice::e2e;
 
 namespace {

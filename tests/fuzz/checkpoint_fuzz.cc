@@ -9,10 +9,11 @@
 #include <set>
 #include <string_view>
 
-#include "agent/sources/tail/ack_journal.h"
-#include "agent/sources/tail/checkpoint_store.h"
+#include "plugins/tail/ack_journal.h"
+#include "plugins/tail/checkpoint_store.h"
 
 using namespace sluice;
+using namespace sluice::plugins::tail;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);

@@ -5,13 +5,13 @@
 #include <string_view>
 
 #include "agent/core/clock.h"
-#include "agent/sources/tail/cri.h"
-#include "agent/sources/tail/event_time.h"
+#include "plugins/tail/cri.h"
+#include "plugins/tail/event_time.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
-void checkTime(sluice::EventTimeParser& cached, std::string_view text) {
+void checkTime(sluice::plugins::tail::EventTimeParser& cached, std::string_view text) {
   int64_t fast = cached.parse(text);
   sluice::Result<int64_t> slow = sluice::parseTimestampMicros(text);
   if (fast != 0) {
@@ -25,12 +25,12 @@ void checkTime(sluice::EventTimeParser& cached, std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line = sluice::fuzz::text(data, size);
-  sluice::EventTimeParser times;  // fresh per input, so that a crash reproduces from its file alone
+  sluice::plugins::tail::EventTimeParser times;  // fresh per input, so that a crash reproduces from its file alone
 
-  sluice::CriLine cached;
-  bool ok_cached = sluice::parseCriLine(line, cached, &times);
-  sluice::CriLine plain;
-  bool ok_plain = sluice::parseCriLine(line, plain, nullptr);
+  sluice::plugins::tail::CriLine cached;
+  bool ok_cached = sluice::plugins::tail::parseCriLine(line, cached, &times);
+  sluice::plugins::tail::CriLine plain;
+  bool ok_plain = sluice::plugins::tail::parseCriLine(line, plain, nullptr);
   FUZZ_CHECK(ok_cached == ok_plain || (!ok_cached && ok_plain && plain.time_us == 0));
   if (ok_cached) {
     FUZZ_CHECK(sluice::fuzz::inside(cached.message, line));

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/sources/tail/docker_json.h"
+#include "plugins/tail/docker_json.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -29,8 +29,8 @@ void appendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-void checkLine(sluice::DockerJsonParser& parser, std::string_view line) {
-  sluice::DockerLine d;
+void checkLine(sluice::plugins::tail::DockerJsonParser& parser, std::string_view line) {
+  sluice::plugins::tail::DockerLine d;
   if (!parser.parse(line, d)) return;
   FUZZ_CHECK(d.log.size() <= line.size());
   std::string log(d.log);
@@ -41,7 +41,7 @@ void checkLine(sluice::DockerJsonParser& parser, std::string_view line) {
   // A complete line ends with "\n", and one "\r" before it is taken off too: "\r\n" keeps a final "\r" of the text.
   appendJsonString(again, complete ? log + "\r\n" : log);
   again += is_stderr ? ",\"stream\":\"stderr\"}" : ",\"stream\":\"stdout\"}";
-  sluice::DockerLine d2;
+  sluice::plugins::tail::DockerLine d2;
   FUZZ_CHECK(parser.parse(again, d2));
   FUZZ_CHECK(d2.log == log);
   FUZZ_CHECK(d2.is_stderr == is_stderr);
@@ -54,7 +54,7 @@ void checkLine(sluice::DockerJsonParser& parser, std::string_view line) {
 // agent.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest = sluice::fuzz::text(data, size);
-  sluice::DockerJsonParser parser;
+  sluice::plugins::tail::DockerJsonParser parser;
   for (;;) {
     size_t nl = rest.find('\n');
     checkLine(parser, rest.substr(0, nl));

@@ -9,20 +9,20 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/sources/tail/line_decoder.h"
+#include "plugins/tail/line_decoder.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
 constexpr size_t kPieceBytes = 300;  // the reader hands a longer physical line over in pieces of this size
 
-void decode(std::string_view file, sluice::TailFormat format, size_t max_line) {
-  sluice::LineDecoder decoder(format, max_line);
+void decode(std::string_view file, sluice::plugins::tail::TailFormat format, size_t max_line) {
+  sluice::plugins::tail::LineDecoder decoder(format, max_line);
   std::string raw_out, raw_in;
   std::vector<uint64_t> offsets;
-  auto emit = [&](const sluice::DecodedMessage& m) {
+  auto emit = [&](const sluice::plugins::tail::DecodedMessage& m) {
     FUZZ_CHECK(m.text.size() <= max_line);
-    if (format == sluice::TailFormat::Raw) raw_out.append(m.text);
+    if (format == sluice::plugins::tail::TailFormat::Raw) raw_out.append(m.text);
   };
   uint64_t offset = 0;
   std::string_view rest = file;
@@ -35,7 +35,7 @@ void decode(std::string_view file, sluice::TailFormat format, size_t max_line) {
       decoder.feed(piece, offset + at, at > 0, emit);
       raw_in.append(piece);
       uint64_t held = decoder.heldFrom();
-      FUZZ_CHECK(decoder.holding() == (held != sluice::LineDecoder::kNothingHeld));
+      FUZZ_CHECK(decoder.holding() == (held != sluice::plugins::tail::LineDecoder::kNothingHeld));
       if (decoder.holding()) {
         bool known = false;
         for (uint64_t o : offsets) known = known || o == held;
@@ -48,8 +48,8 @@ void decode(std::string_view file, sluice::TailFormat format, size_t max_line) {
   }
   decoder.flush(emit);
   FUZZ_CHECK(!decoder.holding());
-  FUZZ_CHECK(decoder.heldFrom() == sluice::LineDecoder::kNothingHeld);
-  if (format == sluice::TailFormat::Raw) FUZZ_CHECK(raw_out == raw_in);
+  FUZZ_CHECK(decoder.heldFrom() == sluice::plugins::tail::LineDecoder::kNothingHeld);
+  if (format == sluice::plugins::tail::TailFormat::Raw) FUZZ_CHECK(raw_out == raw_in);
 }
 
 }  // namespace
@@ -58,8 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view file = sluice::fuzz::text(data, size);
   // A small limit exercises splitting and the bounded joins; the input's hash picks it, so files stay text.
   size_t max_line = 16 + sluice::fuzz::inputHash(file) % 200;
-  for (auto format : {sluice::TailFormat::Auto, sluice::TailFormat::Raw, sluice::TailFormat::Docker,
-                      sluice::TailFormat::Cri}) {
+  for (auto format : {sluice::plugins::tail::TailFormat::Auto, sluice::plugins::tail::TailFormat::Raw, sluice::plugins::tail::TailFormat::Docker,
+                      sluice::plugins::tail::TailFormat::Cri}) {
     decode(file, format, max_line);
   }
   return 0;

@@ -9,6 +9,7 @@
 #include "agent/formats/frame.h"
 #include "agent/plugin/external_plugin.h"
 #include "agent/sink/transport.h"
+#include "tests/support/registries.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 
@@ -177,7 +178,7 @@ TEST_CASE("an external sink completes deliveries from its own thread on the loop
   OptionValues values;
   {
     std::string yaml = "path: " + out + "\n";
-    PluginRegistry registry;
+    PluginRegistry registry = builtinSources();
     REQUIRE(registry.add(*d, "test").ok());
     auto c = loadConfigText("sources:\n  - name: app\n    type: stdin\nsinks:\n  - name: t\n    type: threaded_sink\n    path: " + out + "\n",
                             "t.yaml", registry, errors);
@@ -222,7 +223,7 @@ TEST_CASE("an external sink completes deliveries from its own thread on the loop
 TEST_CASE("an external sink that cannot start says why, naming the plugin", "[plugin]") {
   auto d = loadExternalPlugin(testPlugin("threaded"));
   REQUIRE(d.ok());
-  PluginRegistry registry;
+  PluginRegistry registry = builtinSources();
   REQUIRE(registry.add(*d, "test").ok());
   ConfigErrors errors;
   auto c = loadConfigText("sources:\n  - name: app\n    type: stdin\nsinks:\n  - name: t\n    type: threaded_sink\n    path: /tmp/refuse\n",

@@ -6,7 +6,7 @@
 #include "agent/app/agent_config.h"
 #include "agent/config/options.h"
 #include "agent/sink/sink_options.h"
-#include "agent/sources/source_types.h"
+#include "agent/sources/source_options.h"
 
 using namespace sluice;
 using namespace std::chrono_literals;
@@ -330,14 +330,10 @@ TEST_CASE("every default in every option table parses", "[config]") {
   };
   check({coreSinkOptions()});
   check({commonSourceOptions()});
-  for (const SourceType& t : sourceTypes()) {
-    CAPTURE(t.name);
-    check({commonSourceOptions(), t.options});
-  }
   check({agentOptions()});
   check({kTable});
   for (const PluginDescriptor* d : PluginRegistry::withBuiltins().all()) {
     CAPTURE(d->name);
-    check({coreSinkOptions(), d->options});
+    check({d->kind == PluginKind::Sink ? coreSinkOptions() : commonSourceOptions(), d->options});
   }
 }

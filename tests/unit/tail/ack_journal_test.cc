@@ -7,10 +7,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/sources/tail/ack_journal.h"
+#include "plugins/tail/ack_journal.h"
 #include "tests/support/temp_dir.h"
 
 using namespace sluice;
+using namespace sluice::plugins::tail;
 
 namespace {
 

@@ -4,10 +4,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/sources/tail/checkpoint_store.h"
+#include "plugins/tail/checkpoint_store.h"
 #include "tests/support/temp_dir.h"
 
 using namespace sluice;
+using namespace sluice::plugins::tail;
 
 namespace {
 

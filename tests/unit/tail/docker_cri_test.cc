@@ -3,11 +3,12 @@
 #include <string>
 
 #include "agent/core/clock.h"
-#include "agent/sources/tail/cri.h"
-#include "agent/sources/tail/docker_json.h"
-#include "agent/sources/tail/event_time.h"
+#include "plugins/tail/cri.h"
+#include "plugins/tail/docker_json.h"
+#include "plugins/tail/event_time.h"
 
 using namespace sluice;
+using namespace sluice::plugins::tail;
 
 namespace {
 

@@ -4,9 +4,10 @@
 #include <vector>
 
 #include "agent/core/clock.h"
-#include "agent/sources/tail/line_decoder.h"
+#include "plugins/tail/line_decoder.h"
 
 using namespace sluice;
+using namespace sluice::plugins::tail;
 
 namespace {
 

@@ -1,8 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "agent/sources/tail/path_names.h"
+#include "plugins/tail/path_names.h"
 
 using namespace sluice;
+using namespace sluice::plugins::tail;
 
 TEST_CASE("a /var/log/containers path names its pod and container") {
   auto k = parseKubernetesPath(

@@ -11,12 +11,13 @@
 #include "agent/core/fd_limit.h"
 #include "agent/pipeline/router.h"
 #include "agent/sink/sink_runner.h"
-#include "agent/sources/tail/tail_source.h"
+#include "plugins/tail/tail_source.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_drain.h"
 #include "tests/support/wait.h"
 
 using namespace sluice;
+using namespace sluice::plugins::tail;
 using namespace std::chrono_literals;
 
 namespace {

@@ -1,0 +1,42 @@
+#include "agent/sources/source_options.h"
+#include "plugins/exec/exec_source.h"
+
+namespace sluice::plugins::exec {
+namespace {
+
+const OptionSpec kOptions[] = {
+    {"command", OptionType::StringList, kRequired, "the program and its arguments, e.g. [\"/app/server\", \"--port\", \"8080\"]"},
+    {"env", OptionType::StringMap, "{}", "variables added to the child's environment"},
+    {"working_dir", OptionType::String, "", "the child's working directory (default: Sluice's)"},
+    {"stdout_severity", OptionType::Enum, "info", "severity of lines the child writes to stdout", kSeverityNames},
+    {"stderr_severity", OptionType::Enum, "err", "severity of lines the child writes to stderr", kSeverityNames},
+};
+
+Result<std::unique_ptr<Source>> create(const PluginConfig& config, SourceContext& context) {
+  const OptionValues& v = sourceValues(config);
+  ExecOptions o;
+  o.command = v.list("command");
+  o.env = v.map("env");
+  o.working_dir = v.str("working_dir");
+  o.stdout_severity = severityOption(v, "stdout_severity", Severity::Info);
+  o.stderr_severity = severityOption(v, "stderr_severity", Severity::Error);
+  // Sluice's stdin goes to the child unless a stdin source reads it.
+  o.inherit_stdin = !context.has_stdin_source;
+  return std::unique_ptr<Source>(std::make_unique<ExecSource>(context.loop, context.router, std::move(context.info),
+                                                              std::move(o), context.max_line_bytes));
+}
+
+}  // namespace
+
+extern const PluginDescriptor kExecSource = {
+    .kind = PluginKind::Source,
+    .name = "exec",
+    .aliases = {},
+    .help = "runs a program and collects its stdout and stderr; Sluice exits with its status",
+    .options = kOptions,
+    .validate = &keepSourceValues,
+    .createSink = nullptr,
+    .createSource = &create,
+};
+
+}  // namespace sluice::plugins::exec

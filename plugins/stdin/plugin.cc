@@ -1,0 +1,32 @@
+#include "agent/sources/source_options.h"
+#include "plugins/stdin/stdin_source.h"
+
+namespace sluice::plugins::stdin {
+namespace {
+
+const OptionSpec kOptions[] = {
+    {"severity", OptionType::Enum, "info", "severity of every line", kSeverityNames},
+};
+
+Result<std::unique_ptr<Source>> create(const PluginConfig& config, SourceContext& context) {
+  const OptionValues& v = sourceValues(config);
+  // When every sink spools before acknowledging, lines leave the stdin pipe only once they are on disk.
+  return std::unique_ptr<Source>(std::make_unique<StdinSource>(context.loop, context.router, std::move(context.info),
+                                                               severityOption(v, "severity", Severity::Info),
+                                                               context.max_line_bytes, 0, context.every_sink_spools));
+}
+
+}  // namespace
+
+extern const PluginDescriptor kStdinSource = {
+    .kind = PluginKind::Source,
+    .name = "stdin",
+    .aliases = {},
+    .help = "lines from standard input (a pipe, a file or a terminal)",
+    .options = kOptions,
+    .validate = &keepSourceValues,
+    .createSink = nullptr,
+    .createSource = &create,
+};
+
+}  // namespace sluice::plugins::stdin

@@ -1,0 +1,58 @@
+#include "plugins/stdin/stdin_source.h"
+
+namespace sluice::plugins::stdin {
+
+StdinSource::StdinSource(Loop& loop, Router& router, SourceInfo info, Severity severity, size_t max_line_bytes,
+                         int fd, bool hold_until_acked)
+    : Source(std::move(info)),
+      router_(router),
+      fd_(fd),
+      hold_(hold_until_acked),
+      reader_(loop, router, info_, severity, max_line_bytes, counters_, [this](int) { markFinished(); }),
+      held_(loop, router, info_, severity, max_line_bytes, counters_, [this](int) { markFinished(); }) {}
+
+void StdinSource::pause() {
+  if (holding_) {
+    held_.pause();
+  } else {
+    reader_.pause();
+  }
+}
+
+void StdinSource::resume() {
+  if (holding_) {
+    held_.resume();
+  } else {
+    reader_.resume();
+  }
+}
+
+void StdinSource::stop() {
+  if (holding_) {
+    held_.stop();
+  } else {
+    reader_.stop();
+  }
+}
+
+Status StdinSource::start() {
+  if (hold_) {
+    Status held = held_.open(fd_);
+    if (held) {
+      holding_ = true;
+      spdlog::info("source {}: lines leave the stdin pipe only once spooled", info_.name);
+      if (router_.paused()) held_.pause();
+      held_.start();
+      return {};
+    }
+    spdlog::info("source {}: standard input is {}: its lines are acknowledged as they are read", info_.name,
+                 held.error().message);
+  }
+  Status st = reader_.openFd(fd_);
+  if (!st) return st;
+  if (router_.paused()) reader_.pause();
+  reader_.start();
+  return {};
+}
+
+}  // namespace sluice::plugins::stdin

@@ -1,0 +1,34 @@
+#pragma once
+#include <memory>
+
+#include "agent/loop/loop.h"
+#include "agent/pipeline/router.h"
+#include "agent/sources/held_pipe_reader.h"
+#include "agent/sources/line_reader.h"
+#include "agent/pipeline/source.h"
+
+namespace sluice::plugins::stdin {
+
+// Lines from standard input (a pipe, a terminal or a file). EOF finishes the source.
+// With `hold_until_acked` (every sink spools before acknowledging) and a pipe, lines leave the pipe only once
+// spooled (HeldPipeReader); otherwise they are read as they come.
+class StdinSource : public Source {
+ public:
+  StdinSource(Loop& loop, Router& router, SourceInfo info, Severity severity, size_t max_line_bytes, int fd = 0,
+              bool hold_until_acked = false);
+
+  Status start() override;
+  void pause() override;
+  void resume() override;
+  void stop() override;
+
+ private:
+  Router& router_;
+  int fd_;
+  bool hold_;
+  LineReader reader_;
+  HeldPipeReader held_;
+  bool holding_ = false;
+};
+
+}  // namespace sluice::plugins::stdin

@@ -1,0 +1,268 @@
+#include "plugins/tail/checkpoint_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "agent/core/clock.h"
+
+namespace sluice::plugins::tail {
+namespace {
+
+constexpr std::string_view kMagic = "sluice-tail-checkpoints 1\n";
+
+// Bytes other than printable ASCII, space and '%' become %XX: any path fits on one line, between spaces.
+std::string escape(std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (c <= ' ' || c >= 127 || c == '%') {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool unescape(std::string_view s, std::string& out) {
+  out.clear();
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (s.size() - i < 3) return false;
+    int hi = hexDigit(s[i + 1]);
+    int lo = hexDigit(s[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return true;
+}
+
+template <class T>
+bool number(std::string_view s, T& out, int base = 10) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out, base);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+// Splits `line` at single spaces.
+std::vector<std::string_view> fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (true) {
+    size_t sp = line.find(' ', start);
+    out.push_back(line.substr(start, sp == std::string_view::npos ? std::string_view::npos : sp - start));
+    if (sp == std::string_view::npos) break;
+    start = sp + 1;
+  }
+  return out;
+}
+
+std::string hex64(uint64_t v) {
+  char buf[17];
+  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+Status syncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return makeError("cannot open " + dir + ": " + std::strerror(errno), -errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return makeError("cannot fsync " + dir + ": " + std::strerror(err), -err);
+  return {};
+}
+
+Status makeDirs(const std::string& path) {
+  if (path.empty()) return {};
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    std::string part = path.substr(0, pos);
+    if (::mkdir(part.c_str(), 0750) != 0 && errno != EEXIST) {
+      return makeError("cannot create " + part + ": " + std::strerror(errno), -errno);
+    }
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return makeError(path + " is not a directory");
+  return {};
+}
+
+}  // namespace
+
+CheckpointStore::CheckpointStore(const std::string& state_dir, std::string_view source_name) {
+  dir_ = state_dir;
+  while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
+  dir_ += "/checkpoints";
+  // Letters, digits, '-', '_' and '.' are kept; anything else becomes %XX, so names never collide.
+  static const char kHex[] = "0123456789abcdef";
+  std::string file;
+  for (unsigned char c : source_name) {
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                c == '_' || (c == '.' && !file.empty());
+    if (keep) {
+      file += static_cast<char>(c);
+    } else {
+      file += '%';
+      file += kHex[c >> 4];
+      file += kHex[c & 15];
+    }
+  }
+  path_ = dir_ + "/" + file + ".checkpoint";
+}
+
+Status CheckpointStore::prepare() const { return makeDirs(dir_); }
+
+std::string CheckpointStore::journalPath() const {
+  return path_.substr(0, path_.size() - std::string_view(".checkpoint").size()) + ".journal";
+}
+
+std::string CheckpointStore::serialize(const CheckpointSet& set) {
+  std::string out(kMagic);
+  out += "written_us " + std::to_string(set.written_us) + "\n";
+  out += "scanned_us " + std::to_string(set.scanned_us) + "\n";
+  out += "journal_seq " + std::to_string(set.journal_seq) + "\n";
+  for (const FileCheckpoint& f : set.files) {
+    out += "file " + std::to_string(f.key.dev) + " " + std::to_string(f.key.ino) + " " + std::to_string(f.offset) +
+           " " + std::to_string(f.fingerprint.len) + " " + hex64(f.fingerprint.hash) + " " + escape(f.path) + " " +
+           escape(f.real_path.empty() ? f.path : f.real_path) + "\n";
+  }
+  out += "end " + std::to_string(set.files.size()) + " " + hex64(fnv1a64(out)) + "\n";
+  return out;
+}
+
+Result<CheckpointSet> CheckpointStore::parse(std::string_view text) {
+  if (text.substr(0, kMagic.size()) != kMagic) return makeError("not a checkpoint file (bad first line)");
+  size_t end_pos = text.rfind("\nend ");
+  if (end_pos == std::string_view::npos) return makeError("truncated (no end line)");
+  std::string_view body = text.substr(0, end_pos + 1);
+  std::string_view end_line = text.substr(end_pos + 1);
+  if (end_line.empty() || end_line.back() != '\n') return makeError("truncated (end line incomplete)");
+  end_line.remove_suffix(1);
+  auto ef = fields(end_line);
+  uint64_t count = 0, sum = 0;
+  if (ef.size() != 3 || !number(ef[1], count) || !number(ef[2], sum, 16)) return makeError("bad end line");
+  if (sum != fnv1a64(body)) return makeError("checksum mismatch");
+
+  CheckpointSet set;
+  bool have_written = false, have_scanned = false;
+  std::string_view rest = body.substr(kMagic.size());
+  int line_no = 1;
+  while (!rest.empty()) {
+    ++line_no;
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest.remove_prefix(nl + 1);
+    auto f = fields(line);
+    auto bad = [&] { return makeError("line " + std::to_string(line_no) + ": cannot parse '" + std::string(line.substr(0, 80)) + "'"); };
+    if (f[0] == "written_us" && f.size() == 2) {
+      if (!number(f[1], set.written_us)) return bad();
+      have_written = true;
+    } else if (f[0] == "scanned_us" && f.size() == 2) {
+      if (!number(f[1], set.scanned_us)) return bad();
+      have_scanned = true;
+    } else if (f[0] == "journal_seq" && f.size() == 2) {
+      if (!number(f[1], set.journal_seq)) return bad();
+    } else if (f[0] == "file" && f.size() == 8) {
+      FileCheckpoint c;
+      if (!number(f[1], c.key.dev) || !number(f[2], c.key.ino) || !number(f[3], c.offset) ||
+          !number(f[4], c.fingerprint.len) || !number(f[5], c.fingerprint.hash, 16) || !unescape(f[6], c.path) ||
+          !unescape(f[7], c.real_path) || c.fingerprint.len > Fingerprint::kBytes || c.path.empty()) {
+        return bad();
+      }
+      set.files.push_back(std::move(c));
+    } else {
+      return bad();
+    }
+  }
+  if (!have_written || !have_scanned) return makeError("missing written_us or scanned_us");
+  if (set.files.size() != count) return makeError("file count mismatch");
+  return set;
+}
+
+Result<LoadedCheckpoints> CheckpointStore::load() const {
+  LoadedCheckpoints out;
+  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return out;
+    return makeError("cannot read " + path_ + ": " + std::strerror(errno), -errno);
+  }
+  std::string text;
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return makeError("cannot read " + path_ + ": " + std::strerror(err), -err);
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  Result<CheckpointSet> parsed = parse(text);
+  if (parsed) {
+    out.set = std::move(*parsed);
+    return out;
+  }
+  std::string aside = path_ + ".corrupt-" + std::to_string(wallMicros() / 1000000);
+  if (::rename(path_.c_str(), aside.c_str()) != 0) {
+    return makeError("checkpoint file " + path_ + " is corrupt (" + parsed.error().message +
+                     ") and cannot be moved aside: " + std::strerror(errno));
+  }
+  out.problem = "checkpoint file " + path_ + " is corrupt (" + parsed.error().message + "); moved to " + aside +
+                "; files are read as if never seen (start_at)";
+  return out;
+}
+
+Status CheckpointStore::writeAtomically(const std::string& path, std::string_view data, std::string_view tmp_suffix) {
+  std::string tmp = path + std::string(tmp_suffix);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return makeError("cannot create " + tmp + ": " + std::strerror(errno), -errno);
+  auto fail = [&](const char* what) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return makeError(std::string("cannot ") + what + " " + tmp + ": " + std::strerror(err), -err);
+  };
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("write");
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  if (::fsync(fd) != 0) return fail("fsync");
+  if (::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return makeError("cannot close " + tmp + ": " + std::strerror(errno), -errno);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return makeError("cannot rename " + tmp + ": " + std::strerror(err), -err);
+  }
+  size_t slash = path.rfind('/');
+  return syncDir(slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash)));
+}
+
+}  // namespace sluice::plugins::tail

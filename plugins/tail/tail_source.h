@@ -1,0 +1,143 @@
+#pragma once
+// The `tail` source: follows the files its globs match, across rotations (rename and create, copytruncate,
+// deletion while open, symlinks as Kubernetes lays them out), and remembers in a checkpoint file how far every
+// line was delivered, so that a restart (kill -9 included) resumes there.
+//
+// Files are found by globbing every refresh_interval; changes are noticed through inotify (uv_fs_event) and, as a
+// fallback that never misses one, by looking at every file every poll_interval. Reads go through libuv's thread
+// pool, at most kMaxReadsInFlight at once across the source's files, taken in turn from a queue; while the sinks
+// push back, no read starts and the files themselves are the buffer.
+//
+// Descriptors: the source holds at most its share of the process's (fd_budget.h) and at most max_open_files. When
+// files outnumber them, the least recently active files that were read to their end are closed and reopened by
+// identity when their name shows they grew (inotify, which costs no descriptor, or the poll), in turn.
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/core/log.h"
+#include "agent/loop/loop.h"
+#include "agent/pipeline/router.h"
+#include "agent/pipeline/source.h"
+#include "plugins/tail/ack_journal.h"
+#include "plugins/tail/checkpoint_store.h"
+#include "plugins/tail/fd_budget.h"
+#include "plugins/tail/tail_options.h"
+#include "plugins/tail/tailed_file.h"
+
+namespace sluice::plugins::tail {
+
+class TailSource : public Source, private FdBudget::Holder {
+ public:
+  static constexpr size_t kMaxReadsInFlight = 4;
+
+  TailSource(Loop& loop, Router& router, SourceInfo info, TailOptions options);
+  ~TailSource() override;
+
+  Status start() override;
+  void pause() override;
+  void resume() override;
+  // Stops reading; the lines read are routed and acknowledged while the sinks drain, and the checkpoint is
+  // written once more when the source is destroyed (after the loop ended).
+  void stop() override;
+  bool acksOutstanding() const override;
+
+  const std::string& checkpointPath() const { return store_.path(); }
+
+ private:
+  // A checkpoint write on the thread pool; `owner` is cleared when the source goes first.
+  struct CheckpointWrite {
+    uv_work_t req;
+    TailSource* owner = nullptr;
+    std::string path;
+    std::string data;
+    uint64_t journal_seq = 0;
+    Status result;
+  };
+  struct Match {
+    std::string path;
+    FileStat stat;
+  };
+
+  std::vector<Match> match();
+  bool excluded(const std::string& path) const;
+  void scan(bool initial);
+  void recover(const std::set<FileKey>& matched);
+  TailedFile* openFile(const std::string& path, const std::string& open_path, const FileStat& stat,
+                       const FileCheckpoint* known, bool from_start);
+  TailedFile* drainingAt(const std::string& path) const;
+
+  void wantRead(TailedFile& file);
+  void readDone(TailedFile& file);
+  void onRotated(TailedFile& file);
+  void onDrained(TailedFile& file);
+  void lookAtPath(const std::string& path);
+  void pump();
+  void serveWaiting();
+  bool claimFd();
+  bool reopenFile(TailedFile& file);
+  void fdClosed(TailedFile& file);
+  uint64_t oldestClosable() override;
+  void closeOldest() override;
+  TailedFile* leastRecentlyActive();
+  void noteIdle(TailedFile& file);
+  void updateGauges();
+  void maybeFinish();
+  void releaseFinished();
+
+  CheckpointSet snapshot();
+  void saveAsync();
+  void saveNow();
+  void applyJournal(CheckpointSet* loaded);
+  void onAcked(TailedFile& file);
+  void flushJournal();
+  void compactJournal(uint64_t covered);
+
+  static void onPollTimer(uv_timer_t* timer) noexcept;
+  static void onRefreshTimer(uv_timer_t* timer) noexcept;
+  static void onCheckpointTimer(uv_timer_t* timer) noexcept;
+  static void onJournalCheck(uv_check_t* check) noexcept;
+
+  Loop& loop_;
+  Router& router_;
+  TailOptions options_;
+  TailContext ctx_;
+  CheckpointStore store_;
+  AckJournal journal_;
+  std::vector<TailedFile*> journal_files_;   // acknowledged offsets moved: one pwrite at the end of the loop turn
+  std::optional<CheckpointSet> loaded_;   // during start() only
+  std::map<FileKey, std::unique_ptr<TailedFile>> files_;
+  std::map<FileKey, FileCheckpoint> dormant_;   // read to the end and closed, but still on disk (and maybe matched)
+  std::set<std::string> vacated_;   // paths whose file was rotated away: the new one is looked for at every poll
+  std::deque<TailedFile*> ready_;
+  std::deque<TailedFile*> waiting_fd_;     // closed files with something to read, waiting for a descriptor
+  std::set<TailedFile*> open_files_;       // the files holding one of the budget's descriptors
+  // Open files in the order they last reached their end: the front is the one to close first. An entry is current
+  // while the file's idle_mark is its mark (older ones are skipped as they come to the front).
+  std::deque<std::pair<TailedFile*, uint64_t>> idle_;
+  uint64_t idle_marks_ = 0;
+  FdBudget& budget_;
+  size_t reads_in_flight_ = 0;
+  bool reading_enabled_ = false;          // set on the first loop turn: nothing is read during start()
+  bool paused_ = false;
+  bool stopping_ = false;
+  bool finish_posted_ = false;
+  bool checkpoint_dirty_ = true;
+  CheckpointWrite* write_in_flight_ = nullptr;
+  int64_t last_scan_us_ = 0;
+  UvHandle<uv_timer_t> poll_timer_;
+  UvHandle<uv_timer_t> refresh_timer_;
+  UvHandle<uv_timer_t> checkpoint_timer_;
+  UvHandle<uv_check_t> journal_check_;
+  uint64_t files_opened_ = 0;
+  uint64_t rotations_ = 0;
+  RateLimitedLog glob_log_;
+  RateLimitedLog save_log_;
+  RateLimitedLog journal_log_;
+};
+
+}  // namespace sluice::plugins::tail

@@ -1,0 +1,432 @@
+#include "plugins/tail/tailed_file.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "agent/core/clock.h"
+#include "agent/pipeline/source.h"
+#include "plugins/tail/path_names.h"
+
+namespace sluice::plugins::tail {
+namespace {
+
+// Big enough that the thread-pool round trip is paid once per ~1,300 lines of 100 bytes, small enough that a few
+// reads in flight stay a small part of the memory budget.
+constexpr size_t kReadBytes = 128 * 1024;
+// Docker and CRI lines hold at most 16 KiB of text (the runtimes split longer ones), escaped as JSON at worst
+// six-fold: a physical line this long is never cut before it is parsed.
+constexpr size_t kStructuredLineBytes = 128 * 1024;
+// An acknowledgement entry holds at most this many messages. After a crash, the lines sent again are those of the
+// batches in flight plus, at most, the part of one entry that was delivered before them: the finer, the fewer
+// duplicates, for one more entry (a few dozen nanoseconds) per this many lines. Cuts fall on multiples of it
+// counted from the file's first message, so with one sink whose batches close at a multiple of it (the default
+// max_messages, 1000) the cuts and the batches line up and only the batches in flight come again.
+constexpr uint64_t kAckMessages = 100;
+
+}  // namespace
+
+struct TailedFile::ReadReq {
+  uv_fs_t req;
+  TailedFile* file = nullptr;                // nullptr once the file is gone
+  std::unique_ptr<LineSplitter> splitter;    // the read's destination, owned by the read while it is in flight
+  const char* base = nullptr;
+  size_t asked = 0;
+  int orphan_fd = -1;                        // closed here when the file went away during the read
+};
+
+TailedFile::TailedFile(TailContext& ctx, std::string path, std::string real_path, int fd, const FileStat& stat,
+                       uint64_t offset, Fingerprint fingerprint)
+    : ctx_(ctx),
+      path_(std::move(path)),
+      real_path_(std::move(real_path)),
+      fd_(fd),
+      key_(stat.key),
+      fingerprint_(fingerprint),
+      read_offset_(offset),
+      acked_offset_(offset),
+      physical_limit_(ctx.options.format == TailFormat::Raw
+                          ? ctx.options.max_line_bytes
+                          : std::max(ctx.options.max_line_bytes, kStructuredLineBytes)),
+      decoder_(ctx.options.format, ctx.options.max_line_bytes, ctx.options.malformed) {
+  info_.id = nextSourceId();
+  info_.name = fileSourceName(ctx.options.source_name, ctx.source_name, path_);
+  info_.type = "tail";
+  record_.source = &info_;
+  last_data_ms_ = ctx_.loop.nowMs();
+  watch();
+}
+
+TailedFile::~TailedFile() {
+  watcher_.close();
+  if (state_ == State::Draining) --ctx_.draining_files;
+  if (inflight_ != nullptr) {
+    // The thread pool still writes into the read's buffer: the read owns it, and the descriptor, from now on.
+    inflight_->file = nullptr;
+    inflight_->orphan_fd = fd_;
+  } else if (fd_ >= 0) {
+    ::close(fd_);
+  }
+  if (fd_ >= 0 && ctx_.fd_closed) ctx_.fd_closed(*this);
+}
+
+void TailedFile::watch() {
+  int rc = watcher_.init(this, [&](uv_fs_event_t* h) { return uv_fs_event_init(ctx_.loop.get(), h); });
+  if (rc == 0) rc = uv_fs_event_start(watcher_.get(), &TailedFile::onFsEvent, real_path_.c_str(), 0);
+  if (rc < 0) {
+    // Out of inotify watches, or a file system without them: the poll timer still looks at the file.
+    watcher_.close();
+    uint64_t suppressed = 0;
+    if (log_.allow(&suppressed)) {
+      spdlog::debug("source {}: no change notification for {} ({}); polling it", ctx_.source_name, path_,
+                    uv_strerror(rc));
+    }
+  }
+}
+
+void TailedFile::onFsEvent(uv_fs_event_t* handle, const char*, int events, int) noexcept {
+  TailedFile* self = ownerOf<TailedFile>(handle);
+  if (self == nullptr) return;
+  self->check((events & UV_RENAME) != 0);
+}
+
+bool TailedFile::startRead() {
+  if (state_ == State::Finished || reading_ || fd_ < 0) return false;
+  // The rotated file at this path is read to its end first; its drained() queues us again.
+  if (waitingForPredecessor()) return false;
+  if (!splitter_) {
+    splitter_ = std::make_unique<LineSplitter>(physical_limit_);
+    splitter_split_seen_ = 0;
+  }
+  auto* r = new ReadReq;
+  r->file = this;
+  uv_buf_t buf = splitter_->readBuffer(kReadBytes);
+  r->base = buf.base;
+  r->asked = buf.len;
+  r->splitter = std::move(splitter_);
+  r->req.data = r;
+  int rc = uv_fs_read(ctx_.loop.get(), &r->req, fd_, &buf, 1, static_cast<int64_t>(read_offset_), &TailedFile::onRead);
+  if (rc < 0) {
+    splitter_ = std::move(r->splitter);
+    delete r;
+    ++ctx_.counters.errors["read"];
+    uint64_t suppressed = 0;
+    if (log_.allow(&suppressed)) spdlog::warn("source {}: cannot read {}: {}", ctx_.source_name, path_, uv_strerror(rc));
+    return false;
+  }
+  inflight_ = r;
+  reading_ = true;
+  return true;
+}
+
+void TailedFile::onRead(uv_fs_t* req) noexcept {
+  auto* r = static_cast<ReadReq*>(req->data);
+  const ssize_t n = req->result;
+  uv_fs_req_cleanup(req);
+  TailedFile* self = r->file;
+  if (self == nullptr) {
+    if (r->orphan_fd >= 0) ::close(r->orphan_fd);
+    delete r;
+    return;
+  }
+  self->inflight_ = nullptr;
+  self->splitter_ = std::move(r->splitter);
+  const char* base = r->base;
+  const size_t asked = r->asked;
+  delete r;
+  self->readDone(n, base, asked);
+}
+
+void TailedFile::readDone(ssize_t n, const char* base, size_t asked) {
+  reading_ = false;
+  bool more = false;
+  if (n < 0) {
+    ++ctx_.counters.errors["read"];
+    uint64_t suppressed = 0;
+    if (log_.allow(&suppressed)) {
+      spdlog::warn("source {}: read error on {}: {}; trying again at the next poll", ctx_.source_name, path_,
+                   uv_strerror(static_cast<int>(n)));
+    }
+  } else if (n == 0) {
+    at_eof_ = true;
+    if (splitter_ && splitter_->pendingBytes() == 0) splitter_.reset();  // idle: give the buffer back
+    if (state_ == State::Draining && !drained_once_) {
+      drained_once_ = true;
+      ctx_.drained(*this);
+    }
+  } else {
+    at_eof_ = false;
+    ++reads_since_open_;
+    route(static_cast<size_t>(n), base);
+    more = true;
+    if (static_cast<size_t>(n) < asked && state_ == State::Active) {
+      // A short read is the end for now (a rotated file reads on to a read of nothing, which marks it drained):
+      // one thread-pool round trip per small file instead of two. A write since is an inotify event, or the poll.
+      at_eof_ = true;
+      more = false;
+      if (splitter_ && splitter_->pendingBytes() == 0) splitter_.reset();
+      dirty_ = true;  // look at the size once more, now that the read is done
+    }
+  }
+  ctx_.read_done(*this);
+  if (more) {
+    ctx_.want_read(*this);
+  } else if (dirty_) {
+    dirty_ = false;
+    check(std::exchange(dirty_path_, false));
+  }
+}
+
+AckEntry& TailedFile::openEntry() {
+  acks_.emplace_back();
+  AckEntry& e = acks_.back();
+  e.open([this](AckEntry& entry, bool ok) { onAck(entry, ok); });
+  return e;
+}
+
+void TailedFile::emit(const DecodedMessage& m, AckEntry& entry) {
+  record_.message = m.text;
+  record_.event_us = m.event_us;
+  record_.severity = m.is_stderr ? Severity::Error : Severity::Info;
+  record_.ack = &entry;
+  ctx_.router.route(record_);
+}
+
+uint64_t TailedFile::safeOffset() const {
+  uint64_t pending = splitter_ ? splitter_->pendingBytes() : 0;
+  return std::min(read_offset_ - pending, decoder_.heldFrom());
+}
+
+void TailedFile::route(size_t n, const char* base) {
+  record_.received_us = wallMicros();  // one clock read per read, not per line
+  ctx_.counters.received_bytes += n;
+  last_data_ms_ = ctx_.loop.nowMs();
+  AckEntry* entry = &openEntry();
+  const size_t pending_before = splitter_->pendingBytes();
+  const char* buf_start = base - pending_before;
+  const uint64_t buf_offset = read_offset_ - pending_before;  // the file offset of buf_start
+  read_offset_ += n;
+  const uint64_t messages_before = messages_;
+  uint64_t cut_at = (messages_ / kAckMessages + 1) * kAckMessages;
+  auto out = [&](const DecodedMessage& m) {
+    emit(m, *entry);
+    ++messages_;
+  };
+  splitter_->commit(n, [&](std::string_view line, bool piece) {
+    const uint64_t offset = buf_offset + static_cast<uint64_t>(line.data() - buf_start);
+    if (messages_ >= cut_at && !piece) {
+      // Everything before this line is in the entry's messages, or held by the decoder (a part without its end).
+      entry->setPosition(std::min(offset, decoder_.heldFrom()));
+      entry->release(true);
+      entry = &openEntry();
+      cut_at = (messages_ / kAckMessages + 1) * kAckMessages;
+    }
+    decoder_.feed(line, offset, piece, out);
+  });
+  ctx_.counters.received_events += messages_ - messages_before;
+  entry->setPosition(safeOffset());
+  noteProblems();
+  entry->release(true);
+}
+
+void TailedFile::flushHeld() {
+  const bool pending = splitter_ && splitter_->pendingBytes() > 0;
+  if (!pending && !decoder_.holding()) return;
+  record_.received_us = wallMicros();
+  AckEntry& entry = openEntry();
+  uint64_t messages = 0;
+  auto out = [&](const DecodedMessage& m) {
+    emit(m, entry);
+    ++messages;
+  };
+  if (pending) {
+    const char* start = splitter_->pending().data();
+    const uint64_t start_offset = read_offset_ - splitter_->pendingBytes();
+    splitter_->finish([&](std::string_view line, bool piece) {
+      decoder_.feed(line, start_offset + static_cast<uint64_t>(line.data() - start), piece, out);
+    });
+  }
+  decoder_.flush(out);
+  messages_ += messages;
+  ctx_.counters.received_events += messages;
+  entry.setPosition(read_offset_);
+  noteProblems();
+  entry.release(true);
+}
+
+void TailedFile::noteProblems() {
+  uint64_t split = decoder_.splitLines() - decoder_split_seen_;
+  if (splitter_) {
+    split += splitter_->splitLines() - splitter_split_seen_;
+    splitter_split_seen_ = splitter_->splitLines();
+  }
+  decoder_split_seen_ = decoder_.splitLines();
+  const uint64_t malformed = decoder_.malformedLines() - malformed_seen_;
+  malformed_seen_ = decoder_.malformedLines();
+  if (split == 0 && malformed == 0) return;
+  ctx_.counters.split_lines += split;
+  if (malformed > 0) {
+    ctx_.counters.errors[decoder_.format() == TailFormat::Docker ? "parse_docker" : "parse_cri"] += malformed;
+    const uint64_t dropped = decoder_.droppedLines() - dropped_seen_;
+    dropped_seen_ = decoder_.droppedLines();
+    if (dropped > 0) {
+      ctx_.counters.dropped["malformed"] += dropped;
+      ctx_.counters.received_events += dropped;
+    }
+    // Once per file: a file of bad lines must not flood the log; the counters say how many followed.
+    if (!malformed_logged_) {
+      malformed_logged_ = true;
+      const bool drop = decoder_.malformedPolicy() == MalformedLines::Drop;
+      spdlog::warn("source {}: {}: the line at offset {} is not in {} format: {} (further ones in this file are "
+                   "only counted, as errors_total{{error_type=\"parse_{}\"}}{})",
+                   ctx_.source_name, path_, decoder_.firstMalformedOffset(), tailFormatName(decoder_.format()),
+                   drop ? "dropped (malformed: drop)" : "sent as it is", tailFormatName(decoder_.format()),
+                   drop ? " and dropped_events_total{reason=\"malformed\"}" : "");
+    }
+  }
+  if (split > 0) {
+    uint64_t suppressed = 0;
+    if (log_.allow(&suppressed)) {
+      spdlog::warn("source {}: {}: a line longer than max_line_bytes was split into several messages",
+                   ctx_.source_name, path_);
+    }
+  }
+}
+
+void TailedFile::onAck(AckEntry& entry, bool ok) {
+  if (!ok && !ack_blocked_) {
+    spdlog::debug("source {}: {}: lines from offset {} were not delivered; they are read again after a restart",
+                  ctx_.source_name, path_, acked_offset_);
+  }
+  advance(&entry);
+}
+
+void TailedFile::advance(const AckEntry* running) {
+  const uint64_t before = acked_offset_;
+  for (const AckEntry& e : acks_) {
+    if (!e.complete()) break;
+    if (!e.ok()) ack_blocked_ = true;
+    if (!ack_blocked_) acked_offset_ = e.position();
+  }
+  // The entry whose callback is running stays until the next call: it must not be freed under its own feet.
+  while (!acks_.empty() && acks_.front().complete() && &acks_.front() != running) acks_.pop_front();
+  if (acked_offset_ != before) ctx_.checkpoint_changed(*this);
+}
+
+void TailedFile::check(bool stat_path) {
+  if (state_ == State::Finished) return;
+  if (reading_) {
+    dirty_ = true;
+    dirty_path_ = dirty_path_ || stat_path;
+    return;
+  }
+  if (fd_ < 0) {
+    // Closed: its name says whether it grew, shrank or moved; reopening (in turn, when a descriptor is free) sorts
+    // out which.
+    std::optional<FileStat> at_path = statPath(path_);
+    if (at_path && at_path->key == key_) seen_size_ = at_path->size;
+    if (!at_path || at_path->key != key_ || at_path->size != read_offset_) ctx_.want_read(*this);
+    return;
+  }
+  std::optional<FileStat> st = statFd(fd_);
+  if (!st) return;
+  seen_size_ = st->size;
+  if (st->size < read_offset_) {
+    truncated(st->size);
+  } else if (read_offset_ > 0 && fingerprint_.len > 0 && readFingerprint(fd_, fingerprint_.len) != fingerprint_) {
+    // Truncated and written again past our offset before we looked (copytruncate under a busy writer): the first
+    // bytes changed. Reading on from the old offset would lose the new start and cut a line in two.
+    truncated(st->size);
+  } else if (st->size > read_offset_) {
+    ctx_.want_read(*this);
+  }
+  if (state_ == State::Active && (stat_path || st->nlink == 0)) {
+    std::optional<FileStat> at_path = statPath(path_);
+    if (st->nlink == 0 || !at_path || at_path->key != key_) {
+      startDraining();
+      ctx_.rotated(*this);
+    }
+  }
+}
+
+void TailedFile::startDraining() {
+  if (state_ != State::Active) return;
+  state_ = State::Draining;
+  ++ctx_.draining_files;
+  draining_since_ms_ = ctx_.loop.nowMs();
+  drained_once_ = false;
+  ctx_.want_read(*this);  // a read that finds the end marks it drained
+}
+
+void TailedFile::truncated(uint64_t size) {
+  ++truncations_;
+  ++ctx_.counters.errors["truncated"];
+  spdlog::warn("source {}: {} was truncated (read up to offset {}, now {} bytes; copytruncate?): reading it again "
+               "from its start. Lines written between the copy and the truncation, if any, are only in the copy",
+               ctx_.source_name, path_, read_offset_, size);
+  flushHeld();
+  // The entries before this one hold positions in the old content: a marker at 0 resets the checkpoint once they
+  // are acknowledged.
+  AckEntry& marker = openEntry();
+  marker.setPosition(0);
+  marker.release(true);
+  read_offset_ = 0;
+  at_eof_ = false;
+  fingerprint_ = Fingerprint{};
+  splitter_.reset();
+  ctx_.want_read(*this);
+}
+
+void TailedFile::tick(uint64_t now_ms) {
+  advance(nullptr);
+  if (state_ == State::Finished || reading_) return;
+  const bool holding = (splitter_ && splitter_->pendingBytes() > 0) || decoder_.holding();
+  if (holding && at_eof_ && now_ms - last_data_ms_ >= static_cast<uint64_t>(ctx_.options.partial_flush.count())) {
+    flushHeld();  // a last line without its newline (or a CRI P without its F) waited long enough
+  }
+  if (state_ == State::Draining && at_eof_ && drained_once_ &&
+      now_ms - draining_since_ms_ >= static_cast<uint64_t>(ctx_.options.poll_interval.count())) {
+    // Rotated and read to its end, and a poll interval passed for a writer's late lines: done, unless it grew.
+    std::optional<FileStat> st = statFd(fd_);
+    if (st && st->size > read_offset_) {
+      ctx_.want_read(*this);
+    } else {
+      finish();
+    }
+  }
+}
+
+void TailedFile::finish() {
+  flushHeld();  // the file ended: its last line is complete even without a newline
+  if (state_ == State::Draining) --ctx_.draining_files;
+  state_ = State::Finished;
+  watcher_.close();
+  splitter_.reset();
+  if (!drained_once_) {
+    drained_once_ = true;
+    ctx_.drained(*this);
+  }
+}
+
+FileCheckpoint TailedFile::checkpoint() {
+  if (fingerprint_.len < Fingerprint::kBytes && state_ != State::Finished && fd_ >= 0) {
+    // Young files are fingerprinted again as they grow, up to kBytes.
+    std::optional<FileStat> st = statFd(fd_);
+    if (st && st->size > fingerprint_.len) fingerprint_ = readFingerprint(fd_);
+  }
+  FileCheckpoint c;
+  c.key = key_;
+  c.offset = acked_offset_;
+  c.fingerprint = fingerprint_;
+  c.path = path_;
+  c.real_path = real_path_;
+  return c;
+}
+
+bool TailedFile::stillLinked() const {
+  if (fd_ < 0) return false;  // closed files are finished only when they were found gone
+  std::optional<FileStat> st = statFd(fd_);
+  return st && st->nlink > 0;
+}
+
+}  // namespace sluice::plugins::tail

@@ -1,0 +1,184 @@
+#pragma once
+// One file a tail source reads: its descriptor (kept open across renames and deletion, so that a rotated file is
+// read to its end), the bytes held of a partial last line, the decoder of its format, its own SourceInfo, and the
+// FIFO of acknowledgements that moves its checkpoint.
+//
+// Reads go through libuv's thread pool (uv_fs_read at an explicit offset), one at a time per file; the source
+// decides which file reads next (TailSource::pump), so that a paused pipeline stops every read and a busy file
+// cannot starve the others.
+//
+// The checkpoint: each read chunk opens an AckEntry whose position is the offset before which every byte is in a
+// routed message (a partial line or a CRI/docker line waiting for its last part is not); a chunk's lines are cut
+// into entries of at most kAckMessages messages, so that what a crash sends again is bounded by the batches in
+// flight and not by the size of a read. The records of an entry carry it; it completes once every batch holding
+// them is delivered or durably spooled. The checkpoint is the position of the longest prefix of completed entries,
+// in read order; an entry that failed (abandoned at shutdown) stops it for good, so that those lines are read
+// again after a restart.
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "agent/core/ack.h"
+#include "agent/core/counters.h"
+#include "agent/core/log.h"
+#include "agent/core/record.h"
+#include "agent/loop/loop.h"
+#include "agent/pipeline/line_splitter.h"
+#include "agent/pipeline/router.h"
+#include "plugins/tail/checkpoint_store.h"
+#include "plugins/tail/file_identity.h"
+#include "plugins/tail/line_decoder.h"
+#include "plugins/tail/tail_options.h"
+
+namespace sluice::plugins::tail {
+
+class TailedFile;
+
+// What a file needs from its source.
+struct TailContext {
+  Loop& loop;
+  Router& router;
+  const TailOptions& options;
+  ComponentCounters& counters;
+  const std::string& source_name;
+  std::function<void(TailedFile&)> want_read;       // queue a read (the source schedules it)
+  std::function<void(TailedFile&)> read_done;       // a read finished (frees its slot)
+  std::function<void(TailedFile&)> rotated;         // the path now leads elsewhere (or nowhere)
+  std::function<void(TailedFile&)> drained;         // a rotated file was read to its end once
+  std::function<void(TailedFile&)> checkpoint_changed;   // its acknowledged offset moved
+  std::function<void(TailedFile&)> fd_closed;       // the file closed its descriptor (closeFd, destruction)
+  size_t draining_files = 0;                        // files in State::Draining, kept by the files themselves
+};
+
+class TailedFile {
+ public:
+  enum class State {
+    Active,     // the path leads to it
+    Draining,   // renamed or deleted: read to its end, then finished
+    Finished,   // nothing more will be read; released once its acknowledgements are in
+  };
+
+  // Takes ownership of `fd`. Reading starts at `offset`, which is also the checkpoint until acknowledgements move
+  // it.
+  TailedFile(TailContext& ctx, std::string path, std::string real_path, int fd, const FileStat& stat,
+             uint64_t offset, Fingerprint fingerprint);
+  ~TailedFile();
+  TailedFile(const TailedFile&) = delete;
+  TailedFile& operator=(const TailedFile&) = delete;
+
+  // Starts one read now; false when there is nothing to do (finished, waiting for a predecessor).
+  bool startRead();
+  // Looks at the file (fstat): more data, truncation; with `stat_path`, also whether the path still leads here.
+  void check(bool stat_path);
+  // Called on the poll timer: partial lines held too long, the end of a rotated file, the ack FIFO.
+  void tick(uint64_t now_ms);
+  // The path leads elsewhere now: read to the end, then finish.
+  void startDraining();
+  // Shutdown: no more change events (the loop may end).
+  void stopWatching() { watcher_.close(); }
+
+  // Descriptors (fd_budget.h). A file that was read to its end, or read for a while, can be closed while no read
+  // is in flight; it keeps everything else. Reopened by identity: the name if it still leads to the same device,
+  // inode and first bytes, else the inode in the file's directory (renamed while closed: a rotation).
+  bool isOpen() const { return fd_ >= 0; }
+  bool closable() const;
+  // A rotated file at the same path is read to its end first.
+  bool waitingForPredecessor() const;
+  void closeFd();
+  enum class Reopened { Same, Rotated, Gone };
+  // Gone: deleted (or moved to another directory) while closed; the file is finished, and said so.
+  Reopened reopen();
+  uint64_t lastActiveMs() const { return last_data_ms_; }
+  bool atEof() const { return at_eof_; }
+  // Applies completed acknowledgements to the checkpoint offset.
+  void settleAcks() { advance(nullptr); }
+  FileCheckpoint checkpoint();
+  bool releasable() const { return state_ == State::Finished && acks_.empty() && !reading_; }
+  bool acksOutstanding() const {
+    for (const AckEntry& e : acks_) {
+      if (!e.complete()) return true;
+    }
+    return false;
+  }
+  // Whether the file still exists under some name (a rotated file kept on disk).
+  bool stillLinked() const;
+
+  const std::string& path() const { return path_; }
+  void setPath(std::string path) { path_ = std::move(path); }
+  const FileKey& key() const { return key_; }
+  State state() const { return state_; }
+  bool reading() const { return reading_; }
+  bool drainedOnce() const { return drained_once_; }
+  const SourceInfo& info() const { return info_; }
+  uint64_t ackedOffset() const { return acked_offset_; }
+  const Fingerprint& fingerprint() const { return fingerprint_; }
+  uint64_t readOffset() const { return read_offset_; }
+  uint64_t truncations() const { return truncations_; }
+
+  // Set by the source: a rotated file at the same path that must be read to its end before this one.
+  TailedFile* predecessor = nullptr;
+  bool queued = false;   // in the source's ready queue (or waiting for a descriptor)
+  bool journal_pending = false;   // its acknowledged offset moved since the source last wrote its ack journal
+  uint64_t idle_mark = 0;         // the source's latest entry for it in its queue of idle files
+
+ private:
+  struct ReadReq;
+  static void onRead(uv_fs_t* req) noexcept;
+  static void onFsEvent(uv_fs_event_t* handle, const char* filename, int events, int status) noexcept;
+  void readDone(ssize_t result, const char* base, size_t asked);
+  void route(size_t n, const char* base);
+  void flushHeld();
+  void noteProblems();
+  void truncated(uint64_t size);
+  void finish();
+  AckEntry& openEntry();
+  void onAck(AckEntry& entry, bool ok);
+  void advance(const AckEntry* running);
+  uint64_t safeOffset() const;
+  void emit(const DecodedMessage& m, AckEntry& entry);
+  void watch();
+  int openIfSame(const std::string& path) const;
+  int findInDirectory() const;
+  void gone();
+
+  TailContext& ctx_;
+  std::string path_;
+  std::string real_path_;
+  int fd_;
+  FileKey key_;
+  Fingerprint fingerprint_;
+  SourceInfo info_;
+  State state_ = State::Active;
+
+  uint64_t read_offset_;          // the next byte to read
+  uint64_t acked_offset_;         // the checkpoint
+  std::unique_ptr<LineSplitter> splitter_;   // only while there is something to read or hold
+  size_t physical_limit_;
+  LineDecoder decoder_;
+  std::deque<AckEntry> acks_;
+  Record record_;
+
+  ReadReq* inflight_ = nullptr;
+  bool reading_ = false;
+  bool dirty_ = false;            // an event came while a read was in flight: look again afterwards
+  bool dirty_path_ = false;
+  bool at_eof_ = false;
+  bool drained_once_ = false;
+  bool ack_blocked_ = false;
+  uint64_t last_data_ms_ = 0;
+  uint64_t draining_since_ms_ = 0;
+  uint64_t truncations_ = 0;
+  uint64_t reads_since_open_ = 0;
+  uint64_t messages_ = 0;         // routed from this file: entries are cut at multiples of kAckMessages
+  uint64_t seen_size_ = 0;        // the size the last look at the file found (while closed: by its name)
+  uint64_t malformed_seen_ = 0;
+  uint64_t dropped_seen_ = 0;
+  bool malformed_logged_ = false;
+  uint64_t decoder_split_seen_ = 0;
+  uint64_t splitter_split_seen_ = 0;
+  UvHandle<uv_fs_event_t> watcher_;
+  RateLimitedLog log_;
+};
+
+}  // namespace sluice::plugins::tail
