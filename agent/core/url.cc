@@ -15,30 +15,6 @@ uint16_t defaultPort(std::string_view scheme) {
   return 0;
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool percentDecode(std::string_view in, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += in[i];
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    int hi = hexValue(in[i + 1]);
-    int lo = hexValue(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return true;
-}
-
 // User info is written back percent-encoded so that redacted() output parses again.
 std::string percentEncodeUserInfo(std::string_view in) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -65,7 +41,38 @@ bool validHostName(std::string_view host) {
   return true;
 }
 
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace
+
+bool percentDecode(std::string_view in, std::string& out, PercentDecoding mode) {
+  const bool form = mode == PercentDecoding::Form;
+  out.clear();
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+' && form) {
+      out += ' ';
+      continue;
+    }
+    const int hi = c == '%' && i + 2 < in.size() ? hexValue(in[i + 1]) : -1;
+    const int lo = hi >= 0 ? hexValue(in[i + 2]) : -1;
+    if (lo >= 0) {
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '%' && !form) {
+      return false;
+    } else {
+      out += c;
+    }
+  }
+  return true;
+}
 
 Result<ParsedUrl> parseUrl(std::string_view text) {
   // The text is never echoed in errors: it may carry a token.

@@ -98,26 +98,6 @@ bool durationNanos(std::string_view s, int64_t* ns) {
 
 }  // namespace
 
-bool validUtf8(std::string_view s) {
-  size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
-    // Eight ASCII bytes at a time: the common case.
-    if (i + 8 <= n) {
-      uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      if ((w & 0x8080808080808080ULL) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    size_t len = utf8SequenceAt(s, i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
-
 void JsonEncoder::formatTime(int64_t us) {
   if (us == last_time_us_) return;
   timestamps_.format(us, last_time_);
