@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "agent/core/path.h"
+
 namespace sluice {
 namespace {
 
@@ -37,12 +39,6 @@ Status syncDirectory(const std::string& dir) {
   return {};
 }
 
-std::string parentDirectory(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 Status writeFileDurably(const std::string& path, std::string_view bytes, const DurableWriteOptions& options) {
   const std::string tmp = path + std::string(options.tmp_suffix);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, options.mode);
@@ -56,7 +52,7 @@ Status writeFileDurably(const std::string& path, std::string_view bytes, const D
     ::unlink(tmp.c_str());
     return st;
   }
-  return syncDirectory(parentDirectory(path));
+  return syncDirectory(dirName(path));
 }
 
 }  // namespace sluice

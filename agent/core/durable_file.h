@@ -30,7 +30,4 @@ Status writeAll(int fd, std::string_view bytes, const std::string& path);
 // fsync of a directory, so that a create, rename or unlink in it is durable.
 Status syncDirectory(const std::string& dir);
 
-// The directory holding `path` ("." for a bare name, "/" for a file at the root).
-std::string parentDirectory(const std::string& path);
-
 }  // namespace sluice

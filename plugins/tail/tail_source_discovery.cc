@@ -13,6 +13,7 @@
 
 #include "agent/core/clock.h"
 #include "agent/core/durable_file.h"
+#include "agent/core/path.h"
 #include "plugins/tail/tail_source.h"
 
 namespace sluice::plugins::tail {
@@ -21,11 +22,6 @@ namespace {
 // Birth times and the scan time come from different clocks' views (file system vs. process): a file born within
 // this margin before the last scan is treated as new, i.e. read from its start (the safe side).
 constexpr int64_t kScanSlackUs = 2000000;
-
-std::string baseName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 std::string realPathOf(const std::string& path) {
   char buf[PATH_MAX];
@@ -36,7 +32,7 @@ std::string realPathOf(const std::string& path) {
 }  // namespace
 
 bool TailSource::excluded(const std::string& path) const {
-  const std::string base = baseName(path);
+  const std::string base(baseName(path));
   for (const std::string& pattern : options_.exclude_paths) {
     if (fnmatch(pattern.c_str(), path.c_str(), 0) == 0 || fnmatch(pattern.c_str(), base.c_str(), 0) == 0) {
       return true;
@@ -171,7 +167,7 @@ void TailSource::forgetGoneDormant(const std::set<FileKey>& matched) {
 void TailSource::recover(const std::set<FileKey>& matched) {
   for (const FileCheckpoint& c : loaded_->files) {
     if (matched.count(c.key) || files_.count(c.key) || c.path.empty()) continue;
-    const std::string dir = parentDirectory(c.real_path);
+    const std::string dir = dirName(c.real_path);
     std::string found;
     if (DIR* d = ::opendir(dir.c_str())) {
       while (dirent* e = ::readdir(d)) {

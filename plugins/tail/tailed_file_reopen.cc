@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "agent/core/path.h"
 #include "plugins/tail/tailed_file.h"
 
 namespace sluice::plugins::tail {
@@ -11,12 +12,6 @@ namespace {
 // A file still being written faster than it is read gives its descriptor up after this many reads (1 MiB) when
 // another file needs one: round robin, so that every file is read when files outnumber descriptors.
 constexpr uint64_t kReadsBeforeClose = 8;
-
-std::string dirOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 }  // namespace
 
@@ -53,7 +48,7 @@ int TailedFile::openIfSame(const std::string& path) const {
 // Rotation renames a file within its directory: look for the inode there, and make sure by the first bytes that it
 // is this file and not a new one that reused a freed inode.
 int TailedFile::findInDirectory() const {
-  const std::string dir = dirOf(real_path_);
+  const std::string dir = dirName(real_path_);
   int found = -1;
   if (DIR* d = ::opendir(dir.c_str())) {
     while (dirent* e = ::readdir(d)) {
