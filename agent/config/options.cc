@@ -171,6 +171,15 @@ std::string OptionValues::fingerprint() const {
   return out;
 }
 
+void rejectOutside(const OptionValues& values, std::span<const OptionSpec> group, std::string_view where,
+                   ConfigErrors& errors) {
+  for (const OptionSpec& spec : group) {
+    if (values.isSet(spec.name)) {
+      errors.add(values.mark(spec.name), std::string(spec.name) + " applies to " + std::string(where) + " only");
+    }
+  }
+}
+
 std::string describeOptions(std::span<const OptionSpec> table) {
   struct Row {
     std::string name, type, fallback, help, choices;
@@ -179,6 +188,7 @@ std::string describeOptions(std::span<const OptionSpec> table) {
   rows.push_back({"NAME", "TYPE", "DEFAULT", "HELP", ""});
   for (const OptionSpec& spec : table) {
     Row r{std::string(spec.name), std::string(optionTypeName(spec.type)), "", std::string(spec.help), ""};
+    if (!spec.scope.empty()) r.help = std::string(spec.scope) + ": " + r.help;
     if (!spec.fallback) {
       r.fallback = "required";
     } else if (spec.type == OptionType::Secret) {

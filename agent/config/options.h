@@ -2,14 +2,18 @@
 // One declaration per option (house rule 5). A table of OptionSpec validates a YAML section (types, units,
 // unknown keys with the nearest valid name), fills defaults and prints `--help-plugin`. Nothing reads a YAML key
 // that is not in a table.
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace YAML {
@@ -40,9 +44,60 @@ struct OptionSpec {
   std::optional<std::string_view> fallback;   // default as YAML text; kRequired when the key must be given
   std::string_view help;
   std::string_view choices = {};              // Enum only: "block|drop_newest|drop_oldest"
+  std::string_view scope = {};                // when a shared key applies ("https output"): the help says so first
 };
 
 inline constexpr std::optional<std::string_view> kRequired = std::nullopt;
+
+// Option groups: a plugin's table is its own keys and the shared groups it includes (tls.*, timeouts, ...), joined
+// at compile time so that the descriptor still has one table, which validation and --help-plugin both read.
+namespace option_tables {
+template <class T>
+struct Size;
+template <size_t N>
+struct Size<OptionSpec[N]> : std::integral_constant<size_t, N> {};
+template <size_t N>
+struct Size<std::array<OptionSpec, N>> : std::integral_constant<size_t, N> {};
+}  // namespace option_tables
+
+template <class... Tables>
+constexpr auto joinOptions(const Tables&... tables) {
+  std::array<OptionSpec, (option_tables::Size<Tables>::value + ...)> out{};
+  size_t n = 0;
+  ((std::copy(std::begin(tables), std::end(tables), out.begin() + n), n += std::size(tables)), ...);
+  for (size_t i = 0; i < out.size(); ++i) {
+    for (size_t j = i + 1; j < out.size(); ++j) {
+      if (out[i].name == out[j].name) throw "an option table declares a key twice";  // a compile error
+    }
+  }
+  return out;
+}
+
+// A group whose keys apply only to some uses of the plugin (clf_json's http output): --help-plugin prints
+// "SCOPE: help", and rejectOutside names it.
+template <class Table>
+constexpr auto scopedOptions(const Table& table, std::string_view scope) {
+  std::array<OptionSpec, option_tables::Size<Table>::value> out{};
+  std::copy(std::begin(table), std::end(table), out.begin());
+  for (OptionSpec& spec : out) spec.scope = scope;
+  return out;
+}
+
+// A group with the help of one key said the plugin's way (the key, its type and default stay the group's).
+template <class Table>
+constexpr auto withHelp(const Table& table, std::string_view name, std::string_view help) {
+  std::array<OptionSpec, option_tables::Size<Table>::value> out{};
+  std::copy(std::begin(table), std::end(table), out.begin());
+  bool found = false;
+  for (OptionSpec& spec : out) {
+    if (spec.name == name) {
+      spec.help = help;
+      found = true;
+    }
+  }
+  if (!found) throw "withHelp: no such key in the group";  // a compile error
+  return out;
+}
 
 // Where something was written: 1-based line and column.
 struct Mark {
@@ -108,6 +163,11 @@ class OptionValues {
 OptionValues parseOptions(const YAML::Node& node, const Mark& section_mark,
                           std::initializer_list<std::span<const OptionSpec>> tables, ConfigErrors& errors,
                           std::initializer_list<std::string_view> ignore = {});
+
+// "KEY applies to WHERE only" for every key of `group` the section sets: the group does not apply to what the
+// plugin was configured to do (tls.* of a syslog sink over tcp://, `where` = "tls://").
+void rejectOutside(const OptionValues& values, std::span<const OptionSpec> group, std::string_view where,
+                   ConfigErrors& errors);
 
 // The help text of a table, as `sluice --help-plugin` prints it.
 std::string describeOptions(std::span<const OptionSpec> table);

@@ -1,11 +1,14 @@
 #include "agent/formats/logplex_body.h"
 
 #include "agent/formats/frame.h"
-#include "agent/formats/syslog_header.h"
 
 namespace sluice {
 
-Status parseLogplexBody(std::string_view body, std::vector<std::string_view>* messages, size_t max_messages) {
+namespace {
+
+// Calls take(message, header) for every frame, in order, up to the first problem.
+template <class Take>
+Status parseBody(std::string_view body, size_t max_messages, Take take) {
   if (body.empty()) return Error{"empty body: expected octet-counted RFC 5424 frames"};
   size_t offset = 0;
   size_t index = 0;
@@ -25,10 +28,21 @@ Status parseLogplexBody(std::string_view body, std::vector<std::string_view>* me
     if (!parseSyslogHeader(msg, &header, &error)) {
       return Error{where() + "not an RFC 5424 message (" + error + "); is the length prefix right?"};
     }
-    messages->push_back(msg);
+    take(msg, header);
     offset += used;
   }
   return {};
+}
+
+}  // namespace
+
+Status parseLogplexBody(std::string_view body, std::vector<std::string_view>* messages, size_t max_messages) {
+  return parseBody(body, max_messages, [messages](std::string_view msg, const SyslogHeader&) { messages->push_back(msg); });
+}
+
+Status parseLogplexBody(std::string_view body, std::vector<LogplexMessage>* messages, size_t max_messages) {
+  return parseBody(body, max_messages,
+                   [messages](std::string_view msg, const SyslogHeader& h) { messages->push_back({msg, h}); });
 }
 
 }  // namespace sluice

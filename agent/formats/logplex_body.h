@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/core/result.h"
+#include "agent/formats/syslog_header.h"
 
 namespace sluice {
 
@@ -16,5 +17,13 @@ namespace sluice {
 // `messages` then holds the frames before it. At most `max_messages` frames are accepted.
 Status parseLogplexBody(std::string_view body, std::vector<std::string_view>* messages,
                         size_t max_messages = 1000000);
+
+// A message and its parsed RFC 5424 header, for a reader that needs both (the logplex input rewrites fields):
+// each header is parsed once.
+struct LogplexMessage {
+  std::string_view text;
+  SyslogHeader header;
+};
+Status parseLogplexBody(std::string_view body, std::vector<LogplexMessage>* messages, size_t max_messages = 1000000);
 
 }  // namespace sluice

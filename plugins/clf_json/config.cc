@@ -1,8 +1,5 @@
 #include "plugins/clf_json/config.h"
 
-#include "agent/net/http_wire.h"
-#include "agent/config/tls_options.h"
-
 namespace sluice::plugins::clf_json {
 
 std::unique_ptr<PluginConfig> validateClfJson(const OptionValues& values, ConfigErrors& errors) {
@@ -12,6 +9,7 @@ std::unique_ptr<PluginConfig> validateClfJson(const OptionValues& values, Config
   c->schema = values.str("schema") == "ecs" ? Schema::Ecs : Schema::Compact;
   c->unparsed = values.str("unparsed") == "drop" ? Unparsed::Drop : Unparsed::Raw;
   c->fsync = values.boolean("fsync");
+  ParsedUrl url;  // Http
   if (output.empty()) {
     errors.add(values.mark("output"), "output must not be empty (\"-\" is standard output)");
     return nullptr;
@@ -20,12 +18,12 @@ std::unique_ptr<PluginConfig> validateClfJson(const OptionValues& values, Config
     c->output = Output::Stdout;
   } else if (output.starts_with("http://") || output.starts_with("https://")) {
     c->output = Output::Http;
-    Result<ParsedUrl> url = parseUrl(output);
-    if (!url) {
-      errors.add(values.mark("output"), "output: " + url.error().message);
+    Result<ParsedUrl> parsed = parseUrl(output);
+    if (!parsed) {
+      errors.add(values.mark("output"), "output: " + parsed.error().message);
       return nullptr;
     }
-    c->url = std::move(*url);
+    url = std::move(*parsed);
   } else if (output.find("://") != std::string::npos) {
     errors.add(values.mark("output"), "output: only http:// and https:// URLs are supported ('" +
                                           output.substr(0, output.find("://")) + "://' is not)");
@@ -37,29 +35,11 @@ std::unique_ptr<PluginConfig> validateClfJson(const OptionValues& values, Config
   const bool http = c->output == Output::Http;
   if (c->fsync && c->output != Output::File) errors.add(values.mark("fsync"), "fsync applies to file output only");
   if (!http) {
-    for (const char* key : {"token", "headers", "timeout", "connect_timeout"}) {
-      if (values.isSet(key)) errors.add(values.mark(key), std::string(key) + " applies to http(s) output only");
-    }
+    rejectOutside(values, kHttpRequestOptions, kHttpScope, errors);
+    rejectOutside(values, kTimeoutOptions, kHttpScope, errors);
   }
-  if (!http || c->url.scheme != "https") {
-    for (const char* key : {"tls.ca_file", "tls.verify", "tls.server_name", "tls.cert_file", "tls.key_file"}) {
-      if (values.isSet(key)) errors.add(values.mark(key), std::string(key) + " applies to https output only");
-    }
-  }
-  if (http) {
-    takeCredentials(c->url, values.str("token"), &c->auth_user, &c->auth_password);
-    c->headers = values.map("headers");
-    for (const auto& [name, value] : c->headers) {
-      if (!validHeader(name, value)) {
-        errors.add(values.mark("headers"), "headers: invalid header '" + name + "'");
-      }
-    }
-    c->timeout = values.duration("timeout");
-    c->connect_timeout = values.duration("connect_timeout");
-    if (c->timeout.count() <= 0) errors.add(values.mark("timeout"), "timeout must be positive");
-    if (c->connect_timeout.count() <= 0) errors.add(values.mark("connect_timeout"), "connect_timeout must be positive");
-    readTlsClientOptions(values, errors, &c->tls, &c->server_name);
-  }
+  if (!http || url.scheme != "https") rejectOutside(values, kTlsClientOptions, kHttpsScope, errors);
+  if (http) c->http = readHttpClientOptions(values, std::move(url), errors);
   if (errors.size() > before) return nullptr;
   return c;
 }

@@ -1,10 +1,8 @@
-#include <spdlog/spdlog.h>
-
 #include "agent/sink/file_output.h"
+#include "agent/sink/http_output.h"
 #include "agent/sink/transport.h"
 #include "plugins/clf_json/config.h"
 #include "plugins/clf_json/transport.h"
-#include "agent/sink/file_output.h"
 
 namespace sluice::plugins::clf_json {
 namespace {
@@ -12,22 +10,12 @@ namespace {
 Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& base, SinkContext& context) {
   const auto& config = static_cast<const ClfJsonConfig&>(base);
   auto sink = std::make_unique<ClfJsonTransport>(context.name, config);
-  const ClfJsonConfig& own = sink->config();  // the transports below keep references into it
+  const ClfJsonConfig& own = sink->config();
   if (own.output == Output::Http) {
-    std::shared_ptr<TlsContext> tls;
-    if (own.url.scheme == "https") {
-      auto ctx = TlsContext::makeClient(own.tls);
-      if (!ctx) return Error{"sink " + context.name + ": " + ctx.error().message};
-      tls = std::move(*ctx);
-      if (!own.tls.verify) {
-        spdlog::warn("sink {}: tls.verify is false: the receiver's certificate is not checked", context.name);
-      }
-    } else {
-      spdlog::warn("sink {}: {} is plain http: logs travel unencrypted (use https outside local tests)",
-                   context.name, own.url.redacted());
-    }
-    sink->setOutput(std::make_unique<NdjsonHttpTransport>(context.loop, context.name, own, context.max_in_flight,
-                                                          std::move(tls), sink->encoder()));
+    auto out = HttpOutput::create(context.loop, context.name, own.http, context.max_in_flight,
+                                  ndjsonPayload(sink->encoder()));
+    if (!out) return out.takeError();
+    sink->setOutput(std::move(*out));
   } else {
     FileOutputOptions fo;
     fo.path = own.output == Output::File ? own.path : "";

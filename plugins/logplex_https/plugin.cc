@@ -1,8 +1,6 @@
-#include <spdlog/spdlog.h>
-
-#include "agent/sink/transport.h"
+#include "agent/sink/http_output.h"
 #include "plugins/logplex_https/config.h"
-#include "plugins/logplex_https/transport.h"
+#include "plugins/logplex_https/encoder.h"
 
 namespace sluice::plugins::logplex_https {
 namespace {
@@ -11,21 +9,10 @@ constexpr std::string_view kAliases[] = {"https"};
 
 Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& base, SinkContext& context) {
   const auto& config = static_cast<const LogplexConfig&>(base);
-  std::shared_ptr<TlsContext> tls;
-  if (config.secure()) {
-    auto ctx = TlsContext::makeClient(config.tls);
-    if (!ctx) return Error{"sink " + context.name + ": " + ctx.error().message};
-    tls = std::move(*ctx);
-    if (!config.tls.verify) {
-      spdlog::warn("sink {}: tls.verify is false: the drain's certificate is not checked, anyone on the path can "
-                   "read and change the logs", context.name);
-    }
-  } else {
-    spdlog::warn("sink {}: {} is plain http: logs and credentials travel unencrypted (use https outside local tests)",
-                 context.name, config.url.redacted());
-  }
-  return std::unique_ptr<SinkTransport>(
-      std::make_unique<LogplexTransport>(context.loop, context.name, config, context.max_in_flight, std::move(tls)));
+  auto output = HttpOutput::create(context.loop, context.name, config.http, context.max_in_flight,
+                                   [](const Batch& batch, HttpPayload& out) noexcept { out = logplexPayload(batch); });
+  if (!output) return output.takeError();
+  return std::unique_ptr<SinkTransport>(std::move(*output));
 }
 
 }  // namespace

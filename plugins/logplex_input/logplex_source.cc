@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "agent/config/tls_options.h"
 #include "agent/core/clock.h"
 #include "agent/core/fd_limit.h"
 #include "agent/core/listen_address.h"
@@ -75,6 +76,7 @@ void validateLogplexOptions(const OptionValues& v, ConfigErrors& errors) {
     errors.add(v.mark("listen"), "listen: " + addr.error().message);
   }
   if (v.count("max_connections") < 1) errors.add(v.mark("max_connections"), "max_connections must be at least 1");
+  (void)readTlsServerOptions(v, errors);
 }
 
 Result<std::unique_ptr<LogplexSource>> LogplexSource::create(Loop& loop, Router& router, SourceInfo info,
@@ -100,11 +102,9 @@ Result<std::unique_ptr<LogplexSource>> LogplexSource::create(Loop& loop, Router&
     o.rewrite_hostname.push_back(host.empty() ? "" : sanitizeHeaderField(host, kMaxHostname));
     o.rewrite_app_name.push_back(app.empty() ? "" : sanitizeHeaderField(app, kMaxAppName));
   }
-  o.cert_file = v.str("tls.cert_file");
-  o.key_file = v.str("tls.key_file");
-  if (o.cert_file.empty() != o.key_file.empty()) {
-    return Error{"source " + info.name + ": tls needs both cert_file and key_file"};
-  }
+  ConfigErrors tls_errors;
+  o.tls = readTlsServerOptions(v, tls_errors);
+  if (!tls_errors.empty()) return Error{"source " + info.name + ": " + tls_errors.messages().front()};
   o.max_body = static_cast<size_t>(v.size("max_body"));
   o.frame_id_ttl = v.duration("frame_id_ttl");
   o.retry_after = v.duration("retry_after");
@@ -128,19 +128,19 @@ Status LogplexSource::start() {
   o.max_connections = connectionCap(options_.max_connections);
   reserveDescriptors(o.max_connections);
   reserved_fds_ = o.max_connections;
-  o.on_turned_away = [this](const char* what) { counters_.errors[what] += 1; };
-  if (!options_.cert_file.empty()) {
-    auto tls = TlsContext::makeServer(TlsServerOptions{options_.cert_file, options_.key_file, ""});
+  o.on_turned_away = [this](const char* what) noexcept { counters_.errors[what] += 1; };
+  if (!options_.tls.cert_file.empty()) {
+    auto tls = TlsContext::makeServer(options_.tls);
     if (!tls) return Error{"tls: " + tls.error().message};
     o.tls = *tls;
   }
-  server_ = std::make_unique<HttpServer>(loop_, o, [this](HttpServerRequest&& r, HttpResponder resp) {
+  server_ = std::make_unique<HttpServer>(loop_, o, [this](HttpServerRequest&& r, HttpResponder resp) noexcept {
     handle(std::move(r), std::move(resp));
   });
   auto port = server_->listen();
   if (!port) return port.takeError();
   spdlog::info("source {}: accepting application/logplex-1 POSTs on {}://{}:{}{} (at most {} connections)", info_.name,
-               options_.cert_file.empty() ? "http" : "https", options_.host, *port, options_.path, o.max_connections);
+               options_.tls.cert_file.empty() ? "http" : "https", options_.host, *port, options_.path, o.max_connections);
   if (router_.paused()) paused_ = true;
   return {};
 }
@@ -176,63 +176,12 @@ void LogplexSource::reject(HttpResponder& responder, int status, const std::stri
 }
 
 void LogplexSource::handle(HttpServerRequest&& request, HttpResponder responder) {
-  if (request.path() != options_.path) {
-    reject(responder, 404, "no such path (POST to " + options_.path + ")", request.peer, "not_found");
-    return;
-  }
-  if (request.method != "POST") {
-    reject(responder, 405, "only POST is accepted", request.peer, "bad_method");
-    return;
-  }
-  const int token = authenticate(request);
-  if (token < 0) {
-    reject(responder, 401, "missing or unknown token (basic auth token:<token>)", request.peer, "unauthorized");
-    return;
-  }
-  const std::string* type = request.header("Content-Type");
-  std::string_view media = type != nullptr ? std::string_view(*type).substr(0, type->find(';')) : "";
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  if (media.size() != 21 || strncasecmp(media.data(), "application/logplex-1", 21) != 0) {
-    reject(responder, 415, "Content-Type must be application/logplex-1", request.peer, "bad_content_type");
-    return;
-  }
-  messages_.clear();
-  Status parsed = parseLogplexBody(request.body, &messages_);
-  if (!parsed) {
-    reject(responder, 400, parsed.error().message, request.peer, "malformed_body");
-    return;
-  }
-  if (const std::string* count = request.header("Logplex-Msg-Count")) {
-    uint64_t n = 0;
-    auto [end, ec] = std::from_chars(count->data(), count->data() + count->size(), n);
-    if (ec != std::errc() || end != count->data() + count->size() || n != messages_.size()) {
-      reject(responder, 400,
-             "Logplex-Msg-Count is " + *count + " but the body holds " + std::to_string(messages_.size()) + " frames",
-             request.peer, "msg_count_mismatch");
-      return;
-    }
-  }
+  const int token = admit(request, responder);
+  if (token < 0 || !readBody(request, responder)) return;
   std::string dedup_key;
   if (const std::string* frame_id = request.header("Logplex-Frame-Id"); frame_id != nullptr && !frame_id->empty()) {
-    forgetOldFrameIds();
     dedup_key = std::to_string(token) + ":" + *frame_id;
-    auto seen = seen_.find(dedup_key);
-    if (seen != seen_.end()) {
-      if (seen->second.pending != 0) {
-        // The same batch again while the first is still on its way: both get the first one's answer.
-        auto p = pending_.find(seen->second.pending);
-        if (p != pending_.end()) {
-          counters_.dropped["duplicate"] += messages_.size();
-          p->second->responders.push_back(std::move(responder));
-          return;
-        }
-      } else if (seen->second.ok) {
-        counters_.dropped["duplicate"] += messages_.size();
-        responder.respond(204, {}, "");
-        return;
-      }
-      seen_.erase(seen);  // it failed before: forward it again
-    }
+    if (answerRepeat(dedup_key, responder)) return;
   }
   if (stopping_) {
     reject(responder, 503, "shutting down", request.peer, "stopping");
@@ -242,7 +191,75 @@ void LogplexSource::handle(HttpServerRequest&& request, HttpResponder responder)
     reject(responder, 429, "the sinks are full; retry later", request.peer, "backpressure");
     return;
   }
+  forward(static_cast<size_t>(token), request.body.size(), std::move(responder), std::move(dedup_key));
+}
 
+int LogplexSource::admit(const HttpServerRequest& request, HttpResponder& responder) {
+  if (request.path() != options_.path) {
+    reject(responder, 404, "no such path (POST to " + options_.path + ")", request.peer, "not_found");
+    return -1;
+  }
+  if (request.method != "POST") {
+    reject(responder, 405, "only POST is accepted", request.peer, "bad_method");
+    return -1;
+  }
+  const int token = authenticate(request);
+  if (token < 0) {
+    reject(responder, 401, "missing or unknown token (basic auth token:<token>)", request.peer, "unauthorized");
+    return -1;
+  }
+  const std::string* type = request.header("Content-Type");
+  std::string_view media = type != nullptr ? std::string_view(*type).substr(0, type->find(';')) : "";
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (media.size() != 21 || strncasecmp(media.data(), "application/logplex-1", 21) != 0) {
+    reject(responder, 415, "Content-Type must be application/logplex-1", request.peer, "bad_content_type");
+    return -1;
+  }
+  return token;
+}
+
+bool LogplexSource::readBody(const HttpServerRequest& request, HttpResponder& responder) {
+  messages_.clear();
+  Status parsed = parseLogplexBody(request.body, &messages_);
+  if (!parsed) {
+    reject(responder, 400, parsed.error().message, request.peer, "malformed_body");
+    return false;
+  }
+  if (const std::string* count = request.header("Logplex-Msg-Count")) {
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(count->data(), count->data() + count->size(), n);
+    if (ec != std::errc() || end != count->data() + count->size() || n != messages_.size()) {
+      reject(responder, 400,
+             "Logplex-Msg-Count is " + *count + " but the body holds " + std::to_string(messages_.size()) + " frames",
+             request.peer, "msg_count_mismatch");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool LogplexSource::answerRepeat(const std::string& dedup_key, HttpResponder& responder) {
+  forgetOldFrameIds();
+  auto seen = seen_.find(dedup_key);
+  if (seen == seen_.end()) return false;
+  if (seen->second.pending != 0) {
+    // The same batch again while the first is still on its way: both get the first one's answer.
+    auto p = pending_.find(seen->second.pending);
+    if (p != pending_.end()) {
+      counters_.dropped["duplicate"] += messages_.size();
+      p->second->responders.push_back(std::move(responder));
+      return true;
+    }
+  } else if (seen->second.ok) {
+    counters_.dropped["duplicate"] += messages_.size();
+    responder.respond(204, {}, "");
+    return true;
+  }
+  seen_.erase(seen);  // it failed before: forward it again
+  return false;
+}
+
+void LogplexSource::forward(size_t token, size_t body_bytes, HttpResponder responder, std::string dedup_key) {
   const uint64_t id = ++next_id_;
   auto pending = std::make_unique<Pending>();
   Pending* p = pending.get();
@@ -253,7 +270,7 @@ void LogplexSource::handle(HttpServerRequest&& request, HttpResponder responder)
     seen_[dedup_key] = Seen{id, false, static_cast<int64_t>(loop_.nowMs())};
     seen_order_.emplace_back(dedup_key, static_cast<int64_t>(loop_.nowMs()));
   }
-  p->ack.open([this, id, alive = std::weak_ptr<bool>(alive_)](AckEntry&, bool ok) {
+  p->ack.open([this, id, alive = std::weak_ptr<bool>(alive_)](AckEntry&, bool ok) noexcept {
     if (auto a = alive.lock(); a && *a) onAcked(id, ok);
   });
 
@@ -262,24 +279,21 @@ void LogplexSource::handle(HttpServerRequest&& request, HttpResponder responder)
   record.source = &info_;
   record.preformatted = true;
   record.ack = &p->ack;
-  const std::string& host = options_.rewrite_hostname[static_cast<size_t>(token)];
-  const std::string& app = options_.rewrite_app_name[static_cast<size_t>(token)];
+  const std::string& host = options_.rewrite_hostname[token];
+  const std::string& app = options_.rewrite_app_name[token];
   const bool rewrite = !host.empty() || !app.empty();
-  for (std::string_view msg : messages_) {
-    SyslogHeader header;
-    const char* err = nullptr;
-    parseSyslogHeader(msg, &header, &err);  // checked by parseLogplexBody
-    record.severity = static_cast<Severity>(header.pri & 7);
+  for (const LogplexMessage& msg : messages_) {
+    record.severity = static_cast<Severity>(msg.header.pri & 7);
     if (rewrite) {
-      rewriteSyslogHeader(msg, header, host, app, scratch_);
+      rewriteSyslogHeader(msg.text, msg.header, host, app, scratch_);
       record.message = scratch_;
     } else {
-      record.message = msg;
+      record.message = msg.text;
     }
     router_.route(record);
   }
   counters_.received_events += messages_.size();
-  counters_.received_bytes += request.body.size();
+  counters_.received_bytes += body_bytes;
   p->ack.release(true);  // our own reference: the sinks' batches hold theirs
 }
 
@@ -306,7 +320,7 @@ void LogplexSource::onAcked(uint64_t id, bool ok) {
   }
   if (!ok) counters_.errors["undelivered"] += 1;
   // Not inside the entry's own callback: freed on the next turn.
-  loop_.post([this, id, alive = std::weak_ptr<bool>(alive_)] {
+  loop_.post([this, id, alive = std::weak_ptr<bool>(alive_)]() noexcept {
     auto a = alive.lock();
     if (!a || !*a) return;
     pending_.erase(id);
@@ -333,7 +347,7 @@ void LogplexSource::stop() {
   if (server_) server_->stopListening();
   // The agent drains its sinks now; requests still waiting are answered as their frames are delivered (or given
   // up at shutdown_timeout), then the connections close.
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_)] {
+  loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() noexcept {
     auto a = alive.lock();
     if (!a || !*a) return;
     markFinished();
@@ -344,7 +358,7 @@ void LogplexSource::stop() {
 void LogplexSource::maybeFinish() {
   if (!stopping_ || !pending_.empty() || !server_) return;
   // Give the last answers a moment on the wire (they close their connections themselves), then drop the rest.
-  loop_.post([this, alive = std::weak_ptr<bool>(alive_)] {
+  loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() noexcept {
     auto a = alive.lock();
     if (!a || !*a || !server_) return;
     server_->closeConnections();

@@ -15,8 +15,10 @@
 #include "agent/config/options.h"
 #include "agent/core/ack.h"
 #include "agent/core/log.h"
+#include "agent/formats/logplex_body.h"
 #include "agent/loop/loop.h"
 #include "agent/net/http_server.h"
+#include "agent/net/tls_context.h"
 #include "agent/pipeline/router.h"
 #include "agent/pipeline/source.h"
 
@@ -29,8 +31,7 @@ struct LogplexOptions {
   std::vector<std::string> tokens;
   std::vector<std::string> rewrite_hostname;   // per token; "" keeps the frame's
   std::vector<std::string> rewrite_app_name;   // per token; "" keeps the frame's
-  std::string cert_file;
-  std::string key_file;
+  TlsServerOptions tls;                        // no cert_file: plain HTTP
   size_t max_body = 4 << 20;
   size_t max_connections = 1024;
   std::chrono::milliseconds frame_id_ttl{600000};
@@ -70,6 +71,11 @@ class LogplexSource : public Source {
   };
 
   void handle(HttpServerRequest&& request, HttpResponder responder);
+  // The steps of handle(). Each answers the request itself when it stops it.
+  int admit(const HttpServerRequest& request, HttpResponder& responder);        // token index, or -1
+  bool readBody(const HttpServerRequest& request, HttpResponder& responder);    // into messages_
+  bool answerRepeat(const std::string& dedup_key, HttpResponder& responder);    // a Logplex-Frame-Id seen before
+  void forward(size_t token, size_t body_bytes, HttpResponder responder, std::string dedup_key);
   int authenticate(const HttpServerRequest& request) const;   // token index, or -1
   void reject(HttpResponder& responder, int status, const std::string& why, const std::string& peer,
               const char* error_type);
@@ -88,7 +94,7 @@ class LogplexSource : public Source {
   bool paused_ = false;
   bool stopping_ = false;
   std::string scratch_;
-  std::vector<std::string_view> messages_;
+  std::vector<LogplexMessage> messages_;
   RateLimitedLog reject_log_;
   size_t reserved_fds_ = 0;   // the connection cap, set aside in the process's descriptor accounting
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -1,10 +1,11 @@
+#include "agent/config/tls_options.h"
 #include "agent/sources/source_options.h"
 #include "plugins/logplex_input/logplex_source.h"
 
 namespace sluice::plugins::logplex_input {
 namespace {
 
-const OptionSpec kOptions[] = {
+constexpr OptionSpec kOwnOptions[] = {
     {"listen", OptionType::String, "127.0.0.1:8443", "HOST:PORT accepting application/logplex-1 POSTs"},
     {"path", OptionType::String, "/logs", "the path POSTs go to"},
     {"tokens", OptionType::StringList, kRequired, "log tokens accepted as basic auth token:<token>; never logged"},
@@ -15,9 +16,9 @@ const OptionSpec kOptions[] = {
     {"frame_id_ttl", OptionType::Duration, "10m", "how long a Logplex-Frame-Id is remembered, so a retried batch is forwarded once"},
     {"retry_after", OptionType::Duration, "1s", "the Retry-After of 429 and 503 answers"},
     {"max_connections", OptionType::Count, "1024", "connections at once, also capped at half the open-file limit (the rest stays for files, sinks and the API); past it the one idle longest gives its place, or the new one is refused (counted)"},
-    {"tls.cert_file", OptionType::String, "", "PEM certificate chain: serve HTTPS (with tls.key_file)"},
-    {"tls.key_file", OptionType::String, "", "the certificate's private key"},
 };
+
+constexpr auto kOptions = joinOptions(kOwnOptions, kTlsServerOptions);
 
 Result<std::unique_ptr<Source>> create(const PluginConfig& config, SourceContext& context) {
   auto source = LogplexSource::create(context.loop, context.router, std::move(context.info), sourceValues(config));

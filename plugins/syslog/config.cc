@@ -1,6 +1,5 @@
 #include "plugins/syslog/config.h"
 
-#include "agent/config/tls_options.h"
 
 namespace sluice::plugins::syslog {
 
@@ -46,16 +45,9 @@ std::unique_ptr<PluginConfig> validateSyslog(const OptionValues& values, ConfigE
   if (values.isSet("newlines") && c->framing != Framing::Lf) {
     errors.add(values.mark("newlines"), "newlines applies to framing: lf only (octet counting carries any bytes)");
   }
-  readTlsClientOptions(values, errors, &c->tls, &c->server_name);
-  if (c->transport != Transport::Tls) {
-    for (const char* key : {"tls.ca_file", "tls.verify", "tls.server_name", "tls.cert_file", "tls.key_file"}) {
-      if (values.isSet(key)) errors.add(values.mark(key), std::string(key) + " applies to tls:// only");
-    }
-  }
-  c->connect_timeout = values.duration("connect_timeout");
-  c->timeout = values.duration("timeout");
-  if (c->connect_timeout.count() <= 0) errors.add(values.mark("connect_timeout"), "connect_timeout must be positive");
-  if (c->timeout.count() <= 0) errors.add(values.mark("timeout"), "timeout must be positive");
+  c->tls = readTlsClientOptions(values, errors);
+  if (c->transport != Transport::Tls) rejectOutside(values, kTlsClientOptions, "tls://", errors);
+  c->timeouts = readTimeouts(values, errors);
   if (errors.size() > before) return nullptr;
   return c;
 }

@@ -15,10 +15,10 @@ Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& base, SinkCont
   }
   std::shared_ptr<TlsContext> tls;
   if (config.transport == Transport::Tls) {
-    auto ctx = TlsContext::makeClient(config.tls);
+    auto ctx = TlsContext::makeClient(config.tls.options);
     if (!ctx) return Error{"sink " + context.name + ": " + ctx.error().message};
     tls = std::move(*ctx);
-    if (!config.tls.verify) {
+    if (!config.tls.options.verify) {
       spdlog::warn("sink {}: tls.verify is false: the receiver's certificate is not checked, anyone on the path can "
                    "read and change the logs", context.name);
     }

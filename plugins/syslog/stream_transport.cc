@@ -49,8 +49,8 @@ void StreamTransport::connect() {
   o.host = config_.url.host;
   o.port = config_.url.port;
   o.tls = tls_;
-  o.server_name = config_.server_name;
-  o.connect_timeout = config_.connect_timeout;
+  o.server_name = config_.tls.server_name;
+  o.connect_timeout = config_.timeouts.connect_timeout;
   ++connection_;
   connected_ = false;
   acked_ = 0;
@@ -118,8 +118,8 @@ void StreamTransport::checkAcks() {
   }
   if (jobs_.empty() || !jobs_.front()->written || !stream_) return;
   const Job& oldest = *jobs_.front();
-  if (loop_.nowMs() - oldest.written_at_ms >= static_cast<uint64_t>(config_.timeout.count())) {
-    disconnect("the receiver did not acknowledge a batch within " + formatDuration(config_.timeout), true);
+  if (loop_.nowMs() - oldest.written_at_ms >= static_cast<uint64_t>(config_.timeouts.timeout.count())) {
+    disconnect("the receiver did not acknowledge a batch within " + formatDuration(config_.timeouts.timeout), true);
     return;
   }
   if (oldest.write_done) {
@@ -201,7 +201,7 @@ void StreamTransport::stop(std::function<void()> done) {
   for (auto& job : left) job->done(Outcome::retry("stopping"));
   // End the connection gracefully, so that the receiver reads everything before it closes (see Stream::shutdown).
   closing_ = std::move(stream_);
-  closing_->shutdown(std::min<std::chrono::milliseconds>(config_.timeout, std::chrono::seconds(5)),
+  closing_->shutdown(std::min<std::chrono::milliseconds>(config_.timeouts.timeout, std::chrono::seconds(5)),
                      [this, done = std::move(done)] {
                        closing_.reset();
                        done();

@@ -1,8 +1,8 @@
 // libFuzzer target: HTTP/1.1 responses as the drain client reads them (the logplex drain, clf_json's NDJSON
 // POSTs). The input is what a server sends back on one connection; it goes, in pieces of varying size, through a
 // real HttpClientConnection (llhttp, interim 1xx answers, chunked and close-delimited bodies, HEAD, keep-alive and
-// bytes nobody asked for) over an in-memory stream, then the connection ends. The verdict the logplex sink draws
-// from the answer (classifyResponse: Retry-After, a body snippet without the token) is computed too. It must never
+// bytes nobody asked for) over an in-memory stream, then the connection ends. The verdict every HTTP sink draws
+// from the answer (classifyHttpResponse: Retry-After, a body snippet without the token) is computed too. It must never
 // crash, read out of bounds, hang or leak a handle, and:
 // - the request's callback runs exactly once;
 // - a response has a 3-digit status and keeps at most max_response_body bytes of a body it counts in full.
@@ -12,7 +12,7 @@
 
 #include "agent/core/clock.h"
 #include "agent/net/http_client_connection.h"
-#include "plugins/logplex_https/encoder.h"
+#include "agent/sink/http_output.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/memory_stream.h"
 
@@ -28,8 +28,7 @@ void exchange(std::string_view input, size_t chunk, const char* method) {
     options.port = 443;
     options.max_response_body = kMaxResponseBody;
     sluice::HttpClient::Impl pool(loop, options);
-    sluice::plugins::logplex_https::LogplexConfig config;
-    config.auth_password = "s3cr3t-token";
+    const std::string token = "s3cr3t-token";
 
     auto peer = std::make_shared<sluice::fuzz::Peer>();
     pool.conns.push_back(std::make_unique<sluice::HttpClientConnection>(pool));
@@ -51,9 +50,8 @@ void exchange(std::string_view input, size_t chunk, const char* method) {
                                      } else {
                                        FUZZ_CHECK(!r.error().message.empty());
                                      }
-                                     sluice::Outcome o = sluice::plugins::logplex_https::classifyResponse(
-                                         r, config, 1714557600);
-                                     FUZZ_CHECK(o.reason.find(config.auth_password) == std::string::npos);
+                                     sluice::Outcome o = sluice::classifyHttpResponse(r, token, 1714557600);
+                                     FUZZ_CHECK(o.reason.find(token) == std::string::npos);
                                      FUZZ_CHECK(o.retry_after.count() >= 0);
                                    }};
     conn->start(std::move(pending));
