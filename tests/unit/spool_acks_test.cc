@@ -174,11 +174,7 @@ TEST_CASE("a write that fails for lack of space is undone: no partial record, no
 TEST_CASE("a damaged segment's good records are replayed from quarantine, again after a second crash, and counted once",
           "[spool][acks]") {
   Fixture f;
-  f.open(256);
-  f.append(0, 30);
-  f.crash();
-  auto segs = f.segments();
-  REQUIRE(segs.size() >= 3);
+  const std::vector<std::string> segs = f.crashInSmallSegments();
   const uint64_t size = fs::file_size(segs[1]);
   const SegmentScan scan = flipBit(segs[1], 2, 1);  // two good records before the damage
   f.open(256);

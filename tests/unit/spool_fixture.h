@@ -101,6 +101,15 @@ struct Fixture {
     REQUIRE(runLoopUntil(loop, [&] { return spool->idle(); }, 10s));
     spool.reset();
   }
+  // Thirty records in segments of 256 bytes, then a crash: the segments, at least three.
+  std::vector<std::string> crashInSmallSegments() {
+    open(256);
+    append(0, 30);
+    crash();
+    std::vector<std::string> segs = segments();
+    REQUIRE(segs.size() >= 3);
+    return segs;
+  }
   std::vector<std::string> segments() const {
     std::vector<std::string> out;
     for (const auto& e : fs::directory_iterator(dir.path() + "/spool")) {

@@ -89,11 +89,7 @@ TEST_CASE("a record torn at the end by a crash is truncated and counted, the res
 
 TEST_CASE("a bit flipped in the middle skips the rest of its segment and quarantines it", "[spool]") {
   Fixture f;
-  f.open(256);
-  f.append(0, 30);
-  f.crash();
-  auto segs = f.segments();
-  REQUIRE(segs.size() >= 3);
+  const std::vector<std::string> segs = f.crashInSmallSegments();
   // Flip one bit inside the data of the second record of the second segment.
   const uint64_t size = fs::file_size(segs[1]);
   const SegmentScan scan = flipBit(segs[1], 1, 2);
