@@ -60,20 +60,8 @@ std::string defaultConfigPath() {
   return "";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);
-  setupLogging("info");
-  std::vector<std::string> args(argv + 1, argv + argc);
-  Result<CliOptions> parsed = parseCli(args);
-  if (!parsed) {
-    std::cerr << "sluice: " << parsed.error().message << "\n\n" << usageText();
-    return kExitConfigError;
-  }
-  CliOptions cli = std::move(*parsed);
-  PluginRegistry registry = PluginRegistry::withBuiltins();
-
+// The commands that do not run the agent; nullopt for those that do (run, check).
+std::optional<int> runCommand(const CliOptions& cli, PluginRegistry& registry) {
   switch (cli.command) {
     case CliOptions::Command::Help:
       std::cout << usageText();
@@ -103,9 +91,12 @@ int main(int argc, char** argv) {
     case CliOptions::Command::Health:
       return runHealthCommand(cli.logs_args);
     default:
-      break;
+      return std::nullopt;
   }
+}
 
+// Runs the agent (or checks its configuration) until it ends; the process's exit code.
+int runAgent(CliOptions& cli, PluginRegistry& registry) {
   if (cli.config_path.empty() && cli.drain_url.empty()) {
     cli.config_path = defaultConfigPath();
     if (cli.config_path.empty()) {
@@ -162,4 +153,21 @@ int main(int argc, char** argv) {
   if (loop.close() != 0) spdlog::error("internal: the event loop did not close cleanly");
   spdlog::default_logger()->flush();
   return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  setupLogging("info");
+  std::vector<std::string> args(argv + 1, argv + argc);
+  Result<CliOptions> parsed = parseCli(args);
+  if (!parsed) {
+    std::cerr << "sluice: " << parsed.error().message << "\n\n" << usageText();
+    return kExitConfigError;
+  }
+  CliOptions cli = std::move(*parsed);
+  PluginRegistry registry = PluginRegistry::withBuiltins();
+  if (std::optional<int> code = runCommand(cli, registry)) return *code;
+  return runAgent(cli, registry);
 }

@@ -12,6 +12,7 @@
 
 #include "agent/admin/archive_format.h"
 #include "agent/core/clock.h"
+#include "agent/core/durable_file.h"
 
 namespace sluice {
 namespace {
@@ -52,27 +53,12 @@ int64_t readHorizon(const std::string& dir) {
   return end != buf ? static_cast<int64_t>(v) : INT64_MIN;
 }
 
-// Durable order: the new horizon is on disk (temp, fsync, rename) before the files it accounts for go.
+// Durable order: the new horizon is on disk (temp, fsync, rename, fsync of the directory) before the files it
+// accounts for go.
 bool writeHorizon(const std::string& dir, int64_t horizon, std::string* error) {
-  std::string tmp = dir + "/" + kHorizonFile + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    *error = errnoText("cannot write " + tmp);
-    return false;
-  }
-  std::string text = std::to_string(horizon) + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), (dir + "/" + kHorizonFile).c_str()) != 0) {
-    *error = errnoText("cannot write " + dir + "/" + kHorizonFile);
-    return false;
-  }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return true;
+  Status st = writeFileDurably(dir + "/" + kHorizonFile, std::to_string(horizon) + "\n");
+  if (!st) *error = st.error().message;
+  return st.ok();
 }
 
 }  // namespace
@@ -80,8 +66,6 @@ bool writeHorizon(const std::string& dir, int64_t horizon, std::string* error) {
 struct Archive::Job {
   enum class Kind { Write, Read };
   Kind kind = Kind::Write;
-  uv_work_t req{};
-  Archive* owner = nullptr;
   std::string dir;
   // Write
   std::vector<std::pair<int64_t, ByteBuffer>> writes;
@@ -100,10 +84,25 @@ struct Archive::Job {
   Chunk chunk;
   std::function<void(Chunk)> done;
 
+  void run() noexcept;
   void write();
   void applyRetention();
   void read();
+  bool readPartition(int fd, uint64_t size, const std::string& path, LineFormatter& formatter, std::string& block);
 };
+
+void Archive::Job::run() noexcept {
+  try {
+    if (kind == Kind::Write) {
+      write();
+    } else {
+      read();
+    }
+  } catch (const std::exception& e) {  // bad_alloc: the job fails, the agent goes on
+    error = e.what();
+    chunk.done = true;
+  }
+}
 
 void Archive::Job::write() {
   for (auto& [hour, bytes] : writes) {
@@ -113,16 +112,7 @@ void Archive::Job::write() {
       error = errnoText("cannot open " + path);
       continue;
     }
-    std::string_view rest = bytes.view();
-    while (!rest.empty()) {
-      ssize_t n = ::write(fd, rest.data(), rest.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        error = errnoText("cannot write " + path);
-        break;
-      }
-      rest.remove_prefix(static_cast<size_t>(n));
-    }
+    if (Status st = writeAll(fd, bytes.view(), path); !st) error = st.error().message;
     ::close(fd);
   }
   if (retention) applyRetention();
@@ -169,61 +159,13 @@ void Archive::Job::read() {
     std::string path = dir + "/" + archivePartitionName(q.hours[q.file_index]);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st {};
+    bool next_file = true;
     if (fd < 0 || fstat(fd, &st) != 0) {
-      if (fd >= 0) ::close(fd);
       if (errno != ENOENT) chunk.error = errnoText("cannot read " + path);  // ENOENT: deleted by retention
-      ++q.file_index;
-      q.offset = 0;
-      continue;
+    } else {
+      next_file = readPartition(fd, static_cast<uint64_t>(st.st_size), path, formatter, block);
     }
-    const uint64_t size = static_cast<uint64_t>(st.st_size);
-    bool next_file = false;
-    size_t want = kReadBlock;
-    while (!next_file && chunk.body.size() < kChunkOutput) {
-      if (q.offset >= size) {
-        next_file = true;
-        break;
-      }
-      size_t n = static_cast<size_t>(std::min<uint64_t>(size - q.offset, want));
-      block.resize(n);
-      ssize_t got = ::pread(fd, block.data(), n, static_cast<off_t>(q.offset));
-      if (got <= 0) {
-        chunk.error = errnoText("cannot read " + path);
-        next_file = true;
-        break;
-      }
-      std::string_view in(block.data(), static_cast<size_t>(got));
-      size_t pos = 0;
-      LogLine line;
-      while (pos < in.size() && chunk.body.size() < kChunkOutput) {
-        size_t used = 0;
-        ArchiveDecode st2 = decodeArchiveRecord(in.substr(pos), &line, &used);
-        if (st2 == ArchiveDecode::NeedMore) break;
-        if (st2 == ArchiveDecode::Corrupt) {
-          chunk.error = path + ": corrupt record at byte " + std::to_string(q.offset + pos) + "; the rest of the file is skipped";
-          next_file = true;
-          break;
-        }
-        pos += used;
-        if (line.received_us < q.after_us || line.received_us >= q.before_us) continue;
-        if (!q.filter.matches(line.source, line.type)) continue;
-        if (q.format == LogFormat::Json) chunk.body.append(q.emitted == 0 ? "[\n" : ",\n");
-        formatter.append(line, q.format, chunk.body);
-        ++q.emitted;
-      }
-      if (next_file) break;
-      if (pos == 0) {
-        // One record larger than the block: read more at once, or it is a torn tail (a crash mid-write).
-        if (q.offset + got >= size) {
-          next_file = true;
-          break;
-        }
-        want *= 2;
-        continue;
-      }
-      q.offset += pos;
-    }
-    ::close(fd);
+    if (fd >= 0) ::close(fd);
     if (next_file) {
       ++q.file_index;
       q.offset = 0;
@@ -233,15 +175,54 @@ void Archive::Job::read() {
   if (chunk.done && q.format == LogFormat::Json) chunk.body.append(q.emitted == 0 ? "[]\n" : "\n]\n");
 }
 
+// Reads the open partition from the query's offset until the chunk is full; true when the file is done with (read
+// to its end, or unreadable from here on).
+bool Archive::Job::readPartition(int fd, uint64_t size, const std::string& path, LineFormatter& formatter,
+                                 std::string& block) {
+  Query& q = *query;
+  size_t want = kReadBlock;
+  while (chunk.body.size() < kChunkOutput) {
+    if (q.offset >= size) return true;
+    size_t n = static_cast<size_t>(std::min<uint64_t>(size - q.offset, want));
+    block.resize(n);
+    ssize_t got = ::pread(fd, block.data(), n, static_cast<off_t>(q.offset));
+    if (got <= 0) {
+      chunk.error = errnoText("cannot read " + path);
+      return true;
+    }
+    std::string_view in(block.data(), static_cast<size_t>(got));
+    size_t pos = 0;
+    LogLine line;
+    while (pos < in.size() && chunk.body.size() < kChunkOutput) {
+      size_t used = 0;
+      ArchiveDecode decoded = decodeArchiveRecord(in.substr(pos), &line, &used);
+      if (decoded == ArchiveDecode::NeedMore) break;
+      if (decoded == ArchiveDecode::Corrupt) {
+        chunk.error = path + ": corrupt record at byte " + std::to_string(q.offset + pos) + "; the rest of the file is skipped";
+        return true;
+      }
+      pos += used;
+      if (line.received_us < q.after_us || line.received_us >= q.before_us) continue;
+      if (!q.filter.matches(line.source, line.type)) continue;
+      if (q.format == LogFormat::Json) chunk.body.append(q.emitted == 0 ? "[\n" : ",\n");
+      formatter.append(line, q.format, chunk.body);
+      ++q.emitted;
+    }
+    if (pos == 0) {
+      // One record larger than the block: read more at once, or it is a torn tail (a crash mid-write).
+      if (q.offset + got >= size) return true;
+      want *= 2;
+      continue;
+    }
+    q.offset += pos;
+  }
+  return false;
+}
+
 Archive::Archive(Loop& loop, Settings settings) : loop_(loop), settings_(std::move(settings)) {}
 
-Archive::~Archive() {
-  // The job on the thread pool runs to its end and onAfterWork frees it, finding no owner; the others never ran.
-  if (running_ && !jobs_.empty()) {
-    jobs_.front()->owner = nullptr;
-    (void)jobs_.front().release();
-  }
-}
+// A job on the thread pool runs to its end (it owns what it uses); its completion does not run. The others never run.
+Archive::~Archive() = default;
 
 Status Archive::open() {
   std::string path;
@@ -255,7 +236,7 @@ Status Archive::open() {
   if (::access(settings_.dir.c_str(), W_OK) != 0) return Error{errnoText("cannot write to " + settings_.dir)};
   size_horizon_us_ = readHorizon(settings_.dir);
   for (auto& [h, size] : listPartitions(settings_.dir)) disk_bytes_ += size;
-  flush_timer_.init(this, [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
+  flush_timer_.init(this, [&](uv_timer_t* t) noexcept { return uv_timer_init(loop_.get(), t); });
   uint64_t every = static_cast<uint64_t>(std::max<int64_t>(settings_.flush_interval.count(), 10));
   uv_timer_start(flush_timer_.get(), &Archive::onFlushTimer, every, every);
   uv_unref(flush_timer_.handle());
@@ -304,7 +285,6 @@ void Archive::flush() {
 }
 
 void Archive::enqueue(std::unique_ptr<Job> job) {
-  job->owner = this;
   job->dir = settings_.dir;
   job->now_us = wallMicros();
   job->retention_time = settings_.retention_time;
@@ -315,55 +295,12 @@ void Archive::enqueue(std::unique_ptr<Job> job) {
     job->retention = true;
     last_retention_us_ = job->now_us;
   }
-  jobs_.push_back(std::move(job));
-  runNext();
-}
-
-void Archive::runNext() {
-  if (running_ || jobs_.empty()) return;
-  Job* job = jobs_.front().get();
-  job->req.data = job;
-  int rc = uv_queue_work(loop_.get(), &job->req, &Archive::onWork, &Archive::onAfterWork);
-  if (rc < 0) {
-    // Cannot happen with a valid loop; fail the job rather than hang a query.
-    job->error = std::string("cannot queue archive work: ") + uv_strerror(rc);
-    std::unique_ptr<Job> j = std::move(jobs_.front());
-    jobs_.pop_front();
-    finished(*j);
-    return;
-  }
-  running_ = true;
-}
-
-void Archive::onWork(uv_work_t* req) noexcept {
-  auto* job = static_cast<Job*>(req->data);
-  try {
-    if (job->kind == Job::Kind::Write) {
-      job->write();
-    } else {
-      job->read();
-    }
-  } catch (const std::exception& e) {  // bad_alloc: the job fails, the agent goes on
-    job->error = e.what();
-    job->chunk.done = true;
-  }
-}
-
-void Archive::onAfterWork(uv_work_t* req, int) noexcept {
-  std::unique_ptr<Job> job(static_cast<Job*>(req->data));
-  Archive* self = job->owner;
-  if (self == nullptr) return;  // the archive is gone
-  self->running_ = false;
-  if (!self->jobs_.empty() && self->jobs_.front().get() == job.get()) {
-    self->jobs_.front().release();
-    self->jobs_.pop_front();
-  }
-  self->finished(*job);
-  self->runNext();
-  if (self->closing_ && !self->running_ && self->jobs_.empty() && self->on_closed_) {
-    self->flush_timer_.close();
-    self->loop_.post(std::exchange(self->on_closed_, nullptr));
-  }
+  jobs_.submit(
+      [job = std::move(job)]() mutable noexcept {
+        job->run();
+        return std::move(job);
+      },
+      [this](std::unique_ptr<Job> job) noexcept { finished(*job); });
 }
 
 void Archive::finished(Job& job) {
@@ -411,12 +348,10 @@ void Archive::onFlushTimer(uv_timer_t* timer) noexcept {
 void Archive::close(std::function<void()> done) {
   flush();
   closing_ = true;
-  if (!running_ && jobs_.empty()) {
+  jobs_.whenIdle([this, done = std::move(done)] {
     flush_timer_.close();
-    loop_.post(std::move(done));
-    return;
-  }
-  on_closed_ = std::move(done);
+    done();
+  });
 }
 
 }  // namespace sluice

@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,6 +24,7 @@
 #include "agent/core/log.h"
 #include "agent/core/record.h"
 #include "agent/core/result.h"
+#include "agent/loop/job_runner.h"
 #include "agent/loop/loop.h"
 
 namespace sluice {
@@ -91,9 +91,6 @@ class Archive {
   void seal();
   void flush();
   void enqueue(std::unique_ptr<Job> job);
-  void runNext();
-  static void onWork(uv_work_t* req) noexcept;
-  static void onAfterWork(uv_work_t* req, int status) noexcept;
   static void onFlushTimer(uv_timer_t* timer) noexcept;
   void finished(Job& job);
 
@@ -103,10 +100,7 @@ class Archive {
   ByteBuffer open_;
   std::vector<std::pair<int64_t, ByteBuffer>> sealed_;   // hour → bytes, not yet handed to a job
   size_t pending_bytes_ = 0;                             // open_ + sealed_ + being written
-  std::deque<std::unique_ptr<Job>> jobs_;
-  bool running_ = false;
   bool closing_ = false;
-  std::function<void()> on_closed_;
   UvHandle<uv_timer_t> flush_timer_;
   int64_t last_retention_us_ = 0;
   uint64_t disk_bytes_ = 0;
@@ -115,6 +109,7 @@ class Archive {
   uint64_t archived_lines_ = 0;
   RateLimitedLog drop_log_;
   RateLimitedLog error_log_;
+  JobRunner jobs_{loop_};  // one at a time, in order; declared last, so it goes first: no completion runs after
 };
 
 }  // namespace sluice

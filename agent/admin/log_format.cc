@@ -1,7 +1,7 @@
 #include "agent/admin/log_format.h"
 
 #include "agent/formats/access_line.h"
-
+#include "agent/formats/json_escape.h"
 #include "agent/formats/syslog_header.h"
 
 namespace sluice {
@@ -12,27 +12,6 @@ constexpr std::string_view kFacilities[] = {"kern",   "user",   "mail",   "daemo
                                             "lpr",    "news",   "uucp",   "cron",   "authpriv", "ftp",
                                             "ntp",    "audit",  "alert",  "clock",  "local0", "local1",
                                             "local2", "local3", "local4", "local5", "local6", "local7"};
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-size_t utf8Length(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  auto cont = [&](size_t k) { return k < s.size() && (b(k) & 0xC0) == 0x80; };
-  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(i + 1) || !cont(i + 2)) return 0;
-    if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
-    if (c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogates
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return 0;
-    if (c == 0xF0 && b(i + 1) < 0x90) return 0;
-    if (c == 0xF4 && b(i + 1) >= 0x90) return 0;
-    return 4;
-  }
-  return 0;
-}
 
 // Messages are shown one per line: a CR or LF inside a (logplex) message would break that.
 void appendOneLine(std::string& out, std::string_view s) {
@@ -61,47 +40,9 @@ std::optional<LogFormat> parseLogFormat(std::string_view name) {
 std::string_view severityName(Severity severity) { return kSeverities[static_cast<int>(severity) & 7]; }
 
 void appendJsonString(std::string& out, std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      size_t j = i + 1;
-      while (j < s.size()) {
-        auto d = static_cast<unsigned char>(s[j]);
-        if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
-        ++j;
-      }
-      out.append(s.substr(i, j - i));
-      i = j;
-      continue;
-    }
-    if (c >= 0x80) {
-      size_t n = utf8Length(s, i);
-      if (n == 0) {
-        out.append("\\ufffd");
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      default:
-        out.append("\\u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 15]);
-    }
-    ++i;
-  }
-  out.push_back('"');
+  const size_t at = out.size();
+  out.resize(at + maxJsonStringLength(s));
+  out.resize(at + writeJsonString(s, out.data() + at, InvalidUtf8::Replacement));
 }
 
 void LineFormatter::appendText(const LogLine& line, std::string& out) {

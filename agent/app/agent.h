@@ -4,6 +4,7 @@
 // shutdown_timeout, spool the rest, report what was lost, exit. Talks to systemd when it runs under it.
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,16 @@ class Agent {
   void reload();
   void applyReload(AgentConfig fresh, std::map<std::string, std::unique_ptr<SinkTransport>> transports);
   void finishReload(AgentConfig fresh, std::map<std::string, std::unique_ptr<SinkTransport>> transports);
+  // The steps of finishReload; what each did goes into the summary it logs.
+  struct ReloadSummary {
+    std::vector<std::string> restarted, added, removed, kept_as_was;
+    std::vector<SourceConfig> applied;   // the sources' config from now on
+    std::set<std::string> running;       // sources that keep running as they are
+  };
+  void reloadSinks(const AgentConfig& fresh, std::map<std::string, std::unique_ptr<SinkTransport>>& transports,
+                   ReloadSummary& summary);
+  void retireChangedSources(const AgentConfig& fresh, ReloadSummary& summary);
+  void startNewSources(const AgentConfig& fresh, bool has_stdin, ReloadSummary& summary);
 
   // agent_status.cc
   void startNotifier();

@@ -120,14 +120,13 @@ void Agent::applyReload(AgentConfig fresh, std::map<std::string, std::unique_ptr
   }
 }
 
-void Agent::finishReload(AgentConfig fresh, std::map<std::string, std::unique_ptr<SinkTransport>> transports) {
-  std::vector<std::string> restarted, added, removed, kept_as_was;
+void Agent::reloadSinks(const AgentConfig& fresh, std::map<std::string, std::unique_ptr<SinkTransport>>& transports,
+                        ReloadSummary& summary) {
   for (const SinkConfig& sc : config_.sinks) {
-    if (sc.settings.enabled && findSink(fresh, sc.settings.name) == nullptr) removed.push_back("sink " + sc.settings.name);
+    if (sc.settings.enabled && findSink(fresh, sc.settings.name) == nullptr) {
+      summary.removed.push_back("sink " + sc.settings.name);
+    }
   }
-  // The agent's own settings apply to what is built from here on.
-  AgentSettings previous = config_.agent;
-  config_.agent = fresh.agent;
   for (const SinkConfig& sc : fresh.sinks) {
     auto t = transports.find(sc.settings.name);
     if (t == transports.end()) continue;
@@ -138,17 +137,13 @@ void Agent::finishReload(AgentConfig fresh, std::map<std::string, std::unique_pt
     }
     router_.addSink(runner->get());
     sinks_.push_back(std::move(*runner));
-    (findSink(config_, sc.settings.name) != nullptr ? restarted : added).push_back("sink " + sc.settings.name);
+    (findSink(config_, sc.settings.name) != nullptr ? summary.restarted : summary.added).push_back("sink " + sc.settings.name);
   }
+}
 
-  // Sources: unchanged ones keep running; changed ones are replaced, except stdin and exec, which keep what
-  // they had until the next start.
-  bool has_stdin = false;
-  for (const SourceConfig& sc : fresh.sources) {
-    if (sc.values.boolean("enabled") && sc.type == "stdin") has_stdin = true;
-  }
-  std::vector<SourceConfig> applied;
-  std::set<std::string> running;
+// Unchanged sources keep running; changed ones are stopped (and replaced by startNewSources), except stdin and
+// exec, which keep what they had until the next start.
+void Agent::retireChangedSources(const AgentConfig& fresh, ReloadSummary& summary) {
   for (auto& src : sources_) {
     if (src->finished() || std::find(retired_sources_.begin(), retired_sources_.end(), src.get()) != retired_sources_.end()) {
       continue;
@@ -160,32 +155,33 @@ void Agent::finishReload(AgentConfig fresh, std::map<std::string, std::unique_pt
     if (wanted != nullptr && changed && !restartable(src->info().type)) {
       spdlog::warn("reload: changes to source {} ({}) take effect at the next start; it keeps running as it was", name,
                    src->info().type);
-      kept_as_was.push_back("source " + name);
-      applied.push_back(*old);
-      running.insert(name);
-      continue;
+      summary.kept_as_was.push_back("source " + name);
+      changed = false;
     }
     if (!changed) {
-      applied.push_back(*old);
-      running.insert(name);
+      summary.applied.push_back(*old);
+      summary.running.insert(name);
       continue;
     }
     src->stop();  // finishes on its own; freed then (onSourceFinished)
     retired_sources_.push_back(src.get());
-    if (wanted == nullptr) removed.push_back("source " + name);
+    if (wanted == nullptr) summary.removed.push_back("source " + name);
   }
-  has_stdin_source_ = has_stdin;
+}
+
+void Agent::startNewSources(const AgentConfig& fresh, bool has_stdin, ReloadSummary& summary) {
   for (auto it = waiting_replacements_.begin(); it != waiting_replacements_.end();) {
     const SourceConfig* wanted = findSource(fresh, it->first);
     it = wanted == nullptr || !wanted->values.boolean("enabled") ? waiting_replacements_.erase(it) : std::next(it);
   }
   for (const SourceConfig& sc : fresh.sources) {
-    if (!sc.values.boolean("enabled") || running.count(sc.name) != 0) continue;
+    if (!sc.values.boolean("enabled") || summary.running.count(sc.name) != 0) continue;
+    auto& verb = findSource(config_, sc.name) != nullptr ? summary.restarted : summary.added;
     if (predecessorBusy(sc.name)) {
       // It starts once its predecessor has finished (written its last checkpoint, closed its port).
       waiting_replacements_[sc.name] = sc;
-      applied.push_back(sc);
-      (findSource(config_, sc.name) != nullptr ? restarted : added).push_back("source " + sc.name);
+      summary.applied.push_back(sc);
+      verb.push_back("source " + sc.name);
       continue;
     }
     auto source = makeSource(sc, has_stdin);
@@ -199,17 +195,30 @@ void Agent::finishReload(AgentConfig fresh, std::map<std::string, std::unique_pt
       spdlog::error("reload: source {} could not start: {}", sc.name, st.error().message);
       continue;
     }
-    applied.push_back(sc);
-    (findSource(config_, sc.name) != nullptr ? restarted : added).push_back("source " + sc.name);
+    summary.applied.push_back(sc);
+    verb.push_back("source " + sc.name);
   }
-  config_.sources = std::move(applied);
+}
+
+void Agent::finishReload(AgentConfig fresh, std::map<std::string, std::unique_ptr<SinkTransport>> transports) {
+  ReloadSummary summary;
+  reloadSinks(fresh, transports, summary);
+  // The agent's own settings apply to what is built from here on.
+  config_.agent = fresh.agent;
+  bool has_stdin = false;
+  for (const SourceConfig& sc : fresh.sources) {
+    if (sc.values.boolean("enabled") && sc.type == "stdin") has_stdin = true;
+  }
+  retireChangedSources(fresh, summary);
+  has_stdin_source_ = has_stdin;
+  startNewSources(fresh, has_stdin, summary);
+  config_.sources = std::move(summary.applied);
   config_.sinks = std::move(fresh.sinks);
-  (void)previous;
   router_.hold(false);
   reloading_ = false;
   spdlog::info("reloaded {}: restarted {}; added {}; removed {}; unchanged: everything else{}", config_.file,
-               joinNames(restarted), joinNames(added), joinNames(removed),
-               kept_as_was.empty() ? "" : "; kept as before: " + joinNames(kept_as_was));
+               joinNames(summary.restarted), joinNames(summary.added), joinNames(summary.removed),
+               summary.kept_as_was.empty() ? "" : "; kept as before: " + joinNames(summary.kept_as_was));
   sendStatus(true);
   if (activeSources() == 0) {
     shutting_down_ = true;

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "agent/core/path.h"
+
 namespace sluice {
 namespace {
 
@@ -15,11 +17,6 @@ std::string literal(const std::string& s) {
   return out;
 }
 
-std::string baseName(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 }  // namespace
 
 std::string quickModeYaml(const CliOptions& cli) {
@@ -27,7 +24,7 @@ std::string quickModeYaml(const CliOptions& cli) {
   e << YAML::BeginMap;
   {
     std::string name = cli.source_name;
-    if (name.empty()) name = cli.exec.empty() ? "app" : baseName(cli.exec[0]);
+    if (name.empty()) name = cli.exec.empty() ? "app" : std::string(baseName(cli.exec[0]));
     e << YAML::Key << "sources" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
     e << YAML::Key << "name" << YAML::Value << literal(name);
     if (cli.exec.empty()) {

@@ -8,8 +8,8 @@
 #include <cstring>
 
 #include "agent/buffer/crc32c.h"
-#include "agent/buffer/ledger.h"
 #include "agent/buffer/spool_format.h"
+#include "agent/core/durable_file.h"
 
 namespace sluice {
 namespace {
@@ -91,27 +91,11 @@ Result<int> AckCursor::openFile(const std::string& dir) {
     return fileError("cannot open", p, errno);
   }
   // Made whole under another name and renamed, so that a crash never leaves a short file.
-  const std::string tmp = p + ".tmp";
-  fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fileError("cannot create", tmp, errno);
-  char zeros[kAckFileBytes] = {};
-  ssize_t n;
-  do {
-    n = ::pwrite(fd, zeros, sizeof zeros, 0);
-  } while (n < 0 && errno == EINTR);
-  int err = n == static_cast<ssize_t>(sizeof zeros) ? 0 : (n < 0 ? errno : ENOSPC);
-  if (err == 0 && ::fsync(fd) != 0) err = errno;
-  if (err == 0 && ::rename(tmp.c_str(), p.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return fileError("cannot create", p, err);
-  }
-  Status st = syncDirectory(dir);
-  if (!st) {
-    ::close(fd);
-    return st.takeError();
-  }
+  const char zeros[kAckFileBytes] = {};
+  Status made = writeFileDurably(p, std::string_view(zeros, sizeof zeros));
+  if (!made) return made.takeError();
+  fd = ::open(p.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return fileError("cannot open", p, errno);
   return fd;
 }
 

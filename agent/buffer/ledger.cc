@@ -7,6 +7,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "agent/core/durable_file.h"
+
 namespace sluice {
 namespace {
 
@@ -44,44 +46,9 @@ Result<Ledger> Ledger::parse(std::string_view text) {
   return l;
 }
 
-Status syncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return posixError("cannot open directory", dir);
-  int rc = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  errno = saved;
-  if (rc != 0) return posixError("cannot fsync directory", dir);
-  return {};
-}
-
 Status writeLedgerFile(const std::string& dir, const Ledger& ledger) {
-  std::string tmp = dir + "/ledger.tmp";
-  std::string path = dir + "/ledger";
-  std::string text = ledger.serialize();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return posixError("cannot create", tmp);
-  const char* p = text.data();
-  size_t left = text.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Error e = posixError("cannot write", tmp);
-      ::close(fd);
-      return e;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    Error e = posixError("cannot fsync", tmp);
-    ::close(fd);
-    return e;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return posixError("cannot rename to", path);
-  return syncDirectory(dir);
+  // The temp name stays "ledger.tmp": recovery removes one left by a crash or a full disk.
+  return writeFileDurably(dir + "/ledger", ledger.serialize(), DurableWriteOptions{.tmp_suffix = ".tmp", .mode = 0644});
 }
 
 Result<Ledger> readLedgerFile(const std::string& dir) {

@@ -25,7 +25,5 @@ struct Ledger {
 Status writeLedgerFile(const std::string& dir, const Ledger& ledger);
 // Nothing there: an empty result (id empty). Unreadable or corrupt: an error saying why.
 Result<Ledger> readLedgerFile(const std::string& dir);
-// fsync of a directory, so that a create, rename or unlink in it is durable.
-Status syncDirectory(const std::string& dir);
 
 }  // namespace sluice

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "agent/buffer/spool_io.h"
+#include "agent/core/durable_file.h"
 
 namespace sluice {
 
@@ -43,12 +44,12 @@ Result<std::unique_ptr<Spool>> Spool::open(Loop& loop, SpoolOptions options, Spo
   Status st = spool->recover(report != nullptr ? report : &local);
   if (!st) return st.takeError();
   Spool* s = spool.get();
-  s->ledger_timer_.init(s, [&](uv_timer_t* t) { return uv_timer_init(loop.get(), t); });
+  s->ledger_timer_.init(s, [&](uv_timer_t* t) noexcept { return uv_timer_init(loop.get(), t); });
   auto every = static_cast<uint64_t>(std::max<int64_t>(s->options_.ledger_interval.count(), 10));
   uv_timer_start(s->ledger_timer_.get(), &Spool::onLedgerTimer, every, every);
   uv_unref(s->ledger_timer_.handle());
   if (s->options_.sync == SyncMode::Interval) {
-    s->sync_timer_.init(s, [&](uv_timer_t* t) { return uv_timer_init(loop.get(), t); });
+    s->sync_timer_.init(s, [&](uv_timer_t* t) noexcept { return uv_timer_init(loop.get(), t); });
     auto iv = static_cast<uint64_t>(std::max<int64_t>(s->options_.sync_interval.count(), 1));
     uv_timer_start(s->sync_timer_.get(), &Spool::onSyncTimer, iv, iv);
     uv_unref(s->sync_timer_.handle());
@@ -118,8 +119,8 @@ void Spool::readNext(ByteBuffer& out, std::function<void(Status, uint64_t, uint3
   out.resize(e.len);
   char* dest = out.data();
   std::string path = pathOf(e.segment);
-  jobs_.run(
-      [path, e, dest, seq]() -> Status {
+  jobs_.submit(
+      [path, e, dest, seq]() noexcept -> Status {
         int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) return posixError("cannot open", path, errno);
         char header[kRecordHeader];
@@ -139,7 +140,7 @@ void Spool::readNext(ByteBuffer& out, std::function<void(Status, uint64_t, uint3
         }
         return {};
       },
-      [this, seq, frames = e.frames, done = std::move(done)](Status st) {
+      [this, seq, frames = e.frames, done = std::move(done)](Status st) noexcept {
         reading_ = false;
         done(std::move(st), seq, frames);
       });
@@ -182,8 +183,8 @@ void Spool::retire(uint32_t id) {
   auto free = std::make_shared<uint64_t>(0);
   std::string dir = options_.dir;
   WriterState* w = writer_.get();
-  jobs_.run(
-      [path, quarantined, good, free, dir, w, id]() -> Status {
+  jobs_.submit(
+      [path, quarantined, good, free, dir, w, id]() noexcept -> Status {
         Status st;
         if (w->segment == id && w->fd >= 0) {  // an open descriptor would keep the space of the deleted file
           ::close(w->fd);
@@ -202,7 +203,7 @@ void Spool::retire(uint32_t id) {
         (void)freeBytes(dir, free.get());
         return st;
       },
-      [this, id, free](Status st) {
+      [this, id, free](Status st) noexcept {
         if (!st) noteError("spool_delete", st.error().message);
         auto it = segments_.find(id);
         if (it != segments_.end()) {
@@ -235,14 +236,14 @@ void Spool::onLedgerTimer(uv_timer_t* timer) noexcept {
     self->cursor_opening_ = true;
     auto fd = std::make_shared<int>(-1);
     std::string dir = self->options_.dir;
-    self->jobs_.run(
-        [fd, dir]() -> Status {
+    self->jobs_.submit(
+        [fd, dir]() noexcept -> Status {
           auto r = AckCursor::openFile(dir);
           if (!r) return r.takeError();
           *fd = *r;
           return {};
         },
-        [self, fd](Status st) {
+        [self, fd](Status st) noexcept {
           self->cursor_opening_ = false;
           if (!st || self->closed_) {
             if (*fd >= 0) ::close(*fd);
@@ -265,13 +266,13 @@ void Spool::syncCursor(std::function<void()> done) {
   dir_dirty_ = false;
   const int fd = cursor_.fd();
   std::string path = options_.dir;
-  jobs_.run(
-      [fd, dir, path]() -> Status {
+  jobs_.submit(
+      [fd, dir, path]() noexcept -> Status {
         if (fd >= 0 && ::fdatasync(fd) != 0) return posixError("cannot fsync the ack slots in", path, errno);
         if (dir) return syncDirectory(path);
         return {};
       },
-      [this, done = std::move(done)](Status st) {
+      [this, done = std::move(done)](Status st) noexcept {
         syncing_ = false;
         if (!st) {
           noteError("spool_sync", st.error().message);
@@ -295,8 +296,8 @@ void Spool::close(std::function<void()> done) {
       const int cursor_fd = cursor_.fd();
       const bool dir = dir_dirty_;
       std::string path = options_.dir;
-      jobs_.run(
-          [w, cursor_fd, dir, path]() -> Status {
+      jobs_.submit(
+          [w, cursor_fd, dir, path]() noexcept -> Status {
             if (w->fd >= 0) {
               ::fdatasync(w->fd);
               ::close(w->fd);
@@ -306,7 +307,7 @@ void Spool::close(std::function<void()> done) {
             if (dir) (void)syncDirectory(path);
             return {};
           },
-          [done = std::move(done)](Status) { done(); });
+          [done = std::move(done)](Status) noexcept { done(); });
     };
     if (awaiting_sync_.empty()) {
       finish();
@@ -315,12 +316,12 @@ void Spool::close(std::function<void()> done) {
     auto waiting = std::make_shared<std::vector<std::function<void(Status)>>>(std::move(awaiting_sync_));
     awaiting_sync_.clear();
     WriterState* w = writer_.get();
-    jobs_.run(
-        [w]() -> Status {
+    jobs_.submit(
+        [w]() noexcept -> Status {
           if (w->fd >= 0) ::fdatasync(w->fd);
           return {};
         },
-        [waiting, finish = std::move(finish)](Status st) mutable {
+        [waiting, finish = std::move(finish)](Status st) mutable noexcept {
           for (auto& fn : *waiting) fn(st);
           finish();
         });

@@ -9,7 +9,7 @@
 // acknowledged. That is safe because an acknowledged record is final (delivered, rejected or dropped on purpose):
 // if a power loss takes back the last slot writes, the records they covered that are still on disk are sent
 // again, and those deleted are not missed. Records are replayed in sequence order after a restart; those
-// resolved according to the slots are not. All blocking I/O runs on the thread pool (DiskJobs); only open()
+// resolved according to the slots are not. All blocking I/O runs on the thread pool (JobRunner: one job at a time, in order); only open()
 // blocks, at start-up, and an acknowledgement costs one pwrite of 160 bytes into the page cache.
 //
 // A full disk: a write that fails for lack of space is undone (the segment is cut back to its last whole record,
@@ -26,13 +26,13 @@
 #include <vector>
 
 #include "agent/buffer/ack_cursor.h"
-#include "agent/buffer/disk_jobs.h"
 #include "agent/buffer/ledger.h"
 #include "agent/buffer/spool_format.h"
 #include "agent/buffer/sync_mode.h"
 #include "agent/core/bytes.h"
 #include "agent/core/log.h"
 #include "agent/core/result.h"
+#include "agent/loop/job_runner.h"
 #include "agent/loop/loop.h"
 
 namespace sluice {
@@ -181,7 +181,7 @@ class Spool {
 
   Loop& loop_;
   SpoolOptions options_;
-  DiskJobs jobs_;
+  JobRunner jobs_;  // one at a time and in order: writes never overtake each other
   Ledger ledger_;
   AckCursor cursor_;
   std::set<uint64_t> acked_above_;          // acknowledged seqs above the contiguous acknowledged prefix

@@ -9,6 +9,7 @@
 
 #include "agent/buffer/spool.h"
 #include "agent/buffer/spool_io.h"
+#include "agent/core/durable_file.h"
 
 namespace sluice {
 
@@ -63,7 +64,7 @@ void Spool::startAppendJob() {
   const int cursor_fd = cursor_.fd();
   // When a write fails (a full disk), the records written whole before it are kept: how many.
   auto kept = std::make_shared<size_t>(0);
-  auto work = [batch, w, dir, sync, sync_cursor, cursor_fd, kept]() -> Status {
+  auto work = [batch, w, dir, sync, sync_cursor, cursor_fd, kept]() noexcept -> Status {
     auto segmentPath = [&dir](uint32_t id) { return segmentPathIn(dir, id); };
     auto recordEnd = [&](size_t k) { return (*batch)[k].offset + kRecordHeader + (*batch)[k].data.size(); };
     struct Written {
@@ -154,7 +155,7 @@ void Spool::startAppendJob() {
     }
     return st;
   };
-  jobs_.run(std::move(work), [this, batch, kept](Status st) {
+  jobs_.submit(std::move(work), [this, batch, kept](Status st) noexcept {
     append_running_ = false;
     if (st) {
       finishAppends(*batch, true);
@@ -248,12 +249,12 @@ void Spool::onSyncTimer(uv_timer_t* timer) noexcept {
   self->awaiting_sync_.clear();
   WriterState* w = self->writer_.get();
   std::string dir = self->options_.dir;
-  self->jobs_.run(
-      [w, dir]() -> Status {
+  self->jobs_.submit(
+      [w, dir]() noexcept -> Status {
         if (w->fd >= 0 && ::fdatasync(w->fd) != 0) return posixError("cannot fsync a segment in", dir, errno);
         return {};
       },
-      [waiting](Status st) {
+      [waiting](Status st) noexcept {
         for (auto& fn : *waiting) fn(st);
       });
 }

@@ -12,6 +12,7 @@
 
 #include "agent/buffer/spool.h"
 #include "agent/buffer/spool_io.h"
+#include "agent/core/durable_file.h"
 #include "agent/core/clock.h"
 #include "agent/formats/frame.h"
 

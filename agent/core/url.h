@@ -28,4 +28,11 @@ struct ParsedUrl {
 // no host, a bad port, spaces or control characters.
 Result<ParsedUrl> parseUrl(std::string_view text);
 
+enum class PercentDecoding {
+  Strict,   // RFC 3986 (URL user info): a '%' not followed by two hex digits is an error
+  Form,     // query strings: '+' is a space, a stray '%' stays as it is
+};
+// Decodes %XX escapes of `in` into `out`; false (Strict only) on a bad escape.
+bool percentDecode(std::string_view in, std::string& out, PercentDecoding mode = PercentDecoding::Strict);
+
 }  // namespace sluice

@@ -226,35 +226,27 @@ void formatClfTime(int64_t utc_us, int tz, std::string& out) {
   formatOffset(tz, false, out);
 }
 
-bool parseAccessLine(std::string_view line, AccessFields* f) {
-  // The time field anchors everything: " [dd/Mon/yyyy:..." after three or four space-separated words.
-  size_t open = line.find(" [");
-  while (open != std::string_view::npos && (open + 2 >= line.size() || !digit(line[open + 2]))) {
-    open = line.find(" [", open + 1);
-  }
-  if (open == std::string_view::npos) return false;
-  size_t close = line.find(']', open);
-  if (close == std::string_view::npos) return false;
-  std::string_view prefix = line.substr(0, open + 1);  // keeps the space that ends the last word
+namespace {
+
+// "[vhost] client ident user " before the time: three or four words.
+bool parseWords(std::string_view prefix, AccessFields* f) {
   std::string_view words[4];
   size_t n = 0;
   while (!prefix.empty()) {
     if (n == 4 || !token(prefix, &words[n])) return false;
     ++n;
   }
-  if (n == 4) {
-    f->vhost = words[0];
-    f->has_vhost = true;
-  } else if (n == 3) {
-    f->has_vhost = false;
-    f->vhost = {};
-  } else {
-    return false;
-  }
+  if (n < 3) return false;
+  f->has_vhost = n == 4;
+  f->vhost = n == 4 ? words[0] : std::string_view();
   f->client = words[n - 3];
   f->ident = words[n - 2];
   f->user = words[n - 1];
-  // Consecutive lines mostly share their time: the last one parsed is kept (per thread).
+  return true;
+}
+
+// Consecutive lines mostly share their time: the last one parsed is kept (per thread).
+bool parseTimeCached(std::string_view time, AccessFields* f) {
   struct TimeCache {
     char text[40];
     size_t len = 0;
@@ -263,7 +255,6 @@ bool parseAccessLine(std::string_view line, AccessFields* f) {
     bool exact = true;
   };
   thread_local TimeCache cache;
-  std::string_view time = line.substr(open + 2, close - open - 2);
   bool exact = true;
   if (time.size() == cache.len && std::memcmp(time.data(), cache.text, time.size()) == 0) {
     f->time_us = cache.us;
@@ -280,14 +271,11 @@ bool parseAccessLine(std::string_view line, AccessFields* f) {
     }
   }
   f->time_text = exact ? std::string_view() : time;
-  // "] \"REQUEST\" STATUS BYTES"
-  size_t req_start = close + 3;
-  if (line.size() < req_start || line[close + 1] != ' ' || line[close + 2] != '"') return false;
-  size_t req_end = requestEnd(line, req_start);
-  if (req_end == std::string_view::npos) return false;
-  splitRequest(line.substr(req_start, req_end - req_start), f);
-  f->status = (line[req_end + 2] - '0') * 100 + (line[req_end + 3] - '0') * 10 + (line[req_end + 4] - '0');
-  std::string_view rest = line.substr(req_end + 5);
+  return true;
+}
+
+// What follows the status: " BYTES", then optionally ` "REFERER" "USER-AGENT"` and ` RTIME`.
+bool parseAfterStatus(std::string_view rest, AccessFields* f) {
   if (rest.empty() || rest[0] != ' ') return false;
   rest.remove_prefix(1);
   size_t sp = rest.find(' ');
@@ -320,6 +308,30 @@ bool parseAccessLine(std::string_view line, AccessFields* f) {
   f->rtime = rest.substr(1);
   f->has_rtime = true;
   return true;
+}
+
+}  // namespace
+
+bool parseAccessLine(std::string_view line, AccessFields* f) {
+  // The time field anchors everything: " [dd/Mon/yyyy:..." after three or four space-separated words.
+  size_t open = line.find(" [");
+  while (open != std::string_view::npos && (open + 2 >= line.size() || !digit(line[open + 2]))) {
+    open = line.find(" [", open + 1);
+  }
+  if (open == std::string_view::npos) return false;
+  size_t close = line.find(']', open);
+  if (close == std::string_view::npos) return false;
+  // The prefix keeps the space that ends the last word.
+  if (!parseWords(line.substr(0, open + 1), f)) return false;
+  if (!parseTimeCached(line.substr(open + 2, close - open - 2), f)) return false;
+  // "] \"REQUEST\" STATUS BYTES"
+  size_t req_start = close + 3;
+  if (line.size() < req_start || line[close + 1] != ' ' || line[close + 2] != '"') return false;
+  size_t req_end = requestEnd(line, req_start);
+  if (req_end == std::string_view::npos) return false;
+  splitRequest(line.substr(req_start, req_end - req_start), f);
+  f->status = (line[req_end + 2] - '0') * 100 + (line[req_end + 3] - '0') * 10 + (line[req_end + 4] - '0');
+  return parseAfterStatus(line.substr(req_end + 5), f);
 }
 
 void formatAccessLine(const AccessFields& f, std::string& out) {

@@ -13,14 +13,12 @@
 
 #include "agent/core/bytes.h"
 #include "agent/core/clock.h"
+#include "agent/core/utf8.h"
 #include "agent/formats/access_line.h"
 
 namespace sluice {
 
 enum class Schema { Compact, Ecs };
-
-// True when `s` is valid UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
-bool validUtf8(std::string_view s);
 
 class JsonOut;
 

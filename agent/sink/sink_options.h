@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 
+#include "agent/buffer/memory_queue.h"
 #include "agent/buffer/sync_mode.h"
 #include "agent/pipeline/batcher.h"
 #include "agent/pipeline/rfc5424_framer.h"
@@ -16,7 +17,6 @@ namespace sluice {
 
 std::span<const OptionSpec> coreSinkOptions();
 
-enum class WhenFull { Block, DropNewest, DropOldest };
 enum class BufferMode { Overflow, Always };
 
 

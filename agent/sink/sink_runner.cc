@@ -99,40 +99,18 @@ void SinkRunner::enqueue(std::unique_ptr<Batch> batch) {
       enqueueToSpool(std::move(batch));
       return;
     }
-    if (settings_.when_full != WhenFull::Block && !makeRoomInMemory(size)) {
+    const uint64_t elsewhere = bufferedBytes() - queue_.bytes();
+    if (!queue_.admit(settings_.when_full, size, elsewhere, settings_.buffer_memory,
+                      [this](std::unique_ptr<Batch> old) { dropBatch(std::move(old), "buffer_full"); })) {
       dropBatch(std::move(batch), "buffer_full");
       updatePressure();
       return;
     }
-    // Block: accept it; the sources are paused below and the overshoot is at most one read.
+    // Block: accepted; the sources are paused below and the overshoot is at most one read.
   }
-  pushQueue(std::move(batch));
+  queue_.push(std::move(batch));
   updatePressure();
   pump();
-}
-
-// drop_oldest frees memory by dropping the oldest queued batches; drop_newest never makes room.
-bool SinkRunner::makeRoomInMemory(uint64_t size) {
-  if (settings_.when_full != WhenFull::DropOldest) return false;
-  while (!queue_.empty() && bufferedBytes() + size > settings_.buffer_memory) {
-    std::unique_ptr<Batch> old = std::move(queue_.front());
-    queue_.pop_front();
-    queued_bytes_ -= old->bytes.size();
-    queued_events_ -= old->count;
-    dropBatch(std::move(old), "buffer_full");
-  }
-  return bufferedBytes() + size <= settings_.buffer_memory;  // else all of it is in flight
-}
-
-void SinkRunner::pushQueue(std::unique_ptr<Batch> batch, bool ordered) {
-  queued_bytes_ += batch->bytes.size();
-  queued_events_ += batch->count;
-  if (ordered && !queue_.empty() && queue_.back()->seq > batch->seq) {
-    auto at = std::find_if(queue_.begin(), queue_.end(), [&](const auto& b) { return b->seq > batch->seq; });
-    queue_.insert(at, std::move(batch));
-    return;
-  }
-  queue_.push_back(std::move(batch));
 }
 
 void SinkRunner::dropBatch(std::unique_ptr<Batch> batch, const char* reason) {
@@ -176,11 +154,8 @@ void SinkRunner::pump() {
         free_slot = true;
         break;
       }
-      f->batch = std::move(queue_.front());
-      queue_.pop_front();
+      f->batch = queue_.pop();
       const uint64_t size = f->batch->bytes.size();
-      queued_bytes_ -= size;
-      queued_events_ -= f->batch->count;
       inflight_bytes_ += size;
       inflight_events_ += f->batch->count;
       f->attempts = 0;
@@ -349,13 +324,7 @@ void SinkRunner::abandon() {
   if (abandoned_) return;
   abandoned_ = true;
   batcher_.flush();  // the open batch is set aside in onBatchClosed
-  while (!queue_.empty()) {
-    std::unique_ptr<Batch> b = std::move(queue_.front());
-    queue_.pop_front();
-    queued_bytes_ -= b->bytes.size();
-    queued_events_ -= b->count;
-    setAside(std::move(b));
-  }
+  while (!queue_.empty()) setAside(queue_.pop());
   for (auto& f : flights_) {
     if (f->batch && !f->sending) {
       uv_timer_stop(f->retry_timer.get());

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/buffer/memory_queue.h"
 #include "agent/buffer/spool.h"
 #include "agent/core/counters.h"
 #include "agent/core/log.h"
@@ -75,8 +76,8 @@ class SinkRunner final : public LineSink {
 
   bool full() const { return full_; }
   bool hasSpool() const { return spool_ != nullptr; }
-  uint64_t bufferedBytes() const { return queued_bytes_ + inflight_bytes_ + spilling_bytes_ + batcher_.openBytes(); }
-  uint64_t bufferedEvents() const { return queued_events_ + inflight_events_ + (spool_ ? spool_->unreadFrames() : 0); }
+  uint64_t bufferedBytes() const { return queue_.bytes() + inflight_bytes_ + spilling_bytes_ + batcher_.openBytes(); }
+  uint64_t bufferedEvents() const { return queue_.events() + inflight_events_ + (spool_ ? spool_->unreadFrames() : 0); }
   uint64_t spoolBytes() const { return spool_ ? spool_->liveBytes() : 0; }
   // The spool's disk has no room: batches wait in memory meanwhile.
   bool spoolDiskFull() const { return spool_ && spool_->noSpace(); }
@@ -101,10 +102,7 @@ class SinkRunner final : public LineSink {
   void onBatchClosed(std::unique_ptr<Batch> batch);
   void onBatchOpened(Batch& batch);
   void enqueue(std::unique_ptr<Batch> batch);
-  bool makeRoomInMemory(uint64_t size);
   void dropBatch(std::unique_ptr<Batch> batch, const char* reason);
-  // In sequence order when `ordered` (a batch read back from the spool may be older than some in memory).
-  void pushQueue(std::unique_ptr<Batch> batch, bool ordered = false);
   void pump();
   void send(Flight& flight);
   void onOutcome(Flight& flight, Outcome outcome);
@@ -133,10 +131,8 @@ class SinkRunner final : public LineSink {
   Batcher batcher_;
   PressureFn pressure_;
 
-  std::deque<std::unique_ptr<Batch>> queue_;
+  MemoryQueue queue_;
   std::vector<std::unique_ptr<Flight>> flights_;
-  uint64_t queued_bytes_ = 0;
-  uint64_t queued_events_ = 0;
   uint64_t inflight_bytes_ = 0;
   uint64_t inflight_events_ = 0;
   uint64_t next_seq_ = 1;

@@ -54,7 +54,7 @@ bool SinkRunner::spoolFirst() const {
 
 bool SinkRunner::olderInSpool() const {
   // Only after batches waited in memory while the disk was full: the spool's are older, and go first.
-  return spool_ && !queue_.empty() && spool_->unread() > 0 && spool_->peekUnread() < queue_.front()->seq &&
+  return spool_ && !queue_.empty() && spool_->unread() > 0 && spool_->peekUnread() < queue_.front().seq &&
          (reading_spool_ || spool_->canRead());
 }
 
@@ -120,7 +120,7 @@ void SinkRunner::onSpilled(Batch* b, Status st) {
     if (abandoned_) {
       dropBatch(std::move(batch), "shutdown");
     } else {
-      pushQueue(std::move(batch));
+      queue_.push(std::move(batch));
       pump();
     }
     updatePressure();
@@ -134,7 +134,7 @@ void SinkRunner::onSpilled(Batch* b, Status st) {
       bufferedBytes() + size <= settings_.buffer_memory) {
     // Next in line and room in memory: send it from here rather than read it back.
     spool_->takeUnread(batch->seq);
-    pushQueue(std::move(batch));
+    queue_.push(std::move(batch));
   } else {
     batcher_.recycle(std::move(batch));
   }
@@ -175,7 +175,7 @@ void SinkRunner::readFromSpool() {
       checkDrained();
       return;
     }
-    pushQueue(std::move(batch), true);
+    queue_.push(std::move(batch), true);
     pump();
     checkDrained();
   });

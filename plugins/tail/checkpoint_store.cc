@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "agent/core/clock.h"
+#include "agent/core/durable_file.h"
 
 namespace sluice::plugins::tail {
 namespace {
@@ -80,16 +81,6 @@ std::string hex64(uint64_t v) {
   char buf[17];
   snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return buf;
-}
-
-Status syncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return makeError("cannot open " + dir + ": " + std::strerror(errno), -errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return makeError("cannot fsync " + dir + ": " + std::strerror(err), -err);
-  return {};
 }
 
 Status makeDirs(const std::string& path) {
@@ -236,33 +227,7 @@ Result<LoadedCheckpoints> CheckpointStore::load() const {
 }
 
 Status CheckpointStore::writeAtomically(const std::string& path, std::string_view data, std::string_view tmp_suffix) {
-  std::string tmp = path + std::string(tmp_suffix);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return makeError("cannot create " + tmp + ": " + std::strerror(errno), -errno);
-  auto fail = [&](const char* what) {
-    int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return makeError(std::string("cannot ") + what + " " + tmp + ": " + std::strerror(err), -err);
-  };
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("write");
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  if (::fsync(fd) != 0) return fail("fsync");
-  if (::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return makeError("cannot close " + tmp + ": " + std::strerror(errno), -errno);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return makeError("cannot rename " + tmp + ": " + std::strerror(err), -err);
-  }
-  size_t slash = path.rfind('/');
-  return syncDir(slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash)));
+  return writeFileDurably(path, data, DurableWriteOptions{.tmp_suffix = tmp_suffix, .mode = 0640});
 }
 
 }  // namespace sluice::plugins::tail

@@ -58,7 +58,7 @@ class CheckpointStore {
 
   static std::string serialize(const CheckpointSet& set);
   static Result<CheckpointSet> parse(std::string_view text);
-  // Writes `path` + `tmp_suffix`, fsyncs it, renames it to `path` and fsyncs the directory.
+  // writeFileDurably (agent/core/durable_file.h) with the checkpoints' mode: `path` + `tmp_suffix` is the temp file.
   static Status writeAtomically(const std::string& path, std::string_view data, std::string_view tmp_suffix = ".tmp");
 
  private:

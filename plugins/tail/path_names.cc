@@ -1,14 +1,11 @@
 #include "plugins/tail/path_names.h"
 
+#include "agent/core/path.h"
+
 namespace sluice::plugins::tail {
 namespace {
 
-std::string_view baseName(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
-std::string_view dirName(std::string_view path) {
+std::string_view parentOf(std::string_view path) {
   size_t slash = path.rfind('/');
   return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
 }
@@ -57,9 +54,9 @@ std::optional<KubernetesName> parseKubernetesPath(std::string_view path) {
 
   // /var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log
   if (!isDigits(stem)) return std::nullopt;
-  std::string_view container_dir = dirName(path);
+  std::string_view container_dir = parentOf(path);
   std::string_view container = baseName(container_dir);
-  std::string_view pod_dir = baseName(dirName(container_dir));
+  std::string_view pod_dir = baseName(parentOf(container_dir));
   size_t p1 = pod_dir.find('_');
   size_t p2 = p1 == std::string_view::npos ? p1 : pod_dir.find('_', p1 + 1);
   if (container.empty() || p2 == std::string_view::npos || p1 == 0 || p2 == p1 + 1 || p2 + 1 >= pod_dir.size() ||

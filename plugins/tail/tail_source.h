@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "agent/core/log.h"
+#include "agent/loop/job_runner.h"
 #include "agent/loop/loop.h"
 #include "agent/pipeline/router.h"
 #include "agent/pipeline/source.h"
@@ -49,15 +50,6 @@ class TailSource : public Source, private FdBudget::Holder {
   const std::string& checkpointPath() const { return store_.path(); }
 
  private:
-  // A checkpoint write on the thread pool; `owner` is cleared when the source goes first.
-  struct CheckpointWrite {
-    uv_work_t req;
-    TailSource* owner = nullptr;
-    std::string path;
-    std::string data;
-    uint64_t journal_seq = 0;
-    Status result;
-  };
   struct Match {
     std::string path;
     FileStat stat;
@@ -66,6 +58,8 @@ class TailSource : public Source, private FdBudget::Holder {
   std::vector<Match> match();
   bool excluded(const std::string& path) const;
   void scan(bool initial);
+  bool readFromStart(const Match& m, bool initial) const;
+  void forgetGoneDormant(const std::set<FileKey>& matched);
   void recover(const std::set<FileKey>& matched);
   TailedFile* openFile(const std::string& path, const std::string& open_path, const FileStat& stat,
                        const FileCheckpoint* known, bool from_start);
@@ -91,6 +85,7 @@ class TailSource : public Source, private FdBudget::Holder {
 
   CheckpointSet snapshot();
   void saveAsync();
+  void checkpointWritten(const Status& st, uint64_t journal_seq);
   void saveNow();
   void applyJournal(CheckpointSet* loaded);
   void onAcked(TailedFile& file);
@@ -127,7 +122,6 @@ class TailSource : public Source, private FdBudget::Holder {
   bool stopping_ = false;
   bool finish_posted_ = false;
   bool checkpoint_dirty_ = true;
-  CheckpointWrite* write_in_flight_ = nullptr;
   int64_t last_scan_us_ = 0;
   UvHandle<uv_timer_t> poll_timer_;
   UvHandle<uv_timer_t> refresh_timer_;
@@ -138,6 +132,7 @@ class TailSource : public Source, private FdBudget::Holder {
   RateLimitedLog glob_log_;
   RateLimitedLog save_log_;
   RateLimitedLog journal_log_;
+  JobRunner checkpoint_writes_{loop_};   // one at a time: while one is on the pool, an interval skips its turn
 };
 
 }  // namespace sluice::plugins::tail

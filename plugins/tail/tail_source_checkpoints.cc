@@ -20,46 +20,28 @@ CheckpointSet TailSource::snapshot() {
 }
 
 void TailSource::saveAsync() {
-  if (write_in_flight_ != nullptr || !checkpoint_dirty_) return;
+  if (!checkpoint_writes_.idle() || !checkpoint_dirty_) return;
   checkpoint_dirty_ = false;
   flushJournal();
-  auto* w = new CheckpointWrite;
-  w->owner = this;
-  w->path = store_.path();
   CheckpointSet set = snapshot();
-  w->journal_seq = set.journal_seq;
-  w->data = CheckpointStore::serialize(set);
-  w->req.data = w;
-  int rc = uv_queue_work(
-      loop_.get(), &w->req,
-      [](uv_work_t* req) {
-        auto* job = static_cast<CheckpointWrite*>(req->data);
-        job->result = CheckpointStore::writeAtomically(job->path, job->data);
+  checkpoint_writes_.submit(
+      [path = store_.path(), data = CheckpointStore::serialize(set)]() noexcept {
+        return CheckpointStore::writeAtomically(path, data);
       },
-      [](uv_work_t* req, int) {
-        auto* job = static_cast<CheckpointWrite*>(req->data);
-        TailSource* self = job->owner;
-        if (self != nullptr) {
-          self->write_in_flight_ = nullptr;
-          if (job->result) {
-            self->compactJournal(job->journal_seq);
-          } else {
-            self->checkpoint_dirty_ = true;  // tried again at the next interval
-            ++self->counters_.errors["checkpoint_write"];
-            uint64_t suppressed = 0;
-            if (self->save_log_.allow(&suppressed)) {
-              spdlog::error("source {}: cannot write the checkpoint: {}", self->info_.name, job->result.error().message);
-            }
-          }
-        }
-        delete job;
-      });
-  if (rc < 0) {
-    delete w;
-    checkpoint_dirty_ = true;
+      [this, seq = set.journal_seq](Status st) noexcept { checkpointWritten(st, seq); });
+}
+
+void TailSource::checkpointWritten(const Status& st, uint64_t journal_seq) {
+  if (st) {
+    compactJournal(journal_seq);
     return;
   }
-  write_in_flight_ = w;
+  checkpoint_dirty_ = true;  // tried again at the next interval
+  ++counters_.errors["checkpoint_write"];
+  uint64_t suppressed = 0;
+  if (save_log_.allow(&suppressed)) {
+    spdlog::error("source {}: cannot write the checkpoint: {}", info_.name, st.error().message);
+  }
 }
 
 void TailSource::saveNow() {

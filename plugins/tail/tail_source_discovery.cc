@@ -1,0 +1,286 @@
+// TailSource: finding files. The globs are expanded at start and every refresh_interval; a checkpointed file that no
+// glob matches any more is looked for where rotation puts it; whatever takes the name of a rotated file is new.
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+#include "agent/core/clock.h"
+#include "agent/core/durable_file.h"
+#include "plugins/tail/tail_source.h"
+
+namespace sluice::plugins::tail {
+namespace {
+
+// Birth times and the scan time come from different clocks' views (file system vs. process): a file born within
+// this margin before the last scan is treated as new, i.e. read from its start (the safe side).
+constexpr int64_t kScanSlackUs = 2000000;
+
+std::string baseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string realPathOf(const std::string& path) {
+  char buf[PATH_MAX];
+  if (::realpath(path.c_str(), buf) == nullptr) return path;
+  return buf;
+}
+
+}  // namespace
+
+bool TailSource::excluded(const std::string& path) const {
+  const std::string base = baseName(path);
+  for (const std::string& pattern : options_.exclude_paths) {
+    if (fnmatch(pattern.c_str(), path.c_str(), 0) == 0 || fnmatch(pattern.c_str(), base.c_str(), 0) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<TailSource::Match> TailSource::match() {
+  std::set<std::string> paths;
+  for (const std::string& pattern : options_.paths) {
+    glob_t g{};
+    int rc = glob(pattern.c_str(), GLOB_NOSORT | GLOB_BRACE, nullptr, &g);
+    if (rc == 0) {
+      for (size_t i = 0; i < g.gl_pathc; ++i) paths.insert(g.gl_pathv[i]);
+    } else if (rc != GLOB_NOMATCH) {
+      uint64_t suppressed = 0;
+      if (glob_log_.allow(&suppressed)) {
+        spdlog::warn("source {}: cannot expand {}: {}", info_.name, pattern,
+                     rc == GLOB_ABORTED ? "a directory cannot be read" : "out of memory");
+      }
+    }
+    globfree(&g);
+  }
+  std::vector<Match> out;
+  for (const std::string& p : paths) {
+    if (excluded(p)) continue;
+    std::optional<FileStat> st = statPath(p);  // follows symlinks: /var/log/containers/*.log
+    if (!st || !st->regular) continue;
+    out.push_back(Match{p, *st});
+  }
+  return out;
+}
+
+TailedFile* TailSource::drainingAt(const std::string& path) const {
+  if (ctx_.draining_files == 0) return nullptr;  // the usual case: no walk over thousands of files
+  TailedFile* found = nullptr;
+  for (const auto& [key, f] : files_) {
+    if (f->state() == TailedFile::State::Draining && f->path() == path && !f->drainedOnce()) found = f.get();
+  }
+  return found;
+}
+
+void TailSource::scan(bool initial) {
+  const int64_t started_us = wallMicros();
+  std::vector<Match> matches = match();
+  std::set<FileKey> matched;
+  for (const Match& m : matches) matched.insert(m.stat.key);
+  if (initial && loaded_) recover(matched);
+
+  std::map<std::string, TailedFile*> active;
+  for (auto& [key, f] : files_) {
+    if (f->state() == TailedFile::State::Active) active[f->path()] = f.get();
+  }
+  for (const Match& m : matches) {
+    auto tracked = files_.find(m.stat.key);
+    if (tracked != files_.end()) {
+      TailedFile& f = *tracked->second;
+      // Renamed to another name the globs match (app.log -> app.log.1 with paths: [app.log*]): still the same file.
+      auto holder = active.find(m.path);
+      if (f.path() != m.path && f.state() == TailedFile::State::Active &&
+          (holder == active.end() || holder->second == nullptr)) {
+        std::optional<FileStat> at_old = statPath(f.path());
+        if (!at_old || at_old->key != f.key()) {
+          active.erase(f.path());
+          f.setPath(m.path);
+          active[m.path] = &f;
+        }
+      }
+      continue;
+    }
+    const FileCheckpoint* known = nullptr;
+    auto dormant = dormant_.find(m.stat.key);
+    if (dormant != dormant_.end()) {
+      known = &dormant->second;
+    } else if (initial && loaded_) {
+      for (const FileCheckpoint& c : loaded_->files) {
+        if (c.key == m.stat.key) known = &c;
+      }
+    }
+    const bool from_start = readFromStart(m, initial);
+    // The path led to another file until now: that one was rotated, and is read to its end first.
+    auto previous = active.find(m.path);
+    if (previous != active.end() && previous->second != nullptr) {
+      previous->second->startDraining();
+      ++rotations_;
+      previous->second = nullptr;
+    }
+    FileCheckpoint known_copy;
+    if (known != nullptr) known_copy = *known;
+    TailedFile* f = openFile(m.path, m.path, m.stat, known != nullptr ? &known_copy : nullptr, from_start);
+    if (f != nullptr) active[m.path] = f;
+    if (dormant != dormant_.end() && f != nullptr) dormant_.erase(m.stat.key);
+  }
+  // Active files the globs no longer match: deleted, renamed away, or excluded now. Look at them now rather than at
+  // the next poll.
+  std::vector<TailedFile*> gone;
+  for (auto& [key, f] : files_) {
+    if (f->state() == TailedFile::State::Active && !matched.count(key)) gone.push_back(f.get());
+  }
+  for (TailedFile* f : gone) f->check(true);
+  forgetGoneDormant(matched);
+  last_scan_us_ = started_us;
+  vacated_.clear();  // the scan looked at every path
+}
+
+// A file the source does not follow yet: whether it is read from its start or from its end.
+bool TailSource::readFromStart(const Match& m, bool initial) const {
+  if (!initial) return true;                                   // appeared while Sluice runs: everything in it is new
+  if (!loaded_) return options_.start_at_beginning;            // the very first run
+  // Not in the checkpoint: created after the last scan that the checkpoint reflects (while Sluice was down, or
+  // just before it stopped) means new; older files were never matched before, and start_at applies.
+  return options_.start_at_beginning || m.stat.born_us >= loaded_->scanned_us - kScanSlackUs;
+}
+
+// Dormant entries whose file left its last place (deleted, renamed again) are forgotten.
+void TailSource::forgetGoneDormant(const std::set<FileKey>& matched) {
+  for (auto it = dormant_.begin(); it != dormant_.end();) {
+    std::optional<FileStat> st = matched.count(it->first) ? std::nullopt : statPath(it->second.real_path);
+    if (!matched.count(it->first) && (!st || st->key != it->first)) {
+      it = dormant_.erase(it);
+      checkpoint_dirty_ = true;
+    } else {
+      ++it;
+    }
+  }
+}
+
+// At start: checkpointed files that no glob matches any more. Rotation renames a file within its directory
+// (app.log -> app.log.1, 0.log -> 0.log.20240501-101500), so it is looked for there by inode; found, it is read
+// from its checkpoint to its end, before the file that took its name.
+void TailSource::recover(const std::set<FileKey>& matched) {
+  for (const FileCheckpoint& c : loaded_->files) {
+    if (matched.count(c.key) || files_.count(c.key) || c.path.empty()) continue;
+    const std::string dir = parentDirectory(c.real_path);
+    std::string found;
+    if (DIR* d = ::opendir(dir.c_str())) {
+      while (dirent* e = ::readdir(d)) {
+        if (e->d_ino != c.key.ino) continue;
+        std::string candidate = dir + "/" + e->d_name;
+        std::optional<FileStat> st = statPath(candidate);
+        if (st && st->key == c.key && st->regular) {
+          found = candidate;
+          break;
+        }
+      }
+      ::closedir(d);
+    }
+    if (found.empty()) {
+      spdlog::info("source {}: {} is gone since the last run (read up to offset {})", info_.name, c.path, c.offset);
+      continue;
+    }
+    std::optional<FileStat> st = statPath(found);
+    if (!st) continue;
+    // The same inode with other first bytes is another file that reused it: not ours to read.
+    int fd = ::open(found.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    const bool same = readFingerprint(fd, c.fingerprint.len) == c.fingerprint;
+    ::close(fd);
+    if (!same) {
+      spdlog::info("source {}: {} is gone since the last run (read up to offset {})", info_.name, c.path, c.offset);
+      continue;
+    }
+    if (st->size <= c.offset) {
+      dormant_[c.key] = c;  // read to its end already
+      continue;
+    }
+    spdlog::info("source {}: {} was rotated to {} while Sluice was stopped; reading it from offset {} to its end",
+                 info_.name, c.path, found, c.offset);
+    TailedFile* f = openFile(c.path, found, *st, &c, false);
+    if (f != nullptr) {
+      f->startDraining();
+      ++rotations_;
+    }
+  }
+}
+
+TailedFile* TailSource::openFile(const std::string& path, const std::string& open_path, const FileStat& stat,
+                                 const FileCheckpoint* known, bool from_start) {
+  int fd = ::open(open_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    uint64_t suppressed = 0;
+    if (glob_log_.allow(&suppressed)) {
+      spdlog::warn("source {}: cannot open {}: {}", info_.name, open_path, std::strerror(errno));
+    }
+    return nullptr;
+  }
+  std::optional<FileStat> st = statFd(fd);
+  if (!st || st->key != stat.key || files_.count(st->key)) {
+    ::close(fd);  // replaced between the glob and the open: the next scan or event finds the new one
+    return nullptr;
+  }
+  uint64_t offset = from_start ? 0 : st->size;
+  if (known != nullptr) {
+    Fingerprint now = readFingerprint(fd, known->fingerprint.len);
+    if (now == known->fingerprint) {
+      offset = known->offset;
+      if (st->size < offset) {
+        ++counters_.errors["truncated"];
+        spdlog::warn("source {}: {} is shorter ({} bytes) than its checkpoint ({}): truncated while Sluice was "
+                     "stopped; reading it from its start",
+                     info_.name, path, st->size, offset);
+        offset = 0;
+      }
+    } else {
+      // Same inode, other content: the file was deleted and the inode reused by a new file.
+      spdlog::info("source {}: {} is a new file on a reused inode; reading it from its start", info_.name, path);
+      offset = 0;
+    }
+  }
+  auto file = std::make_unique<TailedFile>(ctx_, path, realPathOf(open_path), fd, *st, offset, readFingerprint(fd));
+  TailedFile* f = file.get();
+  f->predecessor = drainingAt(path);
+  files_[st->key] = std::move(file);
+  ++files_opened_;
+  // No descriptor to spare (or none needed before the rotated file is read): the file is known (identity, offset)
+  // and waits its turn closed.
+  if (!f->waitingForPredecessor() && claimFd()) {
+    open_files_.insert(f);
+  } else {
+    f->closeFd();
+  }
+  updateGauges();
+  checkpoint_dirty_ = true;
+  spdlog::debug("source {}: following {} from offset {} as '{}'", info_.name, path, offset, f->info().name);
+  wantRead(*f);
+  return f;
+}
+
+// Whatever now has the name of a rotated file is new: it is read from its start, after the rotated one.
+void TailSource::lookAtPath(const std::string& path) {
+  std::optional<FileStat> st = statPath(path);
+  if (!st || !st->regular || excluded(path)) return;
+  vacated_.erase(path);
+  if (files_.count(st->key)) return;
+  const FileCheckpoint* known = nullptr;
+  FileCheckpoint known_copy;
+  auto dormant = dormant_.find(st->key);
+  if (dormant != dormant_.end()) {
+    known_copy = dormant->second;
+    known = &known_copy;
+    dormant_.erase(dormant);
+  }
+  openFile(path, path, *st, known, true);
+}
+
+}  // namespace sluice::plugins::tail

@@ -1,0 +1,63 @@
+// The text helpers every layer shares: JSON strings, percent-decoding, path parts, UTF-8 validity.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "agent/core/path.h"
+#include "agent/core/url.h"
+#include "agent/core/utf8.h"
+#include "agent/formats/json_escape.h"
+
+using namespace sluice;
+
+namespace {
+
+std::string json(std::string_view s, InvalidUtf8 invalid) {
+  std::string out(maxJsonStringLength(s), '\0');
+  out.resize(writeJsonString(s, out.data(), invalid));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("JSON strings are escaped once for every writer, invalid bytes as each asks", "[text]") {
+  const std::string in = std::string("caf\xc3\xa9 \"q\" \\ \x01\b\f\n\r\t end ") + "\xff";
+  CHECK(json(in, InvalidUtf8::Replacement) ==
+        "\"caf\xc3\xa9 \\\"q\\\" \\\\ \\u0001\\b\\f\\n\\r\\t end \\ufffd\"");
+  CHECK(json(in, InvalidUtf8::HexText) ==
+        "\"caf\xc3\xa9 \\\"q\\\" \\\\ \\u0001\\b\\f\\n\\r\\t end \\\\xff\"");
+  CHECK(json("", InvalidUtf8::HexText) == "\"\"");
+  // The worst case fits the room asked for.
+  const std::string controls(100, '\x01');
+  CHECK(json(controls, InvalidUtf8::HexText).size() == maxJsonStringLength(controls));
+}
+
+TEST_CASE("percent-decoding: strict for URLs, form rules for query strings", "[text]") {
+  std::string out;
+  CHECK(percentDecode("a%20b%2Fc+d", out));
+  CHECK(out == "a b/c+d");
+  CHECK_FALSE(percentDecode("bad%2", out));
+  CHECK_FALSE(percentDecode("bad%zz", out));
+  CHECK(percentDecode("a+b%41%", out, PercentDecoding::Form));
+  CHECK(out == "a bA%");
+  CHECK(percentDecode("%zz", out, PercentDecoding::Form));
+  CHECK(out == "%zz");
+}
+
+TEST_CASE("path parts: base name and the directory to open", "[text]") {
+  CHECK(baseName("/var/log/app.log") == "app.log");
+  CHECK(baseName("app.log") == "app.log");
+  CHECK(baseName("/var/log/") == "");
+  CHECK(dirName("/var/log/app.log") == "/var/log");
+  CHECK(dirName("/app.log") == "/");
+  CHECK(dirName("app.log") == ".");
+}
+
+TEST_CASE("UTF-8 validity rejects overlong forms, surrogates and code points past U+10FFFF", "[text]") {
+  CHECK(validUtf8("plain ascii, long enough for the fast path"));
+  CHECK(validUtf8("caf\xc3\xa9 \xf0\x9f\x98\x80"));
+  CHECK_FALSE(validUtf8("\xc0\xaf"));           // overlong '/'
+  CHECK_FALSE(validUtf8("\xed\xa0\x80"));       // a surrogate
+  CHECK_FALSE(validUtf8("\xf4\x90\x80\x80"));   // above U+10FFFF
+  CHECK_FALSE(validUtf8("cut \xe2\x82"));
+}
