@@ -31,10 +31,8 @@ std::string maskedFrame(WsOpcode op, const std::string& payload) {
 }  // namespace
 
 TEST_CASE("a filter of 20,000 nested groups is answered 400 and the API keeps answering", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain)}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a;
+  auto& [env, drain, agent, port] = a;
   REQUIRE(agent.write("one\n"));
   REQUIRE(waitForRecent(port, 1));
   auto deep = httpGet(port, "/logs?filter=" + std::string(20000, '(') + "a" + std::string(20000, ')'));
@@ -51,10 +49,8 @@ TEST_CASE("a filter of 20,000 nested groups is answered 400 and the API keeps an
 }
 
 TEST_CASE("GET /logs dumps the last n lines as TIMESTAMP [SOURCE] MESSAGE and filters by name, type or regexp", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "", kThreeSources)}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a("", kThreeSources);
+  auto& [env, drain, agent, port] = a;
   REQUIRE(agent.write("one\ntwo\nthree\n"));
   REQUIRE(waitForRecent(port, 5));
 
@@ -104,10 +100,8 @@ TEST_CASE("GET /logs dumps the last n lines as TIMESTAMP [SOURCE] MESSAGE and fi
 }
 
 TEST_CASE("/healthz turns 503 with a reason once a sink has failed longer than unhealthy_after, and back", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  unhealthy_after: 300ms\n")}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a("  unhealthy_after: 300ms\n");
+  auto& [env, drain, agent, port] = a;
   auto ok = httpGet(port, "/healthz");
   REQUIRE(ok);
   CHECK(ok->status == 200);
@@ -136,10 +130,8 @@ TEST_CASE("/healthz turns 503 with a reason once a sink has failed longer than u
 }
 
 TEST_CASE("/metrics is Prometheus text with the component metrics of every source and sink", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain)}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a;
+  auto& [env, drain, agent, port] = a;
   REQUIRE(agent.write(numberedLines(0, 10)));
   REQUIRE(drain.waitForMessages(10, 20s));
   std::string text;
@@ -202,10 +194,8 @@ TEST_CASE("/metrics is Prometheus text with the component metrics of every sourc
 }
 
 TEST_CASE("an SSE client gets the last n lines, then live lines and pings, and the agent still exits at EOF", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  keepalive: 200ms\n")}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a("  keepalive: 200ms\n");
+  auto& [env, drain, agent, port] = a;
   REQUIRE(agent.write("old-1\nold-2\nold-3\n"));
   REQUIRE(waitForRecent(port, 3));
 
@@ -229,10 +219,8 @@ TEST_CASE("an SSE client gets the last n lines, then live lines and pings, and t
 }
 
 TEST_CASE("a WebSocket client gets log frames and pings, is answered pong, and closes cleanly", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  keepalive: 200ms\n")}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a("  keepalive: 200ms\n");
+  auto& [env, drain, agent, port] = a;
   REQUIRE(agent.write("before\n"));
   REQUIRE(waitForRecent(port, 1));
 
@@ -326,10 +314,8 @@ TEST_CASE("a slow stream client never stalls delivery to the drain and is told h
 }
 
 TEST_CASE("with api.token every endpoint wants the Bearer token", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  token: s3cret\n")}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a("  token: s3cret\n");
+  auto& [env, drain, agent, port] = a;
   for (const char* path : {"/healthz", "/metrics", "/logs?n=1"}) {
     INFO(path);
     auto none = httpGet(port, path);

@@ -9,6 +9,9 @@
 
 namespace sluice::e2e {
 
+// Lines for the end of a config's agent: section that add the admin API on an ephemeral port (api: follows agent:).
+inline const std::string kAgentWithApi = "  shutdown_timeout: 20s\napi:\n  listen: 127.0.0.1:0\n";
+
 // "api:" with an ephemeral port plus `extra` (indented by 2), then the sources and a sink to `drain`.
 inline std::string adminConfig(const Env& env, const TestDrain& drain, const std::string& api_extra = "",
                                const std::string& sources = "  - name: web-1\n    type: stdin\n",
@@ -27,6 +30,17 @@ inline uint16_t apiPort(AgentProcess& agent) {
   REQUIRE(port != 0);
   return port;
 }
+
+// An agent with the admin API on an ephemeral port (adminConfig's arguments), its drain, and the API's port once
+// it listens. Tests bind its parts: `auto& [env, drain, agent, port] = api;`.
+struct ApiAgent {
+  explicit ApiAgent(const std::string& api_extra = "", const std::string& sources = "  - name: web-1\n    type: stdin\n")
+      : agent(env.agent({"--config", adminConfig(env, drain, api_extra, sources)})), port(apiPort(agent)) {}
+  Env env;
+  TestDrain drain{env.drainOptions()};
+  AgentProcess agent;
+  uint16_t port;
+};
 
 inline uint16_t logplexPort(AgentProcess& agent) {
   uint16_t port = waitForPort([&] { return agent.stderrText(); }, "accepting application/logplex-1 POSTs on",
@@ -54,6 +68,27 @@ inline std::vector<std::string> dumpMessages(const std::string& body) {
     out.push_back(close == std::string::npos ? l : l.substr(close + 2));
   }
   return out;
+}
+
+// A sample's value in Prometheus text: the first line that starts with `series` (a name, or a name and the start
+// of its labels: `x{component_id="drain"`) and holds each of `labels`; -1 when no line does.
+inline double metricValue(const std::string& text, const std::string& series,
+                          const std::vector<std::string>& labels = {}) {
+  for (const auto& line : splitLines(text)) {
+    if (line.rfind(series, 0) != 0) continue;
+    const char next = line.size() > series.size() ? line[series.size()] : '\0';
+    if (series.find('{') == std::string::npos && next != '{' && next != ' ') continue;  // a longer name
+    bool all = true;
+    for (const auto& l : labels) all = all && line.find(l) != std::string::npos;
+    if (all) return std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return -1;
+}
+
+// The same, read from GET /metrics of the admin API on `port`; -1 when it does not answer.
+inline double metric(uint16_t port, const std::string& series, const std::vector<std::string>& labels = {}) {
+  auto r = httpGet(port, "/metrics");
+  return r && r->status == 200 ? metricValue(r->body, series, labels) : -1;
 }
 
 inline std::string sseLogs(const std::string& stream_text) {

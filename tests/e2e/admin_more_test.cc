@@ -6,10 +6,8 @@ using namespace sluice;
 using namespace sluice::e2e;
 
 TEST_CASE("twenty live-stream clients at once each get every line", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain)}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a;
+  auto& [env, drain, agent, port] = a;
   std::vector<std::unique_ptr<RawConnection>> clients;
   for (int i = 0; i < 20; ++i) {
     clients.push_back(std::make_unique<RawConnection>(port));
@@ -57,6 +55,5 @@ TEST_CASE("the logplex input rewrites HOSTNAME and APP-NAME per token when asked
   CHECK(drain.messages() == std::vector<std::string>{
                                 "<190>1 2013-03-27T20:02:24+00:00 addons addon-a procid - - foo",
                                 "<190>1 2013-03-27T20:02:24+00:00 addons addons procid - - foo"});
-  agent.signal(SIGTERM);
-  CHECK(finish(agent, 60s) == 0);
+  CHECK(terminateAndFinish(agent, 60s) == 0);
 }

@@ -1,9 +1,9 @@
 // Time-window queries over the archive (shared/seeds/004): by time received, the same answer every time.
-#include <fstream>
 
 #include "tests/e2e/admin_e2e.h"
 #include "agent/admin/archive_format.h"
 #include "agent/core/clock.h"
+#include "tests/support/records.h"
 
 using namespace sluice;
 using namespace sluice::e2e;
@@ -25,10 +25,8 @@ std::vector<std::string> ndjsonMessages(const std::string& body) {
 }  // namespace
 
 TEST_CASE("a window returns exactly the lines received in it, the same lines in the same order every time", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  archive: true\n")}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a("  archive: true\n");
+  auto& [env, drain, agent, port] = a;
 
   const int64_t t0 = wallMicros();
   std::string first = numberedLines(0, 500, 0, "first");
@@ -94,15 +92,9 @@ TEST_CASE("an empty window is a 200 with no body, and a window beyond retention 
   const int64_t old_hour = archiveHourOf(wallMicros()) - 240;
   {
     ByteBuffer b;
-    SourceInfo info;
-    info.name = "web-1";
-    info.type = "stdin";
-    Record r;
-    r.message = "ancient";
-    r.received_us = old_hour * 3600000000LL + 5;
-    r.source = &info;
-    encodeArchiveRecord(r, "web-1", "stdin", b);
-    std::ofstream(dir + "/" + archivePartitionName(old_hour), std::ios::binary).write(b.data(), static_cast<long>(b.size()));
+    SourceInfo info{0, "web-1", "stdin"};
+    encodeArchiveRecord(recordOf(info, "ancient", old_hour * 3600000000LL + 5), "web-1", "stdin", b);
+    writeFile(dir + "/" + archivePartitionName(old_hour), b.view());
   }
   AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  archive: true\n  retention: {time: 7d, bytes: 1GiB}\n")}));
   uint16_t port = apiPort(agent);
@@ -137,10 +129,8 @@ TEST_CASE("an empty window is a 200 with no body, and a window beyond retention 
 }
 
 TEST_CASE("without api.archive a window query says how to turn it on", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain)}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a;
+  auto& [env, drain, agent, port] = a;
   auto r = httpGet(port, "/logs?after=2020-03-27");
   REQUIRE(r);
   CHECK(r->status == 404);

@@ -1,6 +1,6 @@
 // The clf_json sink: access-log lines read by the agent, written as NDJSON to a file, stdout or HTTP.
 #include <cstdio>
-#include <sstream>
+#include <filesystem>
 
 #include "tests/e2e/e2e.h"
 #include "tests/support/ndjson_receiver.h"
@@ -24,12 +24,6 @@ std::string accessLog(size_t count) {
   return out;
 }
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Runs a shell pipeline and returns its standard output.
 std::string shell(const std::string& command) {
@@ -61,7 +55,7 @@ TEST_CASE("clf_json: `jq .sC | sort | uniq -c` on the output counts what countin
   opts.stdin_file = input;
   AgentProcess agent(opts);
   CHECK(finish(agent, 60s) == 0);
-  REQUIRE(splitLines(readAll(out)).size() == 5000);
+  REQUIRE(splitLines(readFile(out)).size() == 5000);
   // The seed's pipeline on the JSON, and the same count taken straight from the CLF lines (field 9: the status).
   std::string from_json = shell("jq .sC '" + out + "' | sort | uniq -c");
   std::string from_clf = shell("awk '{print $9}' '" + input + "' | sort | uniq -c");
@@ -79,7 +73,7 @@ TEST_CASE("clf_json: lines that are not access-log lines are written raw, and co
   REQUIRE(agent.write(accessLog(3) + "starting server on :8080\n" + accessLog(1) + "\xff\xfe oops\n"));
   agent.closeStdin();
   CHECK(finish(agent, 30s) == 0);
-  auto lines = splitLines(readAll(out));
+  auto lines = splitLines(readFile(out));
   REQUIRE(lines.size() == 6);
   CHECK(lines[3] == "{\"raw\":\"starting server on :8080\"}");
   CHECK(lines[5] == "{\"raw\":\"\\\\xff\\\\xfe oops\"}");
@@ -93,7 +87,7 @@ TEST_CASE("clf_json: unparsed: drop leaves such lines out, and counts them", "[e
   REQUIRE(agent.write("noise\n" + accessLog(2) + "more noise\n"));
   agent.closeStdin();
   CHECK(finish(agent, 30s) == 0);
-  CHECK(splitLines(readAll(out)).size() == 2);
+  CHECK(splitLines(readFile(out)).size() == 2);
   CHECK(agent.stderrText().find("sink access: 2 unparsed_dropped") != std::string::npos);
 }
 
@@ -115,15 +109,15 @@ TEST_CASE("clf_json: the output file is reopened on SIGHUP", "[e2e][clf_json]") 
   std::string out = env.dir.file("access.ndjson");
   AgentProcess agent(env.agent({"--config", clfConfig(env, out)}));
   REQUIRE(agent.write(accessLog(1)));
-  REQUIRE(waitFor([&] { return !readAll(out).empty(); }, 30s));
+  REQUIRE(waitFor([&] { return !readFile(out).empty(); }, 30s));
   REQUIRE(std::rename(out.c_str(), (out + ".1").c_str()) == 0);
   agent.signal(SIGHUP);
-  REQUIRE(waitFor([&] { return std::ifstream(out).good(); }, 30s));
+  REQUIRE(waitFor([&] { return std::filesystem::exists(out); }, 30s));
   REQUIRE(agent.write(accessLog(2)));
   agent.closeStdin();
   CHECK(finish(agent, 30s) == 0);
-  CHECK(splitLines(readAll(out + ".1")).size() == 1);
-  CHECK(splitLines(readAll(out)).size() == 2);
+  CHECK(splitLines(readFile(out + ".1")).size() == 1);
+  CHECK(splitLines(readFile(out)).size() == 2);
 }
 
 TEST_CASE("clf_json: an https output gets NDJSON POSTs, retried like the drain's", "[e2e][clf_json]") {

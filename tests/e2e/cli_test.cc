@@ -120,10 +120,7 @@ TEST_CASE("make run's form, --config with --drain, sends to the config's sinks a
 
 TEST_CASE("the configuration example in the README passes sluice check", "[e2e]") {
   Env env;
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/README.md");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string readme = ss.str();
+  const std::string readme = readSource("README.md");
   size_t section = readme.find("## Configuration");
   REQUIRE(section != std::string::npos);
   size_t start = readme.find("```yaml\n", section);

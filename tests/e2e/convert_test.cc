@@ -1,6 +1,4 @@
 // `sluice convert`: the clf_json sink's code on standard input and output.
-#include <sstream>
-
 #include "tests/e2e/e2e.h"
 
 using namespace sluice;
@@ -10,12 +8,6 @@ namespace {
 
 const std::string kFixtures = std::string(SLUICE_SOURCE_DIR) + "/tests/fixtures/clf/";
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct Run {
   int status;
@@ -39,10 +31,10 @@ TEST_CASE("sluice convert --from clf --to json writes the golden NDJSON, in both
   for (std::string name : {"variants", "odd", "malformed"}) {
     Run compact = convert(env, {"--from", "clf", "--to", "json"}, kFixtures + name + ".log");
     CHECK(compact.status == 0);
-    CHECK(compact.out == readAll(kFixtures + name + ".compact.ndjson"));
+    CHECK(compact.out == readFile(kFixtures + name + ".compact.ndjson"));
     Run ecs = convert(env, {"--from", "clf", "--to", "json", "--schema", "ecs"}, kFixtures + name + ".log");
     CHECK(ecs.status == 0);
-    CHECK(ecs.out == readAll(kFixtures + name + ".ecs.ndjson"));
+    CHECK(ecs.out == readFile(kFixtures + name + ".ecs.ndjson"));
   }
   Run malformed = convert(env, {"--from", "clf", "--to", "json"}, kFixtures + "malformed.log");
   CHECK(malformed.err.find("17 lines were not access-log lines") != std::string::npos);
@@ -52,13 +44,13 @@ TEST_CASE("sluice convert --from json --to clf gives back the access log", "[e2e
   Env env;
   Run back = convert(env, {"--from", "json", "--to", "clf"}, kFixtures + "variants.ecs.ndjson");
   CHECK(back.status == 0);
-  CHECK(back.out == readAll(kFixtures + "variants.log"));
+  CHECK(back.out == readFile(kFixtures + "variants.log"));
 }
 
 TEST_CASE("sluice convert reports JSON lines it cannot convert back, with their numbers, and exits 1",
           "[e2e][clf_json]") {
   Env env;
-  std::string in = env.writeFile("in.ndjson", readAll(kFixtures + "variants.compact.ndjson").substr(0, 0) +
+  std::string in = env.writeFile("in.ndjson", readFile(kFixtures + "variants.compact.ndjson").substr(0, 0) +
                                                   "{\"t\":\"2020-03-10T11:24:34Z\",\"ipS\":\"1.2.3.4\",\"sC\":200,\"bOut\":1}\n"
                                                   "not json\n\n{\"sC\":200}\n");
   Run r = convert(env, {"--from", "json", "--to", "clf"}, in);

@@ -3,13 +3,14 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
-#include <fstream>
+#include <csignal>
 #include <map>
 #include <set>
 #include <string>
 
 #include "tests/support/agent_process.h"
 #include "tests/support/certs.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_drain.h"
 #include "tests/support/wait.h"
@@ -36,9 +37,7 @@ struct Env {
   }
 
   std::string writeFile(const std::string& name, const std::string& text) const {
-    std::string path = dir.file(name);
-    std::ofstream(path) << text;
-    return path;
+    return sluice::writeFile(dir.file(name), text);
   }
 
   // A config: stdin → the drain, with `sink_extra` lines added under the sink (indented by the caller with 4
@@ -68,18 +67,6 @@ inline std::string releaseBinary() {
   return path;
 }
 
-inline std::vector<std::string> splitLines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) nl = text.size();
-    out.push_back(text.substr(start, nl - start));
-    start = nl + 1;
-  }
-  return out;
-}
-
 // "" when equal, else where the two first differ (a readable failure instead of two 100,000-line dumps).
 inline std::string firstDifference(const std::vector<std::string>& got, const std::vector<std::string>& want) {
   size_t n = std::min(got.size(), want.size());
@@ -103,6 +90,19 @@ inline int finish(AgentProcess& agent, std::chrono::milliseconds deadline = 120s
   CHECK(agent.sanitizerReport().empty());
   CHECK(agent.stderrText().find("did not close cleanly") == std::string::npos);
   return *status;
+}
+
+// Sends SIGTERM and runs the agent to its end (see finish()): its exit status.
+inline int terminateAndFinish(AgentProcess& agent, std::chrono::milliseconds deadline = 120s) {
+  agent.signal(SIGTERM);
+  return finish(agent, deadline);
+}
+
+// Kills the agent (kill -9) and checks that it ended so, with no sanitizer report before it.
+inline void killNine(AgentProcess& agent) {
+  agent.signal(SIGKILL);
+  REQUIRE(agent.wait(10s) == 128 + SIGKILL);
+  CHECK(agent.sanitizerReport().empty());
 }
 
 }  // namespace sluice::e2e

@@ -45,8 +45,7 @@ TEST_CASE("exec: SIGTERM is forwarded to the child, whose last words are deliver
   AgentProcess agent(quick(env, drain,
                            {"/bin/sh", "-c", "trap 'echo got-TERM; exit 0' TERM; echo ready; while true; do sleep 0.05; done"}));
   REQUIRE(drain.waitForMessages(1, 30s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent, 30s) == 0);
+  CHECK(terminateAndFinish(agent, 30s) == 0);
   CHECK(drain.bodies() == std::vector<std::string>{"ready", "got-TERM"});
 }
 

@@ -11,12 +11,6 @@ namespace {
 
 const std::string kExampleDir = std::string(SLUICE_BUILD_DIR) + "/plugins";
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string counterConfig(const Env& env, const std::string& plugin_dir, const std::string& out,
                           const std::string& extra = "") {
@@ -41,7 +35,7 @@ TEST_CASE("the example external sink, loaded from plugin_dirs, gets every frame,
   // by the core (batch.max_messages applies to the plugin like to any sink).
   size_t frames = 0;
   std::set<std::string> ids;
-  for (const std::string& line : splitLines(readAll(out))) {
+  for (const std::string& line : splitLines(readFile(out))) {
     std::istringstream in(line);
     uint64_t seq = 0, n = 0, bytes = 0;
     std::string id;
@@ -85,13 +79,13 @@ TEST_CASE("an external sink reopens on SIGHUP", "[e2e][plugin]") {
   std::string out = env.dir.file("counts.txt");
   AgentProcess agent(env.agent({"--config", counterConfig(env, kExampleDir, out)}));
   REQUIRE(agent.write("one\n"));
-  REQUIRE(waitFor([&] { return !readAll(out).empty(); }, 30s));
+  REQUIRE(waitFor([&] { return !readFile(out).empty(); }, 30s));
   REQUIRE(std::rename(out.c_str(), (out + ".1").c_str()) == 0);
   agent.signal(SIGHUP);
   REQUIRE(waitFor([&] { return agent.stderrText().find("reopening the file") != std::string::npos; }, 30s));
   REQUIRE(agent.write("two\n"));
   agent.closeStdin();
   CHECK(finish(agent, 30s) == 0);
-  CHECK(splitLines(readAll(out + ".1")).size() == 1);
-  CHECK(splitLines(readAll(out)).size() == 1);
+  CHECK(splitLines(readFile(out + ".1")).size() == 1);
+  CHECK(splitLines(readFile(out)).size() == 1);
 }

@@ -6,21 +6,9 @@
 using namespace sluice;
 using namespace sluice::e2e;
 
-namespace {
-
-double metricValue(const std::string& metrics, const std::string& series) {
-  size_t at = metrics.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(metrics.substr(at + series.size() + 2));
-}
-
-}  // namespace
-
 TEST_CASE("with 128 idle and 128 slow-loris connections held, /healthz and /readyz still answer", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain)}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a;
+  auto& [env, drain, agent, port] = a;
   std::vector<std::unique_ptr<RawConnection>> held;
   for (int i = 0; i < 256; ++i) {
     held.push_back(std::make_unique<RawConnection>(port));

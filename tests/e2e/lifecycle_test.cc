@@ -13,15 +13,9 @@ using namespace sluice::e2e;
 
 namespace {
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 size_t countLines(const std::string& path) {
-  std::string text = readAll(path);
+  std::string text = readFile(path);
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 

@@ -36,13 +36,19 @@ std::string frame(const std::string& msg) { return std::to_string(msg.size()) + 
 
 std::string message(const std::string& text) { return "<190>1 2026-01-02T03:04:05.000006Z addon-host app web.1 - - " + text; }
 
+// The agent with the logplex input (and the admin API) in front of a lenient drain; `port` is the input's.
+struct LogplexAgent {
+  Env env;
+  TestDrain drain{lenientDrain(env)};
+  AgentProcess agent{env.agent({"--config", adminConfig(env, drain, "", logplexSources())})};
+  uint16_t port = logplexPort(agent);
+};
+
 }  // namespace
 
 TEST_CASE("the seed's curl request, verbatim, is answered 2xx and its two messages reach the drain as sent", "[e2e][logplex]") {
-  Env env;
-  TestDrain drain(lenientDrain(env));
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "", logplexSources())}));
-  uint16_t port = logplexPort(agent);
+  LogplexAgent a;
+  auto& [env, drain, agent, port] = a;
   // curl -X POST --user token:logtoken_foobar -d "..." -H "Content-Length: 150" -H "Content-Type: application/logplex-1"
   RawConnection c(port);
   REQUIRE(c.send("POST /logs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic " + base64Encode("token:logtoken_foobar") +
@@ -57,15 +63,12 @@ TEST_CASE("the seed's curl request, verbatim, is answered 2xx and its two messag
   CHECK(drain.messages() == std::vector<std::string>{
                                 "<190>1 2013-03-27T20:02:24+00:00 hostname logtoken_foobar procid - - foo",
                                 "<190>1 2013-03-27T20:02:24+00:00 hostname logtoken_foobar procid - - bar"});
-  agent.signal(SIGTERM);
-  CHECK(finish(agent, 60s) == 0);
+  CHECK(terminateAndFinish(agent, 60s) == 0);
 }
 
 TEST_CASE("malformed bodies, wrong tokens and oversized bodies are refused and nothing of them is forwarded", "[e2e][logplex]") {
-  Env env;
-  TestDrain drain(lenientDrain(env));
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "", logplexSources())}));
-  uint16_t port = logplexPort(agent);
+  LogplexAgent a;
+  auto& [env, drain, agent, port] = a;
   uint16_t api = apiPort(agent);
 
   struct Case {
@@ -123,15 +126,12 @@ TEST_CASE("malformed bodies, wrong tokens and oversized bodies are refused and n
   REQUIRE(metrics);
   CHECK(metrics->body.find("sluice_component_errors_total{component_id=\"addons\",component_kind=\"source\","
                            "component_type=\"logplex\",error_type=\"malformed_body\"} 8") != std::string::npos);
-  agent.signal(SIGTERM);
-  CHECK(finish(agent, 60s) == 0);
+  CHECK(terminateAndFinish(agent, 60s) == 0);
 }
 
 TEST_CASE("a chunked body is accepted, and a retried Logplex-Frame-Id is forwarded once", "[e2e][logplex]") {
-  Env env;
-  TestDrain drain(lenientDrain(env));
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "", logplexSources())}));
-  uint16_t port = logplexPort(agent);
+  LogplexAgent a;
+  auto& [env, drain, agent, port] = a;
   std::string body = frame(message("one")) + frame(message("two")) + frame(message("three"));
   // log-shuttle style: chunked, split mid-frame.
   std::string chunked;
@@ -162,8 +162,7 @@ TEST_CASE("a chunked body is accepted, and a retried Logplex-Frame-Id is forward
   other.emplace_back("Logplex-Frame-Id", "batch-1");
   REQUIRE(post(port, body, other)->status == 204);
   CHECK(drain.messageCount() == 6);
-  agent.signal(SIGTERM);
-  CHECK(finish(agent, 60s) == 0);
+  CHECK(terminateAndFinish(agent, 60s) == 0);
 }
 
 TEST_CASE("a POST is answered only once its frames are delivered, 503 when they could not be", "[e2e][logplex]") {
@@ -172,11 +171,7 @@ TEST_CASE("a POST is answered only once its frames are delivered, 503 when they 
   drain.goDown();
   std::string config = adminConfig(env, drain, "", logplexSources());
   // shutdown_timeout short: the undelivered request is answered 503 at shutdown.
-  std::string text;
-  {
-    std::ifstream in(config);
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string text = readFile(config);
   text.replace(text.find("shutdown_timeout: 20s"), 21, "shutdown_timeout: 1s");
   env.writeFile("sluice.yaml", text);
   AgentProcess agent(env.agent({"--config", config}));
@@ -232,8 +227,7 @@ TEST_CASE("when the sinks push back the logplex input answers 429 with Retry-Aft
   REQUIRE(filling.readUntil("\r\n\r\n", 30s));
   CHECK(filling.buffer().rfind("HTTP/1.1 204", 0) == 0);
   CHECK(drain.messageCount() == 200);
-  agent.signal(SIGTERM);
-  CHECK(finish(agent, 60s) == 0);
+  CHECK(terminateAndFinish(agent, 60s) == 0);
 }
 
 TEST_CASE("a relay chain, Sluice to Sluice to a drain, loses and duplicates nothing", "[e2e][logplex]") {
@@ -268,8 +262,7 @@ TEST_CASE("a relay chain, Sluice to Sluice to a drain, loses and duplicates noth
   a.closeStdin();
   CHECK(finish(a, 120s) == 0);
   REQUIRE(drain.waitForMessages(n, 60s));
-  b.signal(SIGTERM);
-  CHECK(finish(b, 60s) == 0);
+  CHECK(terminateAndFinish(b, 60s) == 0);
   CHECK(drain.protocolErrors().empty());
   CHECK(firstDifference(drain.bodies(), splitLines(input)) == "");
   auto msgs = drain.messages();

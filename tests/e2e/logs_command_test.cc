@@ -19,10 +19,8 @@ AgentProcess::Options cliProcess(const Env& env, const std::string& name, std::v
 }  // namespace
 
 TEST_CASE("sluice logs prints the last lines, filters, reads a window, and follows new lines", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  archive: true\n")}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a("  archive: true\n");
+  auto& [env, drain, agent, port] = a;
   const std::string api = "127.0.0.1:" + std::to_string(port);
   const int64_t t0 = wallMicros();
   REQUIRE(agent.write("alpha\nbeta\ngamma\n"));
@@ -89,10 +87,8 @@ TEST_CASE("sluice logs says when the agent cannot be reached, or the API refuses
 }
 
 TEST_CASE("format=clf gives the access-log lines alone, for GoAccess, from the API and from sluice logs", "[e2e][api]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  archive: true\n")}));
-  uint16_t port = apiPort(agent);
+  ApiAgent a("  archive: true\n");
+  auto& [env, drain, agent, port] = a;
   const std::string api = "127.0.0.1:" + std::to_string(port);
   const int64_t t0 = wallMicros();
   const std::string clf1 = "203.0.113.7 - - [06/Feb/2020:07:59:22 +0100] \"GET /aget/to/your/beautiful/website -\" 200 1453";

@@ -1,4 +1,4 @@
-// Issue 4: the systemd unit and the container image, checked against the tools and the binary.
+// Issue 4: the systemd unit, checked with systemd-analyze, and the Dockerfile, read as text against the binary.
 #include <cstdio>
 #include <regex>
 #include <set>
@@ -20,13 +20,6 @@ std::pair<std::string, int> run(const std::string& command) {
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   int status = pclose(p);
   return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
-}
-
-std::string readSource(const std::string& rel) {
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/" + rel);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // The unit with ExecStart pointing at the binary under test (verify checks that it exists).
@@ -72,7 +65,9 @@ TEST_CASE("the systemd unit's exposure under systemd-analyze security is at most
   }
 }
 
-TEST_CASE("the Dockerfile builds with CI's make targets and ships the libraries the binary links", "[e2e][packaging]") {
+// The Dockerfile's text only: no image is built here.
+TEST_CASE("the Dockerfile names CI's make targets and a package for every library the binary links",
+          "[e2e][packaging]") {
   std::string dockerfile = readSource("Dockerfile");
   size_t runtime_stage = dockerfile.find("\nFROM ", dockerfile.find("FROM ") + 1);
   REQUIRE(runtime_stage != std::string::npos);

@@ -2,7 +2,6 @@
 // operator: delivered data gives its space back at once, no empty segment piles up, a start on a full disk runs
 // and says so, and a damaged segment is replayed from quarantine without needing space.
 #include <filesystem>
-#include <regex>
 #include <thread>
 
 #include "agent/buffer/spool_format.h"
@@ -56,16 +55,6 @@ std::string describe(const SpoolFiles& f) {
   return s;
 }
 
-double metric(uint16_t port, const std::string& name_and_labels) {
-  auto r = httpGet(port, "/metrics");
-  if (!r || r->status != 200) return -1;
-  std::smatch m;
-  std::regex re("\\n" + std::regex_replace(name_and_labels, std::regex(R"([{}\[\]()*+?.\\^$|])"), R"(\$&)") +
-                R"([^\n]*\} ([0-9.e+]+))");
-  if (!std::regex_search(r->body, m, re)) return -1;
-  return std::stod(m[1].str());
-}
-
 // Each run writes its stdout.txt and stderr.txt in a directory of its own.
 AgentProcess::Options run(AgentProcess::Options o, const std::string& name, bool close_stdin = false) {
   o.dir += "/" + name;
@@ -73,6 +62,20 @@ AgentProcess::Options run(AgentProcess::Options o, const std::string& name, bool
   o.close_stdin = close_stdin;
   return o;
 }
+
+// The state directory on a small filesystem of `bytes`, a drain that is down, and the options of an agent that
+// runs inside the filesystem's namespace with that state directory (`shutdown`: its shutdown_timeout).
+struct OnSmallDisk {
+  OnSmallDisk(uint64_t bytes, const std::string& shutdown) : small(state, bytes, env.dir.path() + "/ns") {
+    drain.goDown();
+    if (small.ok()) opts = small.inside(env.agent({"--config", diskFullConfig(env, drain, state, shutdown)}));
+  }
+  Env env;
+  const std::string state = env.dir.path() + "/state";
+  SmallFs small;
+  TestDrain drain{env.drainOptions()};
+  AgentProcess::Options opts;
+};
 
 #define REQUIRE_SMALL_FS(small)                                               \
   if (!(small).ok()) {                                                        \
@@ -85,14 +88,10 @@ AgentProcess::Options run(AgentProcess::Options o, const std::string& name, bool
 TEST_CASE("a full disk: what is delivered gives its space back at once, no empty segment is left, and a restart "
           "sends nothing again",
           "[e2e][spool][disk_full]") {
-  Env env;
-  const std::string state = env.dir.path() + "/state";
-  SmallFs small(state, 2 << 20, env.dir.path() + "/ns");
-  REQUIRE_SMALL_FS(small);
-  TestDrain drain(env.drainOptions());
-  drain.goDown();
+  OnSmallDisk disk(2 << 20, "20s");
+  REQUIRE_SMALL_FS(disk.small);
+  auto& [env, state, small, drain, opts] = disk;
   const std::string input = numberedLines(0, 40000, 100);  // ~6.5 MB framed: three times the disk
-  auto opts = small.inside(env.agent({"--config", diskFullConfig(env, drain, state)}));
   {
     AgentProcess agent(run(opts, "first"));
     std::thread writer([&] { agent.write(input); });
@@ -134,20 +133,11 @@ TEST_CASE("a full disk: what is delivered gives its space back at once, no empty
 
 TEST_CASE("a start on a full disk runs, says so in the log and /metrics, and delivers the spool and new lines",
           "[e2e][spool][disk_full]") {
-  Env env;
-  const std::string state = env.dir.path() + "/state";
-  SmallFs small(state, 2 << 20, env.dir.path() + "/ns");
-  REQUIRE_SMALL_FS(small);
-  TestDrain drain(env.drainOptions());
-  drain.goDown();
+  OnSmallDisk disk(2 << 20, "1s");
+  REQUIRE_SMALL_FS(disk.small);
+  auto& [env, state, small, drain, opts] = disk;
   const std::string spooled = numberedLines(0, 5000, 100);
-  auto opts = small.inside(env.agent({"--config", diskFullConfig(env, drain, state, "1s")}));
-  {
-    AgentProcess first(run(opts, "first"));
-    REQUIRE(first.write(spooled));
-    first.closeStdin();
-    CHECK(finish(first, 60s) == 0);  // all of it spooled, none delivered
-  }
+  spoolOnly(run(opts, "first"), spooled);
   REQUIRE(!spoolFiles(small, state).segments.empty());
   // Something else fills the disk.
   REQUIRE(small.fill("filler"));
@@ -171,37 +161,19 @@ TEST_CASE("a start on a full disk runs, says so in the log and /metrics, and del
 TEST_CASE("a segment torn in the middle of the spool on a full disk: the start needs no space, replays its good "
           "records from quarantine, and counts only what was damaged",
           "[e2e][spool][disk_full]") {
-  Env env;
-  const std::string state = env.dir.path() + "/state";
-  SmallFs small(state, 4 << 20, env.dir.path() + "/ns");
-  REQUIRE_SMALL_FS(small);
-  TestDrain drain(env.drainOptions());
-  drain.goDown();
+  OnSmallDisk disk(4 << 20, "1s");
+  REQUIRE_SMALL_FS(disk.small);
+  auto& [env, state, small, drain, opts] = disk;
   const std::string input = numberedLines(0, 12000, 100);  // ~2 MB framed: three segments of 768 KiB
-  auto opts = small.inside(env.agent({"--config", diskFullConfig(env, drain, state, "1s")}));
-  {
-    AgentProcess first(run(opts, "first"));
-    REQUIRE(first.write(input));
-    first.closeStdin();
-    CHECK(finish(first, 60s) == 0);
-  }
+  spoolOnly(run(opts, "first"), input);
   SpoolFiles files = spoolFiles(small, state);
   REQUIRE(files.segments.size() >= 3);
   // The middle segment loses the end of its third record, as a write cut short by a full disk would leave it.
   const std::string middle = small.outside(state + "/spool/drain/" + files.segments[1].first);
-  std::string bytes;
-  {
-    std::ifstream in(middle, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  std::string bytes = readFile(middle);
   auto scan = scanSegment(bytes);
   REQUIRE(scan.records.size() >= 4);
-  std::set<std::string> lost;
-  for (size_t r = 2; r < scan.records.size(); ++r) {
-    for (auto msg : Frames(std::string_view(bytes).substr(scan.records[r].offset + kRecordHeader, scan.records[r].len))) {
-      lost.insert(std::string(syslogBody(msg)));
-    }
-  }
+  const std::set<std::string> lost = recordLines(bytes, scan, 2);
   fs::resize_file(middle, scan.records[2].offset + kRecordHeader + 10);
   REQUIRE(small.fill("filler"));
   drain.comeUp();
@@ -212,15 +184,8 @@ TEST_CASE("a segment torn in the middle of the spool on a full disk: the start n
     CHECK(err.find(files.segments[1].first + ": a record cut short") != std::string::npos);
     CHECK(err.find("its 2 good records are replayed from there") != std::string::npos);
   }
-  auto seen = countBodies(drain);
-  size_t missing_kept = 0, delivered_lost = 0;
-  for (const auto& line : splitLines(input)) {
-    const bool skipped = lost.count(line) != 0;
-    if (!skipped && seen.count(line) == 0) ++missing_kept;
-    if (skipped && seen.count(line) != 0) ++delivered_lost;
-  }
-  CHECK(missing_kept == 0);    // every good record arrived, those of the torn segment too
-  CHECK(delivered_lost == 0);  // and exactly the damaged ones are missing
+  // Every good record arrived, those of the torn segment too, and exactly the damaged ones are missing.
+  CHECK(lossOtherThan(countBodies(drain), input, lost) == "");
   // A third start: nothing is replayed again, the quarantined file stays for whoever examines it.
   const size_t before = drain.messageCount();
   AgentProcess third(run(opts, "third", true));

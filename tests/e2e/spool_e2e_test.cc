@@ -1,8 +1,4 @@
 // Issue 4 end to end: outages, crashes, full spools, shutdown with a slow drain, damaged spools.
-#include <fcntl.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <filesystem>
 #include <regex>
@@ -10,6 +6,7 @@
 
 #include "agent/buffer/spool_format.h"
 #include "agent/formats/frame.h"
+#include "tests/e2e/admin_e2e.h"
 #include "tests/e2e/spool_e2e.h"
 
 using namespace sluice;
@@ -23,13 +20,21 @@ TEST_CASE("a drain down for 15 s while 500,000 lines flow in: all arrive after i
   drain.goDown();
   const std::string first = numberedLines(0, 100000, 40);
   const std::string rest = numberedLines(100000, 400000, 40);
-  AgentProcess agent(env.agent({"--config", spoolConfig(env, drain, "{memory: 4MiB, disk: 512MiB}")}));
+  AgentProcess agent(env.agent({"--config", spoolConfig(env, drain, "{memory: 4MiB, disk: 512MiB}", kAgentWithApi)}));
+  const uint16_t port = apiPort(agent);
   auto start = std::chrono::steady_clock::now();
   // After the first 100,000 lines every buffer in memory is as full as it gets (the batches, the admin API's
   // ring): the 400,000 that follow (about 48 MB framed) must go to disk, not to memory.
   REQUIRE(agent.write(first));
   REQUIRE(waitFor([&] { return agent.stderrText().find("delivery failed") != std::string::npos; }, 30s));
-  std::this_thread::sleep_for(1s);  // scenario time: let the first lines settle into the spool
+  // Settled: every line read, and the sink's memory full (within a batch of 1 MiB) with the rest in the spool.
+  REQUIRE(waitFor(
+      [&] {
+        const double memory = metric(port, "sluice_buffer_bytes{component_id=\"drain\"");
+        return metric(port, "sluice_component_received_events_total{component_id=\"app\"") == 100000 &&
+               memory >= 3 << 20 && memory <= 4 << 20;
+      },
+      60s));
   const long baseline_kb = agent.samplePeakRssKb();
   std::thread writer([&] { REQUIRE(agent.write(rest)); });
   // The outage lasts 15 s (scenario time). The writer is never held up: the spool takes the backlog.
@@ -63,12 +68,8 @@ TEST_CASE("always: after kill -9 every line the agent took from the pipe is deli
   {
     AgentProcess first(opts);
     REQUIRE(drain.waitForMessages(50000, 60s));
-    writer.hold();
-    first.signal(SIGKILL);
-    REQUIRE(first.wait(30s).has_value());
-    int remaining = 0;
-    REQUIRE(ioctl(writer.read_fd, FIONREAD, &remaining) == 0);
-    consumed = writer.written() - static_cast<size_t>(remaining);
+    killWhileHeld(first, writer);
+    consumed = writer.consumed();
   }
   // What left the pipe was acknowledged: whole lines only, every one of them in the spool.
   REQUIRE(consumed > 0);
@@ -92,15 +93,35 @@ TEST_CASE("block: with memory and spool full the writer is held on its pipe, and
   TestDrain drain(env.drainOptions());
   drain.goDown();
   const std::string input = numberedLines(0, 200000, 60);
-  std::string config = spoolConfig(env, drain, "{memory: 256KiB, disk: 1MiB, when_full: block}\n    batch: {max_bytes: 64KiB}");
+  std::string config = spoolConfig(env, drain, "{memory: 256KiB, disk: 1MiB, when_full: block}\n    batch: {max_bytes: 64KiB}",
+                                   kAgentWithApi);
   AgentProcess agent(env.agent({"--config", config}));
+  const uint16_t port = apiPort(agent);
   std::atomic<bool> wrote_all{false};
   std::thread writer([&] {
     CHECK(agent.write(input));
     wrote_all = true;
   });
-  // Blocked: after the buffers filled, the writer makes no progress while the drain is down.
-  std::this_thread::sleep_for(3s);  // scenario time: long enough to fill every buffer
+  // Full, as /metrics shows it: memory at its 256 KiB (within a batch of 64 KiB); at least as many messages held
+  // as fill memory and the 1 MiB spool, 1.25 MiB, at 160 bytes a frame (a 60-byte line and a header of at most
+  // 100): 8192; and the agent has read nothing for a second.
+  double read = -1;
+  auto last_read = std::chrono::steady_clock::now();
+  REQUIRE(waitFor(
+      [&] {
+        const double now_read = metric(port, "sluice_component_received_events_total{component_id=\"app\"");
+        if (now_read != read) {
+          read = now_read;
+          last_read = std::chrono::steady_clock::now();
+        }
+        return metric(port, "sluice_buffer_bytes{component_id=\"drain\"") >= 192 << 10 &&
+               metric(port, "sluice_buffer_events{component_id=\"drain\"") >= 8192 &&
+               std::chrono::steady_clock::now() - last_read >= 1s;
+      },
+      60s));
+  // Held, not dropped: the rest of the input waits in the pipe, and the writer with it.
+  CHECK(metric(port, "sluice_component_dropped_events_total{component_id=\"drain\"", {"reason=\"buffer_full\""}) == 0);
+  CHECK(read < 200000);
   CHECK_FALSE(wrote_all.load());
   drain.comeUp();
   writer.join();
@@ -157,8 +178,7 @@ TEST_CASE("SIGTERM with a slow drain: what is queued is spooled, exit 0, and the
     AgentProcess agent(env.agent({"--config", config}));
     REQUIRE(agent.write(input));
     REQUIRE(waitFor([&] { return drain.requestsArrived() >= 1; }, 30s));
-    agent.signal(SIGTERM);
-    CHECK(finish(agent, 30s) == 0);
+    CHECK(terminateAndFinish(agent, 30s) == 0);
     CHECK(agent.stderrText().find("NOT delivered") == std::string::npos);
   }
   drain.setDelay(0ms);
@@ -178,42 +198,19 @@ TEST_CASE("a truncated and a bit-flipped spool segment: the agent starts, delive
   const std::string input = numberedLines(0, 12000, 60);  // ~1.4 MB framed: three segments of 512 KiB
   std::string config = spoolConfig(env, drain, "{disk: 2MiB, mode: always}\n    batch: {max_bytes: 64KiB}",
                                    "  shutdown_timeout: 1s\n");
-  {
-    AgentProcess agent(env.agent({"--config", config}));
-    REQUIRE(agent.write(input));
-    agent.closeStdin();
-    CHECK(finish(agent, 60s) == 0);  // all of it spooled, none delivered
-  }
-  std::vector<std::string> segs;
-  for (const auto& e : fs::directory_iterator(env.dir.path() + "/state/spool/drain")) {
-    if (e.path().extension() == ".spl") segs.push_back(e.path().string());
-  }
-  std::sort(segs.begin(), segs.end());
+  spoolOnly(env.agent({"--config", config}), input);
+  const std::vector<std::string> segs = segmentPaths(env.dir.path() + "/state/spool/drain");
   REQUIRE(segs.size() >= 3);
   // The lines of the records that will be skipped, read from the segments before they are damaged.
-  std::set<std::string> lost;
-  auto collect = [&](const std::string& bytes, size_t from_record) {
-    auto scan = scanSegment(bytes);
-    for (size_t r = from_record; r < scan.records.size(); ++r) {
-      for (auto msg : Frames(std::string_view(bytes).substr(scan.records[r].offset + kRecordHeader, scan.records[r].len))) {
-        lost.insert(std::string(syslogBody(msg)));
-      }
-    }
-    return scan;
-  };
-  auto read = [](const std::string& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  };
-  std::string a = read(segs[0]);
-  auto scan_a = collect(a, 2);  // truncated inside its third record
+  std::string a = readFile(segs[0]);
+  auto scan_a = scanSegment(a);
+  std::set<std::string> lost = recordLines(a, scan_a, 2);  // truncated inside its third record
   fs::resize_file(segs[0], scan_a.records[2].offset + kRecordHeader + 10);
-  std::string b = read(segs[1]);
-  auto scan_b = collect(b, 1);  // a bit flipped in its second record
+  std::string b = readFile(segs[1]);
+  auto scan_b = scanSegment(b);
+  lost.merge(recordLines(b, scan_b, 1));  // a bit flipped in its second record
   b[scan_b.records[1].offset + kRecordHeader + 5] ^= 0x04;
-  std::ofstream(segs[1], std::ios::binary | std::ios::trunc) << b;
+  writeFile(segs[1], b);
 
   drain.comeUp();
   auto opts = env.agent({"--config", config});
@@ -229,14 +226,6 @@ TEST_CASE("a truncated and a bit-flipped spool segment: the agent starts, delive
         std::string::npos);
   CHECK(err.find("skipped " + std::to_string(scan_b.records.size() - 1) + " records (" +
                  std::to_string(b.size() - scan_b.records[1].offset) + " bytes)") != std::string::npos);
-  auto seen = countBodies(drain);
-  size_t delivered_lost = 0, missing_kept = 0;
-  for (const auto& line : splitLines(input)) {
-    bool skipped = lost.count(line) != 0;
-    if (skipped && seen.count(line) != 0) ++delivered_lost;
-    if (!skipped && seen.count(line) == 0) ++missing_kept;
-  }
-  CHECK(delivered_lost == 0);  // exactly the damaged records are missing...
-  CHECK(missing_kept == 0);    // ...and everything else arrived
+  CHECK(lossOtherThan(countBodies(drain), input, lost) == "");  // exactly the damaged records are missing
   CHECK(fs::exists(env.dir.path() + "/state/spool/drain/quarantine"));
 }

@@ -91,8 +91,7 @@ TEST_CASE("SIGTERM stops reading, delivers what was read and exits 0", "[e2e]") 
   AgentProcess agent(env.agent({"--config", env.config(drain)}));
   REQUIRE(agent.write(numberedLines(0, 1000)));
   REQUIRE(drain.waitForMessages(1000, 30s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent, 30s) == 0);
+  CHECK(terminateAndFinish(agent, 30s) == 0);
   CHECK(drain.messageCount() == 1000);
 }
 

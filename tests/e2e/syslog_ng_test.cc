@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 
 #include "tests/e2e/e2e.h"
 
@@ -34,12 +33,6 @@ uint16_t freePort() {
   return ntohs(addr.sin_port);
 }
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 
@@ -62,7 +55,7 @@ TEST_CASE("syslog over TLS to a real syslog-ng: it stores every message with its
                      "      peer-verify(optional-untrusted))); };\n"
                      "destination d_file { file(\"" + out + "\" template(\"$HOST|$PROGRAM|$PID|$MSGID|$MSG\\n\")); };\n"
                      "log { source(s_tls); destination(d_file); };\n";
-  std::ofstream(ng + "/syslog-ng.conf") << conf;
+  writeFile(ng + "/syslog-ng.conf", conf);
   // In the foreground, as a child, with its control socket, persist and pid files in the temp dir.
   AgentProcess::Options o;
   o.binary = binary;
@@ -89,10 +82,10 @@ TEST_CASE("syslog over TLS to a real syslog-ng: it stores every message with its
   agent.closeStdin();
   CHECK(finish(agent, 60s) == 0);
 
-  REQUIRE(waitFor([&] { return splitLines(readAll(out)).size() >= lines.size(); }, 30s));
+  REQUIRE(waitFor([&] { return splitLines(readFile(out)).size() >= lines.size(); }, 30s));
   std::vector<std::string> want;
   for (const auto& l : lines) want.push_back("web-01|myapp|app|web|" + l);
-  CHECK(firstDifference(splitLines(readAll(out)), want) == "");
+  CHECK(firstDifference(splitLines(readFile(out)), want) == "");
   server.signal(SIGTERM);
   CHECK(server.wait(30s).has_value());
 }

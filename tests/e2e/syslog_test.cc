@@ -99,8 +99,7 @@ TEST_CASE("syslog over TLS refuses a receiver whose certificate the CA did not s
                                                           "  shutdown_timeout: 1s\n")}));
   REQUIRE(agent.write("secret line\n"));
   REQUIRE(waitFor([&] { return agent.stderrText().find("certificate verify failed") != std::string::npos; }, 30s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent, 30s) == 1);  // the line was never delivered: lost, and said so
+  CHECK(terminateAndFinish(agent, 30s) == 1);  // the line was never delivered: lost, and said so
   CHECK(receiver.messageCount() == 0);
   CHECK(agent.stderrText().find("1 NOT delivered") != std::string::npos);
 }
@@ -112,8 +111,7 @@ TEST_CASE("syslog over TLS checks the receiver's name against tls.server_name", 
   AgentProcess agent(env.agent({"--config", syslogConfig(env, receiver.url(), tls, "  shutdown_timeout: 1s\n")}));
   REQUIRE(agent.write("line\n"));
   REQUIRE(waitFor([&] { return agent.stderrText().find("certificate verify failed") != std::string::npos; }, 30s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent, 30s) == 1);
+  CHECK(terminateAndFinish(agent, 30s) == 1);
   CHECK(receiver.messageCount() == 0);
 }
 

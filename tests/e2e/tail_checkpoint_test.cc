@@ -13,15 +13,8 @@ using namespace sluice::e2e;
 
 namespace {
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 uint64_t checkpointOffset(const std::string& path, const std::string& file) {
-  Result<CheckpointSet> set = CheckpointStore::parse(readAll(path));
+  Result<CheckpointSet> set = CheckpointStore::parse(readFile(path));
   REQUIRE(set.ok());
   for (const FileCheckpoint& f : set->files) {
     if (f.path == file) return f.offset;
@@ -32,7 +25,7 @@ uint64_t checkpointOffset(const std::string& path, const std::string& file) {
 
 // Where a start resumes `file`: its checkpoint, moved on by the ack journal's newer records.
 uint64_t acknowledgedOffset(const std::string& ckpt, const std::string& file) {
-  Result<CheckpointSet> set = CheckpointStore::parse(readAll(ckpt));
+  Result<CheckpointSet> set = CheckpointStore::parse(readFile(ckpt));
   REQUIRE(set.ok());
   const FileCheckpoint* c = nullptr;
   for (const FileCheckpoint& f : set->files) {
@@ -41,21 +34,36 @@ uint64_t acknowledgedOffset(const std::string& ckpt, const std::string& file) {
   REQUIRE(c != nullptr);
   uint64_t offset = c->offset;
   const std::string journal = ckpt.substr(0, ckpt.size() - std::string(".checkpoint").size()) + ".journal";
-  for (const JournalRecord& r : AckJournal::parse(readAll(journal), set->journal_seq)) {
+  for (const JournalRecord& r : AckJournal::parse(readFile(journal), set->journal_seq)) {
     if (r.key() == c->key) offset = r.offset;
   }
   return offset;
 }
 
-// How often each numbered line arrived.
-std::vector<int> counts(const std::vector<std::string>& bodies, size_t total) {
-  std::vector<int> count(total, 0);
-  for (const auto& b : bodies) {
-    long i = lineIndex(b);
-    if (i < 0 || static_cast<size_t>(i) >= total) FAIL("unexpected line " << b);
-    ++count[static_cast<size_t>(i)];
+// Of the numbered lines 0 .. total-1, how many the drain has not seen and how many extra copies it has.
+struct Tally {
+  size_t missing = 0, dupes = 0;
+};
+Tally tally(const TestDrain& drain, size_t total) {
+  Tally t;
+  for (int c : lineCounts(drain.bodies(), total)) {
+    if (c == 0) ++t.missing;
+    if (c > 1) t.dupes += static_cast<size_t>(c - 1);
   }
-  return count;
+  return t;
+}
+
+bool waitForAll(const TestDrain& drain, size_t total, std::chrono::milliseconds deadline) {
+  return waitFor([&] { return tally(drain, total).missing == 0; }, deadline);
+}
+
+// Every one of the `total` lines arrived, and no more than `bound` came twice; the number of duplicates.
+size_t checkAllArrived(const TestDrain& drain, size_t total, size_t bound) {
+  const Tally got = tally(drain, total);
+  INFO("duplicates: " << got.dupes);
+  CHECK(got.missing == 0);
+  CHECK(got.dupes <= bound);
+  return got.dupes;
 }
 
 }  // namespace
@@ -80,12 +88,12 @@ TEST_CASE("tail: after kill -9 in the middle of a 500,000-line file every line a
   {
     AgentProcess agent(env.agent({"--config", config}));
     REQUIRE(drain.waitForMessages(150000, 120s));
-    agent.signal(SIGKILL);
-    REQUIRE(agent.wait(10s) == 128 + SIGKILL);
-    CHECK(agent.sanitizerReport().empty());
+    killNine(agent);
   }
-  // Whatever the drain still had on the wire from the killed agent is in (or not) by now.
-  std::this_thread::sleep_for(100ms);
+  // The drain is done with the killed agent: its connections closed (after what they still held was read) and
+  // every request that arrived answered.
+  REQUIRE(waitFor([&] { return drain.openConnections() == 0 && drain.requests().size() == drain.requestsArrived(); },
+                  10s));
   const std::vector<std::string> before = drain.bodies();
   const uint64_t offset = acknowledgedOffset(ckpt, log);
   INFO("first run delivered " << before.size() << " lines; acknowledged up to offset " << offset
@@ -94,7 +102,7 @@ TEST_CASE("tail: after kill -9 in the middle of a 500,000-line file every line a
   const size_t acknowledged = offset / (width + 1);
   CHECK(acknowledged > 0);
   // The guarantee: every line before the acknowledged position was delivered.
-  std::vector<int> seen = counts(before, total);
+  std::vector<int> seen = lineCounts(before, total);
   size_t past = 0, undelivered_before = 0;
   for (size_t i = 0; i < total; ++i) {
     if (i < acknowledged && seen[i] != 1) ++undelivered_before;
@@ -105,11 +113,10 @@ TEST_CASE("tail: after kill -9 in the middle of a 500,000-line file every line a
   // The restart reads again from there: what was delivered past it comes twice, nothing is missing.
   AgentProcess agent(env.agent({"--config", config}));
   REQUIRE(drain.waitForMessages(total + past, 180s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(terminateAndFinish(agent) == 0);
   const std::vector<std::string> bodies = drain.bodies();
   CHECK(bodies.size() == total + past);
-  std::vector<int> count = counts(bodies, total);
+  std::vector<int> count = lineCounts(bodies, total);
   size_t missing = 0, dupes = 0, dupes_before = 0;
   for (size_t i = 0; i < total; ++i) {
     if (count[i] == 0) ++missing;
@@ -168,31 +175,15 @@ TEST_CASE("tail: a file growing at 40,000 lines/s, kill -9 in the middle and a r
   {
     AgentProcess agent(env.agent({"--config", config}));
     REQUIRE(drain.waitForMessages(60000, 120s));
-    agent.signal(SIGKILL);
-    REQUIRE(agent.wait(10s) == 128 + SIGKILL);
-    CHECK(agent.sanitizerReport().empty());
+    killNine(agent);
   }
-  std::this_thread::sleep_for(100ms);
   const size_t first_run = drain.messageCount();
   AgentProcess agent(env.agent({"--config", config}));
   REQUIRE(waitFor([&] { return written == total; }, 60s));
-  REQUIRE(waitFor(
-      [&] {
-        std::vector<int> c = counts(drain.bodies(), total);
-        return std::count(c.begin(), c.end(), 0) == 0;
-      },
-      120s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
-  std::vector<int> count = counts(drain.bodies(), total);
-  size_t missing = 0, dupes = 0;
-  for (int c : count) {
-    if (c == 0) ++missing;
-    if (c > 1) dupes += static_cast<size_t>(c - 1);
-  }
-  INFO("first run delivered " << first_run << "; duplicates " << dupes);
-  CHECK(missing == 0);
-  CHECK(dupes <= kInFlightBound);
+  REQUIRE(waitForAll(drain, total, 120s));
+  CHECK(terminateAndFinish(agent) == 0);
+  INFO("first run delivered " << first_run);
+  checkAllArrived(drain, total, kInFlightBound);
 }
 
 TEST_CASE("tail: a corrupt checkpoint file is reported, moved aside, and reading restarts from start_at", "[e2e][tail]") {
@@ -204,8 +195,7 @@ TEST_CASE("tail: a corrupt checkpoint file is reported, moved aside, and reading
   env.writeFile("state/checkpoints/files.checkpoint", "sluice-tail-checkpoints 1\nwritten_us garbage\n");
   AgentProcess agent(env.agent({"--config", env.config(drain, "", "", tailSource("[\"" + log + "\"]"))}));
   REQUIRE(drain.waitForMessages(10, 30s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(terminateAndFinish(agent) == 0);
   CHECK(drain.messageCount() == 10);
   CHECK(agent.stderrText().find("is corrupt") != std::string::npos);
   bool aside = false;
@@ -219,8 +209,7 @@ TEST_CASE("tail: a corrupt checkpoint file is reported, moved aside, and reading
 TEST_CASE("tail: a restart resumes at the checkpoint, and a file rotated while Sluice was stopped is read to its end", "[e2e][tail]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  std::filesystem::create_directories(env.dir.file("logs"));
-  const std::string log = env.dir.file("logs/app.log");
+  const std::string log = appLog(env);
   auto writer = std::make_unique<LogWriter>(log);
   writer->write("before the first start: skipped (start_at: end)\n");
   std::string config = env.config(drain, "", "", tailSource("[\"" + log + "\"]", "", "end"));
@@ -230,8 +219,7 @@ TEST_CASE("tail: a restart resumes at the checkpoint, and a file rotated while S
     REQUIRE(waitFor([&] { return std::filesystem::exists(ckpt); }, 30s));
     writer->write(numberedLines(0, 1000, 20));
     REQUIRE(drain.waitForMessages(1000, 30s));
-    agent.signal(SIGTERM);
-    CHECK(finish(agent) == 0);
+    CHECK(terminateAndFinish(agent) == 0);
   }
   // While Sluice is stopped: more lines, a rotation, lines in the new file (read from its start: it is new, whatever
   // start_at says).
@@ -240,8 +228,7 @@ TEST_CASE("tail: a restart resumes at the checkpoint, and a file rotated while S
   writer->write(numberedLines(1500, 500, 20));
   AgentProcess agent(env.agent({"--config", config}));
   REQUIRE(drain.waitForMessages(2000, 30s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(terminateAndFinish(agent) == 0);
   CHECK(firstDifference(drain.bodies(), splitLines(numberedLines(0, 2000, 20))) == "");
 }
 
@@ -262,30 +249,15 @@ TEST_CASE("tail: always mode, 30% 503s, kill -9 and a restart: nothing lost, dup
   {
     AgentProcess agent(env.agent({"--config", config}));
     REQUIRE(drain.waitForMessages(total * 4 / 5, 180s));
-    agent.signal(SIGKILL);
-    REQUIRE(agent.wait(10s) == 128 + SIGKILL);
-    CHECK(agent.sanitizerReport().empty());
+    killNine(agent);
     first_run = drain.messageCount();
   }
   REQUIRE(first_run < total);
   AgentProcess agent(env.agent({"--config", config}));
-  REQUIRE(waitFor(
-      [&] {
-        std::vector<int> c = counts(drain.bodies(), total);
-        return std::count(c.begin(), c.end(), 0) == 0;
-      },
-      180s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
-  std::vector<int> count = counts(drain.bodies(), total);
-  size_t missing = 0, dupes = 0;
-  for (int c : count) {
-    if (c == 0) ++missing;
-    if (c > 1) dupes += static_cast<size_t>(c - 1);
-  }
-  INFO("first run delivered " << first_run << "; duplicates " << dupes);
-  CHECK(missing == 0);
-  CHECK(dupes <= kInFlightBound);
+  REQUIRE(waitForAll(drain, total, 180s));
+  CHECK(terminateAndFinish(agent) == 0);
+  INFO("first run delivered " << first_run);
+  const size_t dupes = checkAllArrived(drain, total, kInFlightBound);
   WARN("tail + always + 30% 503 + kill -9: " << dupes << " duplicates after " << first_run << " delivered");
 }
 
@@ -312,24 +284,11 @@ TEST_CASE("tail: ten reloads that change the source while a file is read: nothin
     configWith(reloads % 2 == 0 ? "150ms" : "100ms");  // rewrites the same file: the source changed
     agent.signal(SIGHUP);
   }
-  REQUIRE(waitFor(
-      [&] {
-        std::vector<int> c = counts(drain.bodies(), total);
-        return std::count(c.begin(), c.end(), 0) == 0;
-      },
-      180s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
-  std::vector<int> count = counts(drain.bodies(), total);
-  size_t missing = 0, dupes = 0;
-  for (int c : count) {
-    if (c == 0) ++missing;
-    if (c > 1) dupes += static_cast<size_t>(c - 1);
-  }
+  REQUIRE(waitForAll(drain, total, 180s));
+  CHECK(terminateAndFinish(agent) == 0);
   const std::string err = agent.stderrText();
-  INFO("reloads: " << reloads << "; duplicates " << dupes);
-  CHECK(missing == 0);
-  CHECK(dupes <= static_cast<size_t>(reloads) * kInFlightBound);
+  INFO("reloads: " << reloads);
+  const size_t dupes = checkAllArrived(drain, total, static_cast<size_t>(reloads) * kInFlightBound);
   CHECK(err.find("corrupt") == std::string::npos);
   CHECK(err.find("moved aside") == std::string::npos);
   WARN("10 reloads of a tail source: " << dupes << " duplicates");

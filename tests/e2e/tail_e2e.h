@@ -49,6 +49,12 @@ class LogWriter {
   int fd_ = -1;
 };
 
+// logs/app.log under the test's directory, the folder made (the file is not).
+inline std::string appLog(const Env& env) {
+  std::filesystem::create_directories(env.dir.file("logs"));
+  return env.dir.file("logs/app.log");
+}
+
 // A tail source named `files` on `paths` (a YAML flow list), with `extra` lines (indented by 4 spaces).
 inline std::string tailSource(const std::string& paths, const std::string& extra = "",
                               const std::string& start_at = "beginning", const std::string& poll = "100ms") {
@@ -61,6 +67,17 @@ inline std::string tailSource(const std::string& paths, const std::string& extra
 inline long lineIndex(std::string_view body) {
   if (body.substr(0, 5) != "line-" || body.size() < 13) return -1;
   return std::stol(std::string(body.substr(5, 8)));
+}
+
+// How often each of the numbered lines 0 .. total-1 is among `bodies`; any other line fails the test.
+inline std::vector<int> lineCounts(const std::vector<std::string>& bodies, size_t total) {
+  std::vector<int> count(total, 0);
+  for (const auto& b : bodies) {
+    long i = lineIndex(b);
+    if (i < 0 || static_cast<size_t>(i) >= total) FAIL("unexpected line " << b);
+    ++count[static_cast<size_t>(i)];
+  }
+  return count;
 }
 
 }  // namespace sluice::e2e

@@ -66,8 +66,7 @@ TEST_CASE("tail: Kubernetes symlinks to docker and CRI files give pod/container 
   cri->rotateByRename(cri_file + ".20240501-100010");
   cri->write("2024-05-01T10:00:10Z stdout F after rotation\n");
   REQUIRE(drain.waitForMessages(7, 30s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(terminateAndFinish(agent) == 0);
   CHECK(drain.protocolErrors().empty());
 
   std::map<std::string, Message> by_body;

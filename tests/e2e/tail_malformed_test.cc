@@ -19,25 +19,12 @@ std::string dockerLine(const std::string& text) {
 }
 
 uint64_t checkpointOffset(const std::string& ckpt, const std::string& file) {
-  std::ifstream in(ckpt, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Result<CheckpointSet> set = CheckpointStore::parse(ss.str());
+  Result<CheckpointSet> set = CheckpointStore::parse(readFile(ckpt));
   if (!set) return 0;
   for (const FileCheckpoint& f : set->files) {
     if (f.path == file) return f.offset;
   }
   return 0;
-}
-
-double metric(const std::string& text, const std::string& name, const std::string& label) {
-  for (const auto& line : splitLines(text)) {
-    if (line.rfind(name + "{", 0) == 0 && line.find("component_id=\"files\"") != std::string::npos &&
-        line.find(label) != std::string::npos) {
-      return std::stod(line.substr(line.rfind(' ') + 1));
-    }
-  }
-  return -1;
 }
 
 std::string tailYaml(const std::string& log, const std::string& extra) {
@@ -67,22 +54,17 @@ TEST_CASE("tail: a docker line nested 130,000 deep does not crash the agent, arr
     CHECK(bodies[0] == "before");
     CHECK(bodies[1] == bad);  // forwarded as it is
     CHECK(bodies[2] == "after");
-    auto m = httpGet(port, "/metrics");
-    REQUIRE(m);
-    CHECK(metric(m->body, "sluice_component_errors_total", "error_type=\"parse_docker\"") == 1);
+    CHECK(metric(port, "sluice_component_errors_total{component_id=\"files\"", {"error_type=\"parse_docker\""}) == 1);
     // Logged once for the file, with where the line is.
     CHECK(agent.stderrText().find("not in docker format") != std::string::npos);
     // The checkpoint moves past it.
     REQUIRE(waitFor([&] { return checkpointOffset(ckpt, log) == size; }, 30s));
-    agent.signal(SIGKILL);
-    REQUIRE(agent.wait(10s) == 128 + SIGKILL);
-    CHECK(agent.sanitizerReport().empty());
+    killNine(agent);
   }
   writer->write(dockerLine("later") + "\n" + bad + "\n" + bad + "\n");
   AgentProcess agent(env.agent({"--config", config}));
   REQUIRE(drain.waitForMessages(6, 60s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(terminateAndFinish(agent) == 0);
   std::vector<std::string> bodies = drain.bodies();
   REQUIRE(bodies.size() == 6);
   CHECK(bodies[3] == "later");
@@ -109,12 +91,9 @@ TEST_CASE("tail: with malformed: drop a line that cannot be decoded is dropped, 
   REQUIRE(drain.waitForMessages(2, 60s));
   const std::string ckpt = env.dir.file("state/checkpoints/files.checkpoint");
   REQUIRE(waitFor([&] { return checkpointOffset(ckpt, log) == size; }, 30s));
-  auto m = httpGet(port, "/metrics");
-  REQUIRE(m);
-  CHECK(metric(m->body, "sluice_component_dropped_events_total", "reason=\"malformed\"") == 2);
-  CHECK(metric(m->body, "sluice_component_errors_total", "error_type=\"parse_docker\"") == 2);
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(metric(port, "sluice_component_dropped_events_total{component_id=\"files\"", {"reason=\"malformed\""}) == 2);
+  CHECK(metric(port, "sluice_component_errors_total{component_id=\"files\"", {"error_type=\"parse_docker\""}) == 2);
+  CHECK(terminateAndFinish(agent) == 0);
   CHECK(drain.bodies() == std::vector<std::string>{"one", "two"});
   CHECK(agent.stderrText().find("dropped") != std::string::npos);
 }

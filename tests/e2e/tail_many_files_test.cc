@@ -1,5 +1,4 @@
 // More files than descriptors: the agent under a hard limit of 1,024 descriptors (prlimit), with 10,000 files.
-#include <fstream>
 
 #include "plugins/tail/checkpoint_store.h"
 #include "tests/e2e/admin_e2e.h"
@@ -20,15 +19,6 @@ AgentProcess::Options limited(const Env& env, const std::string& limits, std::ve
   return o;
 }
 
-double metric(const std::string& text, const std::string& name) {
-  for (const auto& line : splitLines(text)) {
-    if (line.rfind(name + "{", 0) == 0 && line.find("component_id=\"files\"") != std::string::npos) {
-      return std::stod(line.substr(line.rfind(' ') + 1));
-    }
-  }
-  return -1;
-}
-
 std::string name(size_t i) {
   char buf[32];
   snprintf(buf, sizeof buf, "f%05zu", i);
@@ -44,7 +34,7 @@ TEST_CASE("tail: 10,000 files under a hard limit of 1,024 descriptors are all re
   const std::string dir = env.dir.file("logs");
   std::filesystem::create_directories(dir);
   for (size_t i = 0; i < files; ++i) {
-    std::ofstream(dir + "/" + name(i) + ".log") << name(i) << "-1\n" << name(i) << "-2\n";
+    writeFile(dir + "/" + name(i) + ".log", name(i) + "-1\n" + name(i) + "-2\n");
   }
   const std::string source = "  - name: files\n    type: tail\n    paths: [\"" + dir + "/*.log\"]\n"
                              "    start_at: beginning\n    poll_interval: 500ms\n    refresh_interval: 1s\n"
@@ -56,17 +46,16 @@ TEST_CASE("tail: 10,000 files under a hard limit of 1,024 descriptors are all re
 
   auto m = httpGet(port, "/metrics");
   REQUIRE(m);
-  CHECK(metric(m->body, "sluice_component_files_tracked") == files);
-  const double open = metric(m->body, "sluice_component_files_open");
+  CHECK(metricValue(m->body, "sluice_component_files_tracked{component_id=\"files\"") == files);
+  const double open = metricValue(m->body, "sluice_component_files_open{component_id=\"files\"");
   CHECK(open > 0);
   CHECK(open <= 768);  // 1,024 less the reserve of a quarter
 
   // Closed files that grow are reopened by identity and read in turn.
-  for (size_t i = 0; i < files; i += 10) std::ofstream(dir + "/" + name(i) + ".log", std::ios::app) << name(i) << "-3\n";
+  for (size_t i = 0; i < files; i += 10) appendFile(dir + "/" + name(i) + ".log", name(i) + "-3\n");
   REQUIRE(drain.waitForMessages(2 * files + files / 10, 120s));
 
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(terminateAndFinish(agent) == 0);
   const std::string err = agent.stderrText();
   CHECK(err.find("Too many open files") == std::string::npos);
   CHECK(err.find("cannot write the checkpoint") == std::string::npos);
@@ -81,10 +70,7 @@ TEST_CASE("tail: 10,000 files under a hard limit of 1,024 descriptors are all re
     }
   }
   // Every file's checkpoint is at its end.
-  std::ifstream in(env.dir.file("state/checkpoints/files.checkpoint"), std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Result<CheckpointSet> set = CheckpointStore::parse(ss.str());
+  Result<CheckpointSet> set = CheckpointStore::parse(readFile(env.dir.file("state/checkpoints/files.checkpoint")));
   REQUIRE(set.ok());
   CHECK(set->files.size() == files);
   size_t at_end = 0;
@@ -99,10 +85,7 @@ TEST_CASE("tail: the soft descriptor limit is raised to the hard limit at start"
   std::string limits;
   REQUIRE(waitFor(
       [&] {
-        std::ifstream in("/proc/" + std::to_string(agent.pid()) + "/limits");
-        std::stringstream ss;
-        ss << in.rdbuf();
-        limits = ss.str();
+        limits = readFile("/proc/" + std::to_string(agent.pid()) + "/limits");
         return limits.find("Max open files            4096                 4096") != std::string::npos;
       },
       30s));

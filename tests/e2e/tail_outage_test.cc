@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -31,21 +32,20 @@ TEST_CASE("tail: while the drain is down for 10 s the file grows and rotates, th
       // Halfway, a rotation: the renamed file must be read to its end once the drain is back, however long that is.
       if (i == 200000) writer->rotateByRename(log + ".1");
       writer->write(numberedLines(i, chunk, width));
-      std::this_thread::sleep_for(100ms);
+      std::this_thread::sleep_for(100ms);  // scenario time: the writer's pace, 10,000 lines a tick
     }
     written = true;
   });
   while (std::chrono::steady_clock::now() - down_at < 10s) {
     agent.samplePeakRssKb();
-    std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(50ms);  // scenario time: the outage lasts 10 s, RSS sampled through it
   }
   feeder.join();
   REQUIRE(written);
   const long down_peak_kb = agent.samplePeakRssKb();
   drain.comeUp();
   REQUIRE(drain.waitForMessages(total, 120s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(terminateAndFinish(agent) == 0);
 
   INFO("VmHWM after warm-up " << baseline_kb << " KiB, during the outage " << down_peak_kb << " KiB, overall "
                               << agent.peakRssKb() << " KiB");
@@ -53,13 +53,6 @@ TEST_CASE("tail: while the drain is down for 10 s the file grows and rotates, th
   // while it caught up.
   CHECK(down_peak_kb - baseline_kb < 16 * 1024);
   CHECK(agent.peakRssKb() - baseline_kb < 16 * 1024);
-  std::vector<int> count(total, 0);
-  for (const auto& b : drain.bodies()) {
-    long i = lineIndex(b);
-    if (i < 0) FAIL("unexpected line " << b);
-    ++count[static_cast<size_t>(i)];
-  }
-  size_t missing = 0;
-  for (int c : count) missing += c == 0 ? 1 : 0;
-  CHECK(missing == 0);
+  const std::vector<int> count = lineCounts(drain.bodies(), total);
+  CHECK(std::count(count.begin(), count.end(), 0) == 0);
 }

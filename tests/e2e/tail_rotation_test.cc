@@ -1,5 +1,4 @@
 #include <set>
-#include <sstream>
 
 #include "tests/e2e/tail_e2e.h"
 
@@ -9,8 +8,7 @@ using namespace sluice::e2e;
 TEST_CASE("tail: 200,000 lines across renames every 20,000 lines and a copytruncate arrive once and in order", "[e2e][tail]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  std::filesystem::create_directories(env.dir.file("logs"));
-  const std::string log = env.dir.file("logs/app.log");
+  const std::string log = appLog(env);
   LogWriter writer(log);
   std::string config = env.config(drain, "    max_in_flight: 1\n", "", tailSource("[\"" + log + "\"]"));
   AgentProcess agent(env.agent({"--config", config}));
@@ -34,8 +32,7 @@ TEST_CASE("tail: 200,000 lines across renames every 20,000 lines and a copytrunc
     if (i % per_file == 0) REQUIRE(drain.waitForMessages(i + 1, 60s));
   }
   REQUIRE(drain.waitForMessages(total, 120s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(terminateAndFinish(agent) == 0);
   CHECK(drain.protocolErrors().empty());
   CHECK(firstDifference(drain.bodies(), splitLines(all)) == "");
   std::string err = agent.stderrText();
@@ -48,8 +45,7 @@ TEST_CASE("tail: 200,000 lines across renames every 20,000 lines and a copytrunc
 TEST_CASE("tail: a file deleted while open is read to its end, and a new file under its name from its start", "[e2e][tail]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  std::filesystem::create_directories(env.dir.file("logs"));
-  const std::string log = env.dir.file("logs/app.log");
+  const std::string log = appLog(env);
   auto writer = std::make_unique<LogWriter>(log);
   writer->write(numberedLines(0, 100, 20));
   // A deleted file is kept for a poll interval after its end, for a writer's last lines: 1 s here, so that the test's
@@ -64,8 +60,7 @@ TEST_CASE("tail: a file deleted while open is read to its end, and a new file un
   LogWriter fresh(log);
   fresh.write(numberedLines(200, 100, 20));
   REQUIRE(drain.waitForMessages(300, 30s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(terminateAndFinish(agent) == 0);
   CHECK(firstDifference(drain.bodies(), splitLines(numberedLines(0, 300, 20))) == "");
 }
 
@@ -89,8 +84,7 @@ TEST_CASE("tail: a last line without a newline waits for partial_flush, then is 
       },
       30s));
   CHECK(std::chrono::steady_clock::now() - before_flush >= 900ms);  // not before partial_flush
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(terminateAndFinish(agent) == 0);
   auto bodies = drain.bodies();
   // On a machine too slow to write "ne" within the second, the flush sends "half a li" and then "ne": never a
   // loss either way.
@@ -113,8 +107,7 @@ TEST_CASE("tail: files appearing later are read from their start and exclude_pat
   { LogWriter(env.dir.file("logs/x.skip.log")).write("excluded\n"); }
   { LogWriter(env.dir.file("logs/new.log")).write("new 1\nnew 2\n"); }
   REQUIRE(drain.waitForMessages(3, 30s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  CHECK(terminateAndFinish(agent) == 0);
   auto bodies = drain.bodies();
   std::multiset<std::string> got(bodies.begin(), bodies.end());
   CHECK(got == std::multiset<std::string>{"old line, after the start", "new 1", "new 2"});
@@ -123,8 +116,7 @@ TEST_CASE("tail: files appearing later are read from their start and exclude_pat
 TEST_CASE("tail: a rotated file that the globs still match under its new name is not read again", "[e2e][tail]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  std::filesystem::create_directories(env.dir.file("logs"));
-  const std::string log = env.dir.file("logs/app.log");
+  const std::string log = appLog(env);
   LogWriter writer(log);
   writer.write(numberedLines(0, 100, 20));
   AgentProcess agent(env.agent({"--config", env.config(drain, "", "", tailSource("[\"" + log + "*\"]"))}));
@@ -134,15 +126,7 @@ TEST_CASE("tail: a rotated file that the globs still match under its new name is
   REQUIRE(drain.waitForMessages(200, 30s));
   // Until a scan has seen app.log.1 under its new name and the checkpoint says so.
   const std::string ckpt = env.dir.file("state/checkpoints/files.checkpoint");
-  REQUIRE(waitFor(
-      [&] {
-        std::ifstream in(ckpt);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str().find("/app.log.1 ") != std::string::npos;
-      },
-      30s));
-  agent.signal(SIGTERM);
-  CHECK(finish(agent) == 0);
+  REQUIRE(waitFor([&] { return readFile(ckpt).find("/app.log.1 ") != std::string::npos; }, 30s));
+  CHECK(terminateAndFinish(agent) == 0);
   CHECK(firstDifference(drain.bodies(), splitLines(numberedLines(0, 200, 20))) == "");
 }

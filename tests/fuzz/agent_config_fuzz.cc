@@ -11,9 +11,7 @@
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  setenv("SET", "value", 1);
-  setenv("EMPTY", "", 1);
-  unsetenv("UNSET");
+  sluice::fuzz::setCorpusEnv();
   return 0;
 }
 

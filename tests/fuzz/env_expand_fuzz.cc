@@ -9,11 +9,7 @@
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // Names the corpus uses: a set one, an empty one, one whose value looks like a reference (not expanded again).
-  setenv("SET", "value", 1);
-  setenv("EMPTY", "", 1);
-  setenv("REF", "${SET}", 1);
-  unsetenv("UNSET");
+  sluice::fuzz::setCorpusEnv();
   return 0;
 }
 

@@ -29,6 +29,21 @@ inline uint64_t inputHash(std::string_view in) {
   return h;
 }
 
+// The size of the pieces an input arrives in, picked by its hash: 1 to 64 bytes, or all at once (one time in
+// four). Where a read ends is where a parser loses track.
+inline size_t pieceSize(uint64_t hash, size_t input_size) {
+  return hash % 4 == 0 ? input_size + 1 : 1 + (hash >> 8) % 64;
+}
+
+// The variables the corpora of ${VAR} expansion use: a set one, an empty one, one whose value looks like a
+// reference (not expanded again), and an unset one.
+inline void setCorpusEnv() {
+  setenv("SET", "value", 1);
+  setenv("EMPTY", "", 1);
+  setenv("REF", "${SET}", 1);
+  unsetenv("UNSET");
+}
+
 // True when `part` lies inside `whole` (an empty view anywhere within or at the end counts).
 inline bool inside(std::string_view part, std::string_view whole) {
   if (part.empty()) return true;

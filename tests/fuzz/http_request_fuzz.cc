@@ -115,9 +115,6 @@ void serve(std::string_view input, size_t chunk) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input = sluice::fuzz::text(data, size);
-  // Pieces of 1 to 64 bytes, or all at once: where a read ends is where a parser loses track.
-  uint64_t h = sluice::fuzz::inputHash(input);
-  size_t chunk = h % 4 == 0 ? input.size() + 1 : 1 + (h >> 8) % 64;
-  serve(input, chunk);
+  serve(input, sluice::fuzz::pieceSize(sluice::fuzz::inputHash(input), input.size()));
   return 0;
 }

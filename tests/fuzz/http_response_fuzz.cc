@@ -75,9 +75,9 @@ void exchange(std::string_view input, size_t chunk, const char* method) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input = sluice::fuzz::text(data, size);
-  // The input's hash picks the pieces (1 to 64 bytes, or all at once) and the method, so files stay responses.
+  // The input's hash picks the pieces and the method, so files stay responses.
   uint64_t h = sluice::fuzz::inputHash(input);
-  size_t chunk = h % 4 == 0 ? input.size() + 1 : 1 + (h >> 8) % 64;
+  size_t chunk = sluice::fuzz::pieceSize(h, input.size());
   const char* method = (h >> 16) % 8 == 0 ? "HEAD" : (h >> 16) % 8 == 1 ? "GET" : "POST";
   exchange(input, chunk, method);
   return 0;

@@ -9,9 +9,9 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
+#include "tests/support/files.h"
 #include "tests/support/wait.h"
 
 namespace sluice::soak {
@@ -86,7 +86,7 @@ void Chaos::writeConfig(const std::string& poll_interval) {
       "}\n" + spool +
       "  - name: syslog\n    type: syslog\n    url: " + receiver_.url() + "\n" + spool;
   config_ = setup_.work_dir + "/sluice.yaml";
-  std::ofstream(config_ + ".tmp") << yaml;
+  writeFile(config_ + ".tmp", yaml);
   std::filesystem::rename(config_ + ".tmp", config_);  // a reload never reads half a file
 }
 

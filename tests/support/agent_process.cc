@@ -5,20 +5,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "tests/support/files.h"
 
 namespace sluice {
 namespace {
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// A "Name:   1234 kB" line of /proc/<pid>/status, in KiB; 0 when the process or the line is not there.
+long statusKb(pid_t pid, const std::string& name) {
+  std::istringstream in(readFile("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name + ":", 0) == 0) return std::atol(line.c_str() + name.size() + 1);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -115,25 +120,11 @@ std::optional<int> AgentProcess::wait(std::chrono::milliseconds deadline) {
 }
 
 long AgentProcess::samplePeakRssKb() {
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      long kb = std::atol(line.c_str() + 6);
-      if (kb > peak_rss_kb_) peak_rss_kb_ = kb;
-    }
-  }
+  peak_rss_kb_ = std::max(peak_rss_kb_, statusKb(pid_, "VmHWM"));
   return peak_rss_kb_;
 }
 
-long AgentProcess::currentRssKb() const {
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return 0;
-}
+long AgentProcess::currentRssKb() const { return statusKb(pid_, "VmRSS"); }
 
 std::string AgentProcess::stdoutText() const { return readFile(options_.dir + "/stdout.txt"); }
 std::string AgentProcess::stderrText() const { return readFile(options_.dir + "/stderr.txt"); }

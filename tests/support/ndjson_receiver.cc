@@ -1,36 +1,21 @@
 #include "tests/support/ndjson_receiver.h"
 
-#include <condition_variable>
-#include <csignal>
 #include <deque>
-#include <functional>
-#include <future>
-#include <mutex>
-#include <thread>
 
-#include "agent/loop/loop.h"
-#include "tests/support/loop_thread.h"
-#include "agent/net/http_server.h"
+#include "tests/support/files.h"
+#include "tests/support/test_server.h"
 
 namespace sluice {
 
-struct NdjsonReceiver::Impl {
-  LoopThread thread;  // first: it outlives everything that lives on its loop
+struct NdjsonReceiver::Impl : TestServer {
   Options options;
-  std::unique_ptr<HttpServer> server;
   uint16_t port = 0;
-
-  mutable std::mutex mu;
-  mutable std::condition_variable cv;
   std::deque<int> script;
   std::vector<std::string> lines;
-  std::vector<std::string> errors;
   size_t requests = 0;
 
-
-  void handle(HttpServerRequest&& req, HttpResponder responder) {
-    std::unique_lock<std::mutex> lock(mu);
-    ++requests;
+  // What is wrong with a request, "" when nothing is.
+  std::string problem(const HttpServerRequest& req) const {
     auto header = [&](const char* name) {
       const std::string* v = req.header(name);
       return v ? *v : std::string();
@@ -43,52 +28,39 @@ struct NdjsonReceiver::Impl {
       problem = "Authorization: " + header("Authorization");
     }
     if (req.body.empty() || req.body.back() != '\n') problem = "the body does not end with a newline";
-    if (!problem.empty()) {
-      errors.push_back(problem);
-      lock.unlock();
-      responder.respond(400, {}, problem);
+    return problem;
+  }
+
+  void handle(HttpServerRequest&& req, HttpResponder responder) {
+    update([&] { ++requests; });
+    if (std::string bad = problem(req); !bad.empty()) {
+      addError(bad);
+      responder.respond(400, {}, bad);
       return;
     }
-    if (!script.empty()) {
-      int status = script.front();
-      script.pop_front();
-      lock.unlock();
-      responder.respond(status, {}, "scripted failure");
-      return;
-    }
-    size_t start = 0;
-    while (start < req.body.size()) {
-      size_t nl = req.body.find('\n', start);
-      lines.push_back(req.body.substr(start, nl - start));
-      start = nl + 1;
-    }
-    cv.notify_all();
-    lock.unlock();
-    responder.respond(200, {}, "");
+    int status = 200;
+    update([&] {
+      if (!script.empty()) {
+        status = script.front();
+        script.pop_front();
+        return;
+      }
+      for (auto& line : splitLines(req.body)) lines.push_back(std::move(line));
+    });
+    responder.respond(status, {}, status == 200 ? "" : "scripted failure");
   }
 };
 
 NdjsonReceiver::NdjsonReceiver(Options options) : impl_(std::make_unique<Impl>()) {
-  std::signal(SIGPIPE, SIG_IGN);  // a client that left must not kill the test process
   Impl& d = *impl_;
   d.options = std::move(options);
-  d.thread.run([&d] {
-    HttpServer::Options so;
-    if (d.options.tls) {
-      auto ctx = TlsContext::makeServer(TlsServerOptions{d.options.cert_file, d.options.key_file, ""});
-      if (ctx) so.tls = *ctx;
-    }
-    d.server = std::make_unique<HttpServer>(d.thread.loop(), so, [&d](HttpServerRequest&& req, HttpResponder r) {
-      d.handle(std::move(req), std::move(r));
-    });
-    auto port = d.server->listen();
-    d.port = port ? *port : 0;
-  });
+  TlsServerOptions tls;
+  if (d.options.tls) tls = TlsServerOptions{d.options.cert_file, d.options.key_file, ""};
+  d.port = d.listenHttp(HttpServer::Options{}, tls,
+                        [&d](HttpServerRequest&& req, HttpResponder r) { d.handle(std::move(req), std::move(r)); });
 }
 
-NdjsonReceiver::~NdjsonReceiver() {
-  impl_->thread.shutdown([this] { impl_->server.reset(); });
-}
+NdjsonReceiver::~NdjsonReceiver() { impl_->shutdown(); }
 
 std::string NdjsonReceiver::url() const {
   return std::string(impl_->options.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(impl_->port) +
@@ -96,28 +68,17 @@ std::string NdjsonReceiver::url() const {
 }
 
 void NdjsonReceiver::failNext(int count, int status) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  for (int i = 0; i < count; ++i) impl_->script.push_back(status);
+  impl_->update([&] { impl_->script.insert(impl_->script.end(), static_cast<size_t>(count), status); });
 }
 
-std::vector<std::string> NdjsonReceiver::lines() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->lines;
-}
+std::vector<std::string> NdjsonReceiver::lines() const { return impl_->copy(impl_->lines); }
 
-size_t NdjsonReceiver::requests() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->requests;
-}
+size_t NdjsonReceiver::requests() const { return impl_->copy(impl_->requests); }
 
-std::vector<std::string> NdjsonReceiver::protocolErrors() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->errors;
-}
+std::vector<std::string> NdjsonReceiver::protocolErrors() const { return impl_->errors(); }
 
 bool NdjsonReceiver::waitForLines(size_t count, std::chrono::milliseconds deadline) const {
-  std::unique_lock<std::mutex> lock(impl_->mu);
-  return impl_->cv.wait_for(lock, deadline, [&] { return impl_->lines.size() >= count; });
+  return impl_->waitUntil([&] { return impl_->lines.size() >= count; }, deadline);
 }
 
 }  // namespace sluice

@@ -18,6 +18,7 @@ class ScriptedTransport : public SinkTransport {
   explicit ScriptedTransport(Loop& loop) : loop_(loop) {}
   void deliver(const Batch& batch, DeliverCallback done) override {
     ++calls;
+    messages += batch.count;
     ++in_flight;
     max_in_flight = std::max(max_in_flight, in_flight);
     attempts_by_id[batch.frame_id] += 1;
@@ -69,6 +70,7 @@ class ScriptedTransport : public SinkTransport {
   bool hold = false;
   bool stopped = false;
   int calls = 0;
+  uint64_t messages = 0;  // handed to deliver(), every attempt counted
   int in_flight = 0;
   int max_in_flight = 0;
 };

@@ -2,25 +2,19 @@
 
 #include <uv.h>
 
-#include <condition_variable>
-#include <csignal>
-#include <deque>
-#include <functional>
-#include <future>
 #include <map>
-#include <mutex>
-#include <thread>
+#include <stdexcept>
 
+#include "agent/formats/frame.h"
 #include "agent/loop/loop.h"
-#include "tests/support/loop_thread.h"
 #include "agent/net/stream.h"
 #include "agent/net/tls_context.h"
-#include "agent/formats/frame.h"
 #include "tests/support/test_drain.h"
+#include "tests/support/test_server.h"
 
 namespace sluice {
 
-struct SyslogReceiver::Impl {
+struct SyslogReceiver::Impl : TestServer {
   struct Connection : Stream::Handler, Deletable {
     Impl* impl = nullptr;
     std::unique_ptr<Stream> stream;
@@ -42,7 +36,6 @@ struct SyslogReceiver::Impl {
     }
   };
 
-  LoopThread thread;  // first: it outlives everything that lives on its loop
   Options options;
   UvHandle<uv_tcp_t> listener;
   UvHandle<uv_udp_t> udp;
@@ -51,43 +44,29 @@ struct SyslogReceiver::Impl {
   uint16_t port = 0;
   char datagram[65536];
 
-  mutable std::mutex mu;
-  mutable std::condition_variable cv;
   std::vector<std::string> messages;
-  std::vector<std::string> errors;
   std::vector<std::string> conn_errors;
   size_t accepted = 0;
   size_t partial_frames = 0;
 
-  void error(std::string e) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (errors.size() < 100) errors.push_back(std::move(e));
-  }
   void connectionError(std::string e) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (conn_errors.size() < 100) conn_errors.push_back(std::move(e));
+    update([&] {
+      if (conn_errors.size() < 100) conn_errors.push_back(std::move(e));
+    });
   }
-  void connected() {
-    std::lock_guard<std::mutex> lock(mu);
-    ++accepted;
-  }
-  void partial() {
-    std::lock_guard<std::mutex> lock(mu);
-    ++partial_frames;
-  }
+  void connected() { update([&] { ++accepted; }); }
+  void partial() { update([&] { ++partial_frames; }); }
 
   // Checks and records one message; false when it is not a valid RFC 5424 message.
   bool record(std::string_view msg) {
     if (options.check_rfc5424) {
       std::string bad = checkRfc5424(msg);
       if (!bad.empty()) {
-        error("message '" + std::string(msg.substr(0, 120)) + "': " + bad);
+        addError("message '" + std::string(msg.substr(0, 120)) + "': " + bad);
         return false;
       }
     }
-    std::lock_guard<std::mutex> lock(mu);
-    messages.emplace_back(msg);
-    cv.notify_all();
+    update([&] { messages.emplace_back(msg); });
     return true;
   }
 
@@ -110,7 +89,7 @@ struct SyslogReceiver::Impl {
       FrameStatus st = parseFrame(rest, &msg, &used, &err);
       if (st == FrameStatus::NeedMore) break;
       if (st == FrameStatus::Malformed) {
-        error(std::string("malformed frame: ") + err + " at '" + std::string(rest.substr(0, 40)) + "'");
+        addError(std::string("malformed frame: ") + err + " at '" + std::string(rest.substr(0, 40)) + "'");
         buffer.clear();
         return false;
       }
@@ -212,9 +191,6 @@ struct SyslogReceiver::Impl {
 };
 
 SyslogReceiver::SyslogReceiver(Options options) : impl_(std::make_unique<Impl>()) {
-  // Writing to a peer that left (a TLS session ticket to an agent that exited) must fail, not kill the test
-  // process with SIGPIPE; the agent ignores it too.
-  std::signal(SIGPIPE, SIG_IGN);
   Impl& d = *impl_;
   d.options = std::move(options);
   bool ok = false;
@@ -228,13 +204,13 @@ SyslogReceiver::SyslogReceiver(Options options) : impl_(std::make_unique<Impl>()
   });
   port_ = ok ? d.port : 0;
   if (port_ == 0) {
-    impl_->thread.shutdown([this] { impl_->down(); });
+    impl_->shutdown([this] { impl_->down(); });
     throw std::runtime_error("syslog receiver: cannot start");
   }
 }
 
 SyslogReceiver::~SyslogReceiver() {
-  impl_->thread.shutdown([this] { impl_->down(); });
+  impl_->shutdown([this] { impl_->down(); });
 }
 
 std::string SyslogReceiver::url() const {
@@ -262,14 +238,11 @@ void SyslogReceiver::resume() {
 
 void SyslogReceiver::comeUp() {
   impl_->thread.run([this] {
-    if (!impl_->listen()) impl_->error("cannot listen again on port " + std::to_string(impl_->port));
+    if (!impl_->listen()) impl_->addError("cannot listen again on port " + std::to_string(impl_->port));
   });
 }
 
-std::vector<std::string> SyslogReceiver::messages() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->messages;
-}
+std::vector<std::string> SyslogReceiver::messages() const { return impl_->copy(impl_->messages); }
 
 std::vector<std::string> SyslogReceiver::bodies() const {
   std::vector<std::string> out;
@@ -277,34 +250,18 @@ std::vector<std::string> SyslogReceiver::bodies() const {
   return out;
 }
 
-size_t SyslogReceiver::messageCount() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->messages.size();
-}
+size_t SyslogReceiver::messageCount() const { return messages().size(); }
 
 bool SyslogReceiver::waitForMessages(size_t count, std::chrono::milliseconds deadline) const {
-  std::unique_lock<std::mutex> lock(impl_->mu);
-  return impl_->cv.wait_for(lock, deadline, [&] { return impl_->messages.size() >= count; });
+  return impl_->waitUntil([&] { return impl_->messages.size() >= count; }, deadline);
 }
 
-std::vector<std::string> SyslogReceiver::protocolErrors() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->errors;
-}
+std::vector<std::string> SyslogReceiver::protocolErrors() const { return impl_->errors(); }
 
-std::vector<std::string> SyslogReceiver::connectionErrors() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->conn_errors;
-}
+std::vector<std::string> SyslogReceiver::connectionErrors() const { return impl_->copy(impl_->conn_errors); }
 
-size_t SyslogReceiver::connections() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->accepted;
-}
+size_t SyslogReceiver::connections() const { return impl_->copy(impl_->accepted); }
 
-size_t SyslogReceiver::partialFrames() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->partial_frames;
-}
+size_t SyslogReceiver::partialFrames() const { return impl_->copy(impl_->partial_frames); }
 
 }  // namespace sluice

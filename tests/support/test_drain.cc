@@ -2,18 +2,15 @@
 
 #include <uv.h>
 
-#include <csignal>
 #include <deque>
 #include <list>
 #include <functional>
-#include <future>
 #include <random>
 
-#include "agent/loop/loop.h"
-#include "agent/net/http_server.h"
-#include "agent/net/http_wire.h"
 #include "agent/formats/frame.h"
-#include "tests/support/loop_thread.h"
+#include "agent/loop/loop.h"
+#include "agent/net/http_wire.h"
+#include "tests/support/test_server.h"
 
 namespace sluice {
 
@@ -66,7 +63,7 @@ std::string checkRfc5424(std::string_view m) {
   return "";
 }
 
-struct TestDrain::Impl {
+struct TestDrain::Impl : TestServer {
   enum class Action { Answer, Fail, Reset, AcceptThenReset };
   struct Scripted {
     Action action;
@@ -74,13 +71,7 @@ struct TestDrain::Impl {
     std::string retry_after;
   };
 
-  LoopThread thread;  // first: it outlives everything that lives on its loop
   Options options;
-  std::unique_ptr<HttpServer> server;
-  uint16_t port = 0;
-
-  mutable std::mutex mu;
-  mutable std::condition_variable cv;
   std::deque<Scripted> script;
   std::chrono::milliseconds delay{0};
   double fail_fraction = 0;
@@ -89,12 +80,10 @@ struct TestDrain::Impl {
   std::vector<std::string> messages;
   std::vector<std::pair<std::string, std::vector<std::string>>> batches;
   std::vector<Request> requests;
-  std::vector<std::string> errors;
   size_t message_count = 0;
   size_t arrived = 0;
   std::set<std::string> peers;
   uint64_t bytes = 0;
-  bool stopping = false;
   std::string expected_auth;
 
   // Answers held back by setDelay(): each fires once, then is freed on the next turn.
@@ -115,9 +104,8 @@ struct TestDrain::Impl {
     impl->thread.loop().post([impl, it] { impl->delayed.erase(it); });
   }
 
-  void addError(std::string e) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (errors.size() < 100) errors.push_back(std::move(e));
+  void scriptNext(int count, const Scripted& step) {
+    update([&] { script.insert(script.end(), static_cast<size_t>(count), step); });
   }
 
   // Parses one POST strictly; records nothing unless asked to.
@@ -162,14 +150,14 @@ struct TestDrain::Impl {
   }
 
   void record(const std::string& frame_id, std::vector<std::string>&& msgs, size_t body_bytes) {
-    std::lock_guard<std::mutex> lock(mu);
-    message_count += msgs.size();
-    bytes += body_bytes;
-    if (options.keep_messages) {
-      messages.insert(messages.end(), msgs.begin(), msgs.end());
-      batches.emplace_back(frame_id, std::move(msgs));
-    }
-    cv.notify_all();
+    update([&] {
+      message_count += msgs.size();
+      bytes += body_bytes;
+      if (options.keep_messages) {
+        messages.insert(messages.end(), msgs.begin(), msgs.end());
+        batches.emplace_back(frame_id, std::move(msgs));
+      }
+    });
   }
 
   void handle(HttpServerRequest&& req, HttpResponder responder) {
@@ -223,9 +211,7 @@ struct TestDrain::Impl {
           }
           break;
       }
-      std::lock_guard<std::mutex> lock(mu);
-      requests.push_back(r);
-      cv.notify_all();
+      update([&] { requests.push_back(r); });
     };
     if (wait.count() > 0) {
       auto it = delayed.emplace(delayed.end());
@@ -241,35 +227,20 @@ struct TestDrain::Impl {
 };
 
 TestDrain::TestDrain(Options options) : impl_(std::make_unique<Impl>()) {
-  // An answer written to an agent that was just killed (kill -9 tests) must fail with EPIPE, not kill the test.
-  std::signal(SIGPIPE, SIG_IGN);
   Impl& d = *impl_;
   d.options = std::move(options);
   if (!d.options.token.empty()) d.expected_auth = "Basic " + base64Encode("token:" + d.options.token);
-  d.thread.run([&d] {
-    HttpServer::Options so;
-    so.host = "127.0.0.1";
-    so.port = 0;
-    so.max_body = 64 * 1024 * 1024;
-    if (d.options.tls) {
-      auto ctx = TlsContext::makeServer(TlsServerOptions{d.options.cert_file, d.options.key_file, ""});
-      if (!ctx) return;
-      so.tls = *ctx;
-    }
-    d.server = std::make_unique<HttpServer>(d.thread.loop(), so, [&d](HttpServerRequest&& req, HttpResponder r) {
-      d.handle(std::move(req), std::move(r));
-    });
-    auto port = d.server->listen();
-    d.port = port ? *port : 0;
+  HttpServer::Options so;
+  so.max_body = 64 * 1024 * 1024;
+  TlsServerOptions tls;
+  if (d.options.tls) tls = TlsServerOptions{d.options.cert_file, d.options.key_file, ""};
+  port_ = d.listenHttp(so, tls, [&d](HttpServerRequest&& req, HttpResponder r) {
+    d.handle(std::move(req), std::move(r));
   });
-  port_ = impl_->port;
 }
 
 TestDrain::~TestDrain() {
-  impl_->thread.shutdown([this] {
-    impl_->delayed.clear();
-    impl_->server.reset();
-  });
+  impl_->shutdown([this] { impl_->delayed.clear(); });
 }
 
 std::string TestDrain::url() const {
@@ -279,54 +250,45 @@ std::string TestDrain::url() const {
 }
 
 void TestDrain::failNext(int count, int status, std::string retry_after) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  for (int i = 0; i < count; ++i) impl_->script.push_back({Impl::Action::Fail, status, retry_after});
+  impl_->scriptNext(count, {Impl::Action::Fail, status, std::move(retry_after)});
 }
 
 void TestDrain::failRandomly(double fraction, int status) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->fail_fraction = fraction;
-  impl_->fail_status = status;
+  impl_->update([&] {
+    impl_->fail_fraction = fraction;
+    impl_->fail_status = status;
+  });
 }
 
 void TestDrain::resetNext(int count) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  for (int i = 0; i < count; ++i) impl_->script.push_back({Impl::Action::Reset});
+  impl_->scriptNext(count, {Impl::Action::Reset});
 }
 
 void TestDrain::acceptThenResetNext(int count) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  for (int i = 0; i < count; ++i) impl_->script.push_back({Impl::Action::AcceptThenReset});
+  impl_->scriptNext(count, {Impl::Action::AcceptThenReset});
 }
 
 void TestDrain::setDelay(std::chrono::milliseconds delay) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->delay = delay;
+  impl_->update([&] { impl_->delay = delay; });
 }
 
 void TestDrain::goDown() {
   impl_->thread.run([this] {
-    impl_->server->stopListening();
-    impl_->server->closeConnections(true);
+    impl_->http->stopListening();
+    impl_->http->closeConnections(true);
   });
 }
 
 void TestDrain::comeUp() {
   impl_->thread.run([this] {
-    auto port = impl_->server->listen();
+    auto port = impl_->http->listen();
     if (!port) impl_->addError("cannot listen again: " + port.error().message);
   });
 }
 
-size_t TestDrain::messageCount() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->message_count;
-}
+size_t TestDrain::messageCount() const { return impl_->copy(impl_->message_count); }
 
-std::vector<std::string> TestDrain::messages() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->messages;
-}
+std::vector<std::string> TestDrain::messages() const { return impl_->copy(impl_->messages); }
 
 std::vector<std::string> TestDrain::bodies() const {
   std::vector<std::string> out;
@@ -334,39 +296,28 @@ std::vector<std::string> TestDrain::bodies() const {
   return out;
 }
 
-std::vector<TestDrain::Request> TestDrain::requests() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->requests;
-}
+std::vector<TestDrain::Request> TestDrain::requests() const { return impl_->copy(impl_->requests); }
 
 std::vector<std::pair<std::string, std::vector<std::string>>> TestDrain::batches() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->batches;
+  return impl_->copy(impl_->batches);
 }
 
-std::vector<std::string> TestDrain::protocolErrors() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->errors;
+std::vector<std::string> TestDrain::protocolErrors() const { return impl_->errors(); }
+
+std::set<std::string> TestDrain::peers() const { return impl_->copy(impl_->peers); }
+
+size_t TestDrain::openConnections() const {
+  size_t n = 0;
+  impl_->thread.run([&] { n = impl_->http ? impl_->http->connectionCount() : 0; });
+  return n;
 }
 
-std::set<std::string> TestDrain::peers() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->peers;
-}
+size_t TestDrain::requestsArrived() const { return impl_->copy(impl_->arrived); }
 
-size_t TestDrain::requestsArrived() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->arrived;
-}
-
-uint64_t TestDrain::bytesReceived() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->bytes;
-}
+uint64_t TestDrain::bytesReceived() const { return impl_->copy(impl_->bytes); }
 
 bool TestDrain::waitForMessages(size_t count, std::chrono::milliseconds deadline) const {
-  std::unique_lock<std::mutex> lock(impl_->mu);
-  return impl_->cv.wait_for(lock, deadline, [&] { return impl_->message_count >= count; });
+  return impl_->waitUntil([&] { return impl_->message_count >= count; }, deadline);
 }
 
 }  // namespace sluice

@@ -67,6 +67,8 @@ class TestDrain {
   size_t requestsArrived() const;
   // The client addresses ("127.0.0.1:PORT") requests came from: one per connection the agent opened.
   std::set<std::string> peers() const;
+  // Connections open now (a killed agent's close once the drain has read what they held).
+  size_t openConnections() const;
   bool waitForMessages(size_t count, std::chrono::milliseconds deadline) const;
 
   struct Impl;

@@ -2,9 +2,9 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <fstream>
 
 #include "agent/app/agent_config.h"
+#include "tests/support/files.h"
 #include "tests/support/registries.h"
 #include "tests/support/temp_dir.h"
 
@@ -276,7 +276,7 @@ TEST_CASE("a top-level key given twice is an error", "[config]") {
 TEST_CASE("a configuration file is read from disk", "[config]") {
   TempDir dir("sluice-config-test");
   std::string file = dir.file("sluice.yaml");
-  std::ofstream(file) << kSources << kSinks;
+  writeFile(file, std::string(kSources) + kSinks);
   ConfigErrors errors;
   std::optional<AgentConfig> c = loadConfigFile(file, testRegistry(), errors);
   INFO(errors.joined());
@@ -288,7 +288,7 @@ TEST_CASE("a configuration file is read from disk", "[config]") {
 TEST_CASE("errors from a file carry the file's path", "[config]") {
   TempDir dir("sluice-config-test");
   std::string file = dir.file("bad.yaml");
-  std::ofstream(file) << kSources << "sinks: []\n";
+  writeFile(file, std::string(kSources) + "sinks: []\n");
   ConfigErrors errors;
   CHECK_FALSE(loadConfigFile(file, testRegistry(), errors));
   CHECK(errors.messages() == Messages{file + ":4:1: no sinks configured"});

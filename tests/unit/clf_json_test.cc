@@ -4,40 +4,20 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include "agent/app/agent_config.h"
 #include "agent/formats/access_line.h"
 #include "agent/formats/ndjson_encoder.h"
 #include "agent/formats/clf_json_codec.h"
 #include "agent/formats/http_status_text.h"
+#include "tests/support/files.h"
 
 using namespace sluice;
 
 namespace {
 
 const std::string kFixtures = std::string(SLUICE_SOURCE_DIR) + "/tests/fixtures/clf/";
-
-std::string readAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) nl = text.size();
-    out.push_back(text.substr(start, nl - start));
-    start = nl + 1;
-  }
-  return out;
-}
 
 std::string toJson(std::string_view line, Schema schema, Unparsed unparsed = Unparsed::Raw) {
   NdjsonEncoder encoder(schema, unparsed);
@@ -80,23 +60,23 @@ TEST_CASE("clf_json golden files: every format variant, odd lines and malformed 
     for (auto [schema, suffix] : {std::pair{Schema::Compact, "compact"}, std::pair{Schema::Ecs, "ecs"}}) {
       std::string golden = kFixtures + name + "." + suffix + ".ndjson";
       std::string got;
-      for (const std::string& line : lines(readAll(kFixtures + name + ".log"))) {
+      for (const std::string& line : splitLines(readFile(kFixtures + name + ".log"))) {
         std::string json = toJson(line, schema);
         checkStrictJson(std::string_view(json).substr(0, json.size() - 1));
         got += json;
       }
-      if (update) std::ofstream(golden, std::ios::binary) << got;
+      if (update) writeFile(golden, got);
       INFO(golden);
-      CHECK(got == readAll(golden));
+      CHECK(got == readFile(golden));
     }
   }
 }
 
 TEST_CASE("clf_json golden files convert back to the lines they came from", "[clf_json]") {
   for (std::string name : {"variants", "odd", "malformed"}) {
-    auto input = lines(readAll(kFixtures + name + ".log"));
+    auto input = splitLines(readFile(kFixtures + name + ".log"));
     for (std::string suffix : {"compact", "ecs"}) {
-      auto json = lines(readAll(kFixtures + name + "." + suffix + ".ndjson"));
+      auto json = splitLines(readFile(kFixtures + name + "." + suffix + ".ndjson"));
       REQUIRE(json.size() == input.size());
       for (size_t i = 0; i < input.size(); ++i) {
         // Invalid UTF-8 cannot travel in JSON: those bytes come back as Apache's \xHH escapes.
@@ -197,7 +177,7 @@ TEST_CASE("clf_json: a batch's messages are read after their RFC 5424 header", "
   ByteBuffer out;
   NdjsonCounts counts;
   encoder.encodeFrames(frames, out, counts);
-  auto got = lines(std::string(out.view()));
+  auto got = splitLines(std::string(out.view()));
   REQUIRE(got.size() == 3);
   CHECK(got[0] == got[1]);
   CHECK(got[0].rfind("{\"t\":\"2000-10-10T13:55:36.000000Z\",\"ipS\":\"192.0.2.1\"", 0) == 0);

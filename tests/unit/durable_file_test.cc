@@ -7,11 +7,10 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "agent/core/durable_file.h"
+#include "tests/support/files.h"
 #include "tests/support/small_fs.h"
 #include "tests/support/temp_dir.h"
 
@@ -19,13 +18,6 @@ using namespace sluice;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string contentOf(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The names in `dir`, sorted: what a failed write must leave exactly as it was.
 std::vector<std::string> namesIn(const std::string& dir) {
@@ -63,11 +55,11 @@ class FileSizeLimit {
 TEST_CASE("a durable write replaces the file with every byte and leaves no temp file", "[durable]") {
   TempDir dir;
   const std::string path = dir.file("state");
-  std::ofstream(path) << "old version";
+  writeFile(path, "old version");
   std::string bytes(300000, 'x');
   for (size_t i = 0; i < bytes.size(); i += 7) bytes[i] = static_cast<char>(i);
   REQUIRE(writeFileDurably(path, bytes));
-  CHECK(contentOf(path) == bytes);
+  CHECK(readFile(path) == bytes);
   CHECK(namesIn(dir.path()) == std::vector<std::string>{"state"});
 
   REQUIRE(writeFileDurably(dir.file("empty"), ""));
@@ -82,9 +74,9 @@ TEST_CASE("a durable write uses the temp name and the mode it is given", "[durab
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777 & ~0640) == 0);  // the umask may take bits away, never add them
 
-  std::ofstream(path + ".tmp-final") << "left by a crash";  // a stale temp file is simply overwritten
+  writeFile(path + ".tmp-final", "left by a crash");  // a stale temp file is simply overwritten
   REQUIRE(writeFileDurably(path, "new", DurableWriteOptions{.tmp_suffix = ".tmp-final", .mode = 0640}));
-  CHECK(contentOf(path) == "new");
+  CHECK(readFile(path) == "new");
   CHECK(namesIn(dir.path()) == std::vector<std::string>{"ckpt"});
 }
 
@@ -96,11 +88,11 @@ TEST_CASE("a durable write into a directory that does not exist fails with the p
   CHECK(st.error().code == -ENOENT);
   CHECK(namesIn(dir.path()).empty());
 
-  std::ofstream(dir.file("file")) << "a file, not a directory";
+  writeFile(dir.file("file"), "a file, not a directory");
   st = writeFileDurably(dir.file("file/state"), "bytes");
   REQUIRE_FALSE(st);
   CHECK(st.error().code == -ENOTDIR);
-  CHECK(contentOf(dir.file("file")) == "a file, not a directory");
+  CHECK(readFile(dir.file("file")) == "a file, not a directory");
 }
 
 TEST_CASE("a durable write whose rename fails leaves the old file and removes its temp file", "[durable]") {
@@ -119,7 +111,7 @@ TEST_CASE("a durable write cut short and then refused fails whole: the old file 
           "[durable]") {
   TempDir dir;
   const std::string path = dir.file("state");
-  std::ofstream(path) << "old version";
+  writeFile(path, "old version");
   Status st;
   {
     FileSizeLimit limit(1000);
@@ -129,7 +121,7 @@ TEST_CASE("a durable write cut short and then refused fails whole: the old file 
   REQUIRE_FALSE(st);
   CHECK(st.error().message == "cannot write " + path + ".tmp: " + std::strerror(EFBIG));
   CHECK(st.error().code == -EFBIG);
-  CHECK(contentOf(path) == "old version");
+  CHECK(readFile(path) == "old version");
   CHECK(namesIn(dir.path()) == std::vector<std::string>{"state"});
 }
 
@@ -151,7 +143,7 @@ TEST_CASE("a durable write on a full disk fails with ENOSPC, keeps the old file 
   REQUIRE_FALSE(st);
   CHECK(st.error().code == -ENOSPC);
   CHECK(st.error().message.find("cannot write " + path + ".tmp: ") == 0);
-  CHECK(contentOf(path) == "old version");
+  CHECK(readFile(path) == "old version");
   CHECK_FALSE(fs::exists(path + ".tmp"));
   CHECK(small.freeBytes() == free_before);
 }

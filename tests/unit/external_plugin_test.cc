@@ -1,14 +1,13 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "agent/app/agent_config.h"
 #include "agent/loop/loop.h"
 #include "agent/formats/frame.h"
 #include "agent/plugin/external_plugin.h"
 #include "agent/sink/transport.h"
+#include "tests/support/files.h"
 #include "tests/support/registries.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -26,12 +25,6 @@ std::string loadError(const std::string& variant) {
   return r.error().message;
 }
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // A directory holding copies of the named test plugins.
 std::string pluginDir(const TempDir& dir, std::initializer_list<std::string> variants) {
@@ -99,7 +92,7 @@ TEST_CASE("a plugin option whose default does not parse is refused", "[plugin]")
 TEST_CASE("a file that is not a shared object is refused, naming it", "[plugin]") {
   TempDir dir;
   std::string path = dir.file("junk.so");
-  std::ofstream(path) << "not an ELF file";
+  writeFile(path, "not an ELF file");
   auto r = loadExternalPlugin(path);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find(path) != std::string::npos);
@@ -133,7 +126,7 @@ TEST_CASE("plugin_dirs: a directory that does not exist is an error", "[plugin]"
 TEST_CASE("plugin_dirs is read ahead from the config file", "[plugin]") {
   TempDir dir;
   std::string path = dir.file("sluice.yaml");
-  std::ofstream(path) << "agent:\n  hostname: h\n  plugin_dirs: [/a, \"${NO_SUCH_VAR_X:-/b}\"]\nsources: []\n";
+  writeFile(path, "agent:\n  hostname: h\n  plugin_dirs: [/a, \"${NO_SUCH_VAR_X:-/b}\"]\nsources: []\n");
   Mark where;
   auto dirs = pluginDirsOfConfigFile(path, &where);
   CHECK(dirs == std::vector<std::string>{"/a", "/b"});
@@ -217,7 +210,7 @@ TEST_CASE("an external sink completes deliveries from its own thread on the loop
     transport->reset();
     CHECK(loop.close() == 0);
   }
-  CHECK(readAll(out) == "<190>1 - h a p - - first\n<190>1 - h a p - - second\n<190>1 - h a p - - third\n");
+  CHECK(readFile(out) == "<190>1 - h a p - - first\n<190>1 - h a p - - second\n<190>1 - h a p - - third\n");
 }
 
 TEST_CASE("an external sink that cannot start says why, naming the plugin", "[plugin]") {

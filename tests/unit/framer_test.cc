@@ -2,6 +2,7 @@
 
 #include "agent/formats/frame.h"
 #include "agent/pipeline/rfc5424_framer.h"
+#include "tests/support/records.h"
 
 using namespace sluice;
 
@@ -66,10 +67,7 @@ TEST_CASE("preformatted messages are framed byte for byte as the seed's body") {
 TEST_CASE("a line is framed with the seed's fields and a six-digit UTC timestamp") {
   Rfc5424Framer framer(seedFields(), "ignored", "logtoken_foobar");
   SourceInfo src{1001, "procid", "stdin"};
-  Record r;
-  r.source = &src;
-  r.received_us = 1364414544000000;  // 2013-03-27T20:02:24Z
-  r.message = "foo";
+  Record r = recordOf(src, "foo", 1364414544000000);  // 2013-03-27T20:02:24Z
   // The seed writes "+00:00" without a fraction; Sluice always writes six digits and Z (2 bytes more).
   CHECK(frame(framer, r) == "74 <190>1 2013-03-27T20:02:24.000000Z hostname logtoken_foobar procid - - foo");
 }
@@ -79,11 +77,8 @@ TEST_CASE("severity and facility make the PRI, stderr lines are err") {
   f.facility = 1;  // user
   Rfc5424Framer framer(f, "h", "t");
   SourceInfo src{1002, "web-1", "exec"};
-  Record r;
-  r.source = &src;
-  r.received_us = 0;
+  Record r = recordOf(src, "boom");
   r.severity = Severity::Error;
-  r.message = "boom";
   CHECK(frame(framer, r).find("<11>1 ") != std::string::npos);
   r.severity = Severity::Debug;
   CHECK(frame(framer, r).find("<15>1 ") != std::string::npos);
@@ -92,11 +87,8 @@ TEST_CASE("severity and facility make the PRI, stderr lines are err") {
 TEST_CASE("the event time is used when the source has one") {
   Rfc5424Framer framer(seedFields(), "h", "t");
   SourceInfo src{1003, "s", "tail"};
-  Record r;
-  r.source = &src;
-  r.received_us = 1364414544000000;
+  Record r = recordOf(src, "x", 1364414544000000);
   r.event_us = 1364414543123456;
-  r.message = "x";
   CHECK(frame(framer, r).find(" 2013-03-27T20:02:23.123456Z ") != std::string::npos);
 }
 
@@ -115,9 +107,7 @@ TEST_CASE("header fields are made valid: printable ASCII, no spaces, RFC 5424 le
   f.app_name = "";
   Rfc5424Framer framer(f, "h", "");
   SourceInfo src{1004, "", "stdin"};
-  Record r;
-  r.source = &src;
-  r.message = "m";
+  Record r = recordOf(src, "m");
   CHECK(frame(framer, r).find(" my_host sluice - - - m") != std::string::npos);
 }
 
@@ -132,9 +122,7 @@ TEST_CASE("the app name defaults to the sink's token, else sluice") {
   MessageFields f = seedFields();
   f.app_name = "";
   SourceInfo src{1005, "s", "stdin"};
-  Record r;
-  r.source = &src;
-  r.message = "m";
+  Record r = recordOf(src, "m");
   Rfc5424Framer with_token(f, "h", "tok");
   CHECK(frame(with_token, r).find(" hostname tok s - - m") != std::string::npos);
   Rfc5424Framer without(f, "h", "");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
@@ -80,9 +81,9 @@ std::string join(const std::vector<std::string>& lines) {
   return s;
 }
 
-void writeFile(const fs::path& path, const std::string& text) {
+void writeSource(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
+  sluice::writeFile(path.string(), text);
 }
 
 }  // namespace
@@ -96,10 +97,10 @@ TEST_CASE("no include in agent/ or plugins/ points up a layer or across plugins"
 TEST_CASE("the layering check names an upward include, a sideways plugin include and a folder in no layer", "[layering]") {
   sluice::TempDir dir("sluice-layering");
   const fs::path root = dir.path();
-  writeFile(root / "agent/core/ok.h", "#include \"agent/core/other.h\"\n#include <vector>\n");
-  writeFile(root / "agent/net/http.h", "#pragma once\n#include \"agent/core/ok.h\"\n#include \"agent/app/agent.h\"\n");
-  writeFile(root / "plugins/syslog/x.cc", "#include \"agent/sink/transport.h\"\n#include \"plugins/file/y.h\"\n");
-  writeFile(root / "agent/misc/z.h", "\n");
+  writeSource(root / "agent/core/ok.h", "#include \"agent/core/other.h\"\n#include <vector>\n");
+  writeSource(root / "agent/net/http.h", "#pragma once\n#include \"agent/core/ok.h\"\n#include \"agent/app/agent.h\"\n");
+  writeSource(root / "plugins/syslog/x.cc", "#include \"agent/sink/transport.h\"\n#include \"plugins/file/y.h\"\n");
+  writeSource(root / "agent/misc/z.h", "\n");
   std::vector<std::string> v = layeringViolations(root);
   std::sort(v.begin(), v.end());
   CHECK(v == std::vector<std::string>{
@@ -109,8 +110,7 @@ TEST_CASE("the layering check names an upward include, a sideways plugin include
 }
 
 TEST_CASE("the README's Layout states the same order of layers", "[layering]") {
-  std::ifstream in(std::string(SLUICE_SOURCE_DIR) + "/README.md");
-  std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string readme = sluice::readSource("README.md");
   std::string order;
   for (auto it = kOrder.rbegin(); it != kOrder.rend(); ++it) order += (order.empty() ? "" : " → ") + *it;
   INFO("expected in README.md: " << order);

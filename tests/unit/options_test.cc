@@ -40,6 +40,9 @@ Parsed parse(const std::string& yaml, std::initializer_list<std::string_view> ig
   return p;
 }
 
+// The errors of parsing `yaml` (after a valid url:).
+Messages errorsOf(const std::string& yaml) { return parse("url: https://h\n" + yaml).errors.messages(); }
+
 // Variables private to this file's tests, set for the life of one test case.
 class ScopedEnv {
  public:
@@ -101,42 +104,36 @@ TEST_CASE("written values are typed, marked with their position and reported as 
 }
 
 TEST_CASE("an unknown key is reported with the nearest valid key at its level", "[config]") {
-  Parsed p = parse("url: https://h\nbatch:\n  lingr: 1s\n");
-  CHECK(p.errors.messages() == Messages{"test.yaml:3:3: unknown key 'lingr' (did you mean 'linger'?)"});
+  CHECK(errorsOf("batch:\n  lingr: 1s\n") == Messages{"test.yaml:3:3: unknown key 'lingr' (did you mean 'linger'?)"});
 }
 
 TEST_CASE("an unknown key with no near match lists the valid keys at its level", "[config]") {
-  Parsed p = parse("url: https://h\nbatch:\n  size: 1s\n");
-  CHECK(p.errors.messages() == Messages{"test.yaml:3:3: unknown key 'size' (valid keys: linger, max_bytes)"});
+  CHECK(errorsOf("batch:\n  size: 1s\n") ==
+        Messages{"test.yaml:3:3: unknown key 'size' (valid keys: linger, max_bytes)"});
 }
 
 TEST_CASE("a nested key written at the top suggests its full dotted name", "[config]") {
-  Parsed p = parse("url: https://h\nlinger: 1s\n");
-  CHECK(p.errors.messages() == Messages{"test.yaml:2:1: unknown key 'linger' (did you mean 'batch.linger'?)"});
+  CHECK(errorsOf("linger: 1s\n") == Messages{"test.yaml:2:1: unknown key 'linger' (did you mean 'batch.linger'?)"});
 }
 
 TEST_CASE("dotted keys may be written flat, and a key given twice is an error", "[config]") {
   Parsed ok = parse("url: https://h\nbatch.linger: 3s\n");
   CHECK(ok.errors.empty());
   CHECK(ok.values.duration("batch.linger") == 3s);
-  Parsed twice = parse("url: https://h\nbatch.linger: 3s\nbatch:\n  linger: 4s\n");
-  CHECK(twice.errors.messages() == Messages{"test.yaml:4:3: duplicate key 'batch.linger' (first at test.yaml:2:1)"});
+  CHECK(errorsOf("batch.linger: 3s\nbatch:\n  linger: 4s\n") ==
+        Messages{"test.yaml:4:3: duplicate key 'batch.linger' (first at test.yaml:2:1)"});
 }
 
 TEST_CASE("a group that is not a mapping is an error naming the group", "[config]") {
-  Parsed p = parse("url: https://h\nbatch: 5\n");
-  CHECK(p.errors.messages() == Messages{"test.yaml:2:8: key 'batch' must be a mapping"});
+  CHECK(errorsOf("batch: 5\n") == Messages{"test.yaml:2:8: key 'batch' must be a mapping"});
 }
 
 TEST_CASE("a value of the wrong YAML kind is an error naming the key and the expected kind", "[config]") {
-  Parsed list = parse("url: https://h\ncommand: { a: b }\n");
-  CHECK(list.errors.messages() == Messages{"test.yaml:2:10: 'command' must be a list of strings"});
-  Parsed item = parse("url: https://h\ncommand: [a, [b]]\n");
-  CHECK(item.errors.messages() == Messages{"test.yaml:2:14: 'command' must be a list of strings"});
-  Parsed map = parse("url: https://h\nenv: [a]\n");
-  CHECK(map.errors.messages() == Messages{"test.yaml:2:6: 'env' must be a mapping of strings to strings"});
-  Parsed scalar = parse("url: https://h\nbatch:\n  linger: [1s]\n");
-  CHECK(scalar.errors.messages() == Messages{"test.yaml:3:11: 'batch.linger' must be a duration, not a list"});
+  CHECK(errorsOf("command: { a: b }\n") == Messages{"test.yaml:2:10: 'command' must be a list of strings"});
+  CHECK(errorsOf("command: [a, [b]]\n") == Messages{"test.yaml:2:14: 'command' must be a list of strings"});
+  CHECK(errorsOf("env: [a]\n") == Messages{"test.yaml:2:6: 'env' must be a mapping of strings to strings"});
+  CHECK(errorsOf("batch:\n  linger: [1s]\n") ==
+        Messages{"test.yaml:3:11: 'batch.linger' must be a duration, not a list"});
   Parsed empty = parse("url: https://h\nmax_in_flight:\n");
   CHECK(empty.errors.messages().size() == 1);
   CHECK_THAT(empty.errors.messages()[0],
@@ -173,11 +170,9 @@ TEST_CASE("bad sizes, durations, numbers and booleans are errors naming the key"
 }
 
 TEST_CASE("an enum value outside its choices lists them", "[config]") {
-  Parsed p = parse("url: https://h\nbuffer:\n  when_full: fast\n");
-  CHECK(p.errors.messages() ==
+  CHECK(errorsOf("buffer:\n  when_full: fast\n") ==
         Messages{"test.yaml:3:14: buffer.when_full: value 'fast' is not one of: block, drop_newest, drop_oldest"});
-  Parsed near = parse("url: https://h\nbuffer:\n  when_full: drop_odlest\n");
-  CHECK(near.errors.messages() ==
+  CHECK(errorsOf("buffer:\n  when_full: drop_odlest\n") ==
         Messages{"test.yaml:3:14: buffer.when_full: value 'drop_odlest' is not one of: block, drop_newest, "
                  "drop_oldest (did you mean 'drop_oldest'?)"});
   Parsed upper = parse("url: https://h\nbuffer:\n  when_full: Drop_Newest\n");
@@ -228,23 +223,19 @@ TEST_CASE("a default may itself refer to a variable, and ${VAR-x} keeps an empty
 
 TEST_CASE("an unset variable without a default is an error naming it, never the value", "[config]") {
   ::unsetenv("SLUICE_OPT_TEST_TOKEN");
-  Parsed p = parse("url: https://h\ntoken: abc${SLUICE_OPT_TEST_TOKEN}\n");
-  CHECK(p.errors.messages() ==
+  CHECK(errorsOf("token: abc${SLUICE_OPT_TEST_TOKEN}\n") ==
         Messages{"test.yaml:2:8: token: environment variable SLUICE_OPT_TEST_TOKEN is not set (write "
                  "${SLUICE_OPT_TEST_TOKEN:-default} for a default)"});
-  Parsed item = parse("url: https://h\ncommand: [ok, \"${SLUICE_OPT_TEST_TOKEN}\"]\n");
-  CHECK(item.errors.messages() ==
+  CHECK(errorsOf("command: [ok, \"${SLUICE_OPT_TEST_TOKEN}\"]\n") ==
         Messages{"test.yaml:2:15: command: environment variable SLUICE_OPT_TEST_TOKEN is not set (write "
                  "${SLUICE_OPT_TEST_TOKEN:-default} for a default)"});
-  Parsed bad = parse("url: https://h\ntoken: \"${1abc} ${unterminated\"\n");
-  CHECK(bad.errors.messages() ==
+  CHECK(errorsOf("token: \"${1abc} ${unterminated\"\n") ==
         Messages{"test.yaml:2:8: token: invalid environment variable reference (expected ${NAME} or "
                  "${NAME:-default})"});
 }
 
 TEST_CASE("errors about a secret never echo its value", "[config]") {
-  Parsed p = parse("url: https://h\ntoken: [hunter2]\n");
-  CHECK(p.errors.messages() == Messages{"test.yaml:2:8: 'token' must be a string, not a list"});
+  CHECK(errorsOf("token: [hunter2]\n") == Messages{"test.yaml:2:8: 'token' must be a string, not a list"});
   Parsed q = parse("url: https://h\ntoken: \"hunter2${oops\"\n");
   REQUIRE(q.errors.size() == 1);
   CHECK(q.errors.messages()[0].find("hunter2") == std::string::npos);

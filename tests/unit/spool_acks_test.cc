@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "tests/unit/spool_fixture.h"
+#include "tests/support/files.h"
 
 using namespace sluice;
 using namespace sluice::spool_test;
@@ -88,7 +89,7 @@ TEST_CASE("a torn newest ack slot falls back to the other slot", "[spool][acks]"
   REQUIRE(scan.valid == 2);
   const size_t newest = scan.newest->generation & 1;
   acks[newest * kAckSlotBytes + 20] ^= 0x40;
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << acks;
+  writeFile(path, acks);
   f.open();
   REQUIRE(!f.report.notes.empty());
   CHECK(f.report.notes[0].find("torn") != std::string::npos);
@@ -108,7 +109,7 @@ TEST_CASE("both ack slots torn: the ledger's position holds, and nothing is lost
   f.spool->ack(got[1].seq);
   f.crash();
   std::string garbage(kAckFileBytes, 'z');
-  std::ofstream(f.dir.path() + "/spool/acks", std::ios::binary | std::ios::trunc) << garbage;
+  writeFile(f.dir.path() + "/spool/acks", garbage);
   f.open();
   CHECK(f.report.records == 4);  // sent again: at least once
 }
@@ -173,16 +174,9 @@ TEST_CASE("a write that fails for lack of space is undone: no partial record, no
 TEST_CASE("a damaged segment's good records are replayed from quarantine, again after a second crash, and counted once",
           "[spool][acks]") {
   Fixture f;
-  f.open(256);
-  f.append(0, 30);
-  f.crash();
-  auto segs = f.segments();
-  REQUIRE(segs.size() >= 3);
-  std::string bytes = readFile(segs[1]);
-  auto scan = scanSegment(bytes);
-  REQUIRE(scan.records.size() >= 3);
-  bytes[scan.records[2].offset + kRecordHeader + 1] ^= 0x10;  // two good records before the damage
-  std::ofstream(segs[1], std::ios::binary | std::ios::trunc) << bytes;
+  const std::vector<std::string> segs = f.crashInSmallSegments();
+  const uint64_t size = fs::file_size(segs[1]);
+  const SegmentScan scan = flipBit(segs[1], 2, 1);  // two good records before the damage
   f.open(256);
   const uint64_t corrupt = f.report.corrupt_records;
   CHECK(corrupt == scan.records.size() - 2);
@@ -202,7 +196,7 @@ TEST_CASE("a damaged segment's good records are replayed from quarantine, again 
   size_t quarantined = 0;
   for (const auto& e : fs::directory_iterator(f.dir.path() + "/spool/quarantine")) {
     // Kept for whoever examines it, its size unchanged.
-    CHECK(fs::file_size(e.path()) == bytes.size());
+    CHECK(fs::file_size(e.path()) == size);
     ++quarantined;
   }
   CHECK(quarantined == 1);

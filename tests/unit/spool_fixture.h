@@ -3,13 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "agent/buffer/ledger.h"
 #include "agent/buffer/spool.h"
 #include "agent/buffer/spool_format.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 
@@ -102,6 +101,15 @@ struct Fixture {
     REQUIRE(runLoopUntil(loop, [&] { return spool->idle(); }, 10s));
     spool.reset();
   }
+  // Thirty records in segments of 256 bytes, then a crash: the segments, at least three.
+  std::vector<std::string> crashInSmallSegments() {
+    open(256);
+    append(0, 30);
+    crash();
+    std::vector<std::string> segs = segments();
+    REQUIRE(segs.size() >= 3);
+    return segs;
+  }
   std::vector<std::string> segments() const {
     std::vector<std::string> out;
     for (const auto& e : fs::directory_iterator(dir.path() + "/spool")) {
@@ -116,11 +124,15 @@ struct Fixture {
   }
 };
 
-inline std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// Flips a bit in byte `at` of the data of record `record` of `segment`, so that its CRC no longer matches; the
+// records the segment held before (at least three).
+inline SegmentScan flipBit(const std::string& segment, size_t record, size_t at) {
+  std::string bytes = readFile(segment);
+  SegmentScan scan = scanSegment(bytes);
+  REQUIRE(scan.records.size() >= 3);
+  bytes[scan.records[record].offset + kRecordHeader + at] ^= 0x10;
+  writeFile(segment, bytes);
+  return scan;
 }
 
 }  // namespace sluice::spool_test

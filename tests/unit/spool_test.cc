@@ -1,4 +1,5 @@
 #include "tests/unit/spool_fixture.h"
+#include "tests/support/files.h"
 
 using namespace sluice;
 using namespace sluice::spool_test;
@@ -88,21 +89,14 @@ TEST_CASE("a record torn at the end by a crash is truncated and counted, the res
 
 TEST_CASE("a bit flipped in the middle skips the rest of its segment and quarantines it", "[spool]") {
   Fixture f;
-  f.open(256);
-  f.append(0, 30);
-  f.crash();
-  auto segs = f.segments();
-  REQUIRE(segs.size() >= 3);
+  const std::vector<std::string> segs = f.crashInSmallSegments();
   // Flip one bit inside the data of the second record of the second segment.
-  std::string bytes = readFile(segs[1]);
-  auto scan = scanSegment(bytes);
-  REQUIRE(scan.records.size() >= 3);
+  const uint64_t size = fs::file_size(segs[1]);
+  const SegmentScan scan = flipBit(segs[1], 1, 2);
   const size_t per_segment = scan.records.size();
-  bytes[scan.records[1].offset + kRecordHeader + 2] ^= 0x10;
-  std::ofstream(segs[1], std::ios::binary | std::ios::trunc) << bytes;
   f.open(256);
   CHECK(f.report.corrupt_records == per_segment - 1);
-  CHECK(f.report.corrupt_bytes == bytes.size() - scan.records[1].offset);
+  CHECK(f.report.corrupt_bytes == size - scan.records[1].offset);
   REQUIRE(f.report.notes.size() == 1);
   CHECK(f.report.notes[0].find("bad CRC") != std::string::npos);
   CHECK(f.report.notes[0].find("quarantine") != std::string::npos);
@@ -122,14 +116,23 @@ TEST_CASE("a bit flipped in the middle skips the rest of its segment and quarant
   CHECK(data.count(recordData(29)) == 1);
 }
 
-TEST_CASE("a corrupt ledger is moved aside, and the ack slots still say what was acknowledged", "[spool]") {
-  Fixture f;
+namespace {
+
+// Five records, the first acknowledged; then the spool closes and its ledger is overwritten with garbage.
+void ackOneThenBreakLedger(Fixture& f) {
   f.open();
   auto seqs = f.append(0, 5);
   f.spool->takeUnread(seqs[0]);
   f.spool->ack(seqs[0]);
   f.close();
-  std::ofstream(f.dir.path() + "/spool/ledger", std::ios::trunc) << "garbage";
+  writeFile(f.dir.path() + "/spool/ledger", "garbage");
+}
+
+}  // namespace
+
+TEST_CASE("a corrupt ledger is moved aside, and the ack slots still say what was acknowledged", "[spool]") {
+  Fixture f;
+  ackOneThenBreakLedger(f);
   f.open();
   REQUIRE(f.report.notes.size() == 1);
   CHECK(f.report.notes[0].find("not a spool ledger") != std::string::npos);
@@ -139,12 +142,7 @@ TEST_CASE("a corrupt ledger is moved aside, and the ack slots still say what was
 
 TEST_CASE("a corrupt ledger and no ack slots: every record is replayed", "[spool]") {
   Fixture f;
-  f.open();
-  auto seqs = f.append(0, 5);
-  f.spool->takeUnread(seqs[0]);
-  f.spool->ack(seqs[0]);
-  f.close();
-  std::ofstream(f.dir.path() + "/spool/ledger", std::ios::trunc) << "garbage";
+  ackOneThenBreakLedger(f);
   fs::remove(f.dir.path() + "/spool/acks");
   f.open();
   REQUIRE(f.report.notes.size() == 1);
@@ -156,7 +154,7 @@ TEST_CASE("the ledger is replaced atomically: a leftover temp file does not matt
   TempDir dir;
   Ledger l{"0123456789abcdef", 3, 42, 7};
   REQUIRE(writeLedgerFile(dir.path(), l).ok());
-  std::ofstream(dir.path() + "/ledger.tmp") << "sluice-spool-ledger 1\nid 01";  // a crash mid-write
+  writeFile(dir.path() + "/ledger.tmp", "sluice-spool-ledger 1\nid 01");  // a crash mid-write
   auto back = readLedgerFile(dir.path());
   REQUIRE(back.ok());
   CHECK(back->id == l.id);

@@ -5,6 +5,7 @@
 #include "agent/admin/prometheus.h"
 #include "agent/admin/query_string.h"
 #include "agent/app/agent_config.h"
+#include "tests/support/records.h"
 
 using namespace sluice;
 
@@ -29,10 +30,7 @@ TEST_CASE("Prometheus text groups samples under one HELP and TYPE per family and
 
 TEST_CASE("archive records round-trip, and partitions are named by the hour received", "[admin]") {
   SourceInfo s{7, "web-1", "exec"};
-  Record r;
-  r.source = &s;
-  r.message = "hello\nthere";
-  r.received_us = 1585479662120000;
+  Record r = recordOf(s, "hello\nthere", 1585479662120000);
   r.event_us = 17;
   r.severity = Severity::Error;
   r.preformatted = true;

@@ -6,6 +6,7 @@
 #include "agent/admin/log_filter.h"
 #include "agent/admin/log_format.h"
 #include "agent/admin/recent_lines.h"
+#include "tests/support/records.h"
 
 using namespace sluice;
 
@@ -18,20 +19,12 @@ struct Fixture {
   SourceInfo app{1004, "app", "stdin"};
 };
 
-Record rec(const SourceInfo& s, std::string_view msg, int64_t t = 1) {
-  Record r;
-  r.source = &s;
-  r.message = msg;
-  r.received_us = t;
-  return r;
-}
-
 }  // namespace
 
 TEST_CASE("the ring keeps the last max_lines lines, addressed by sequence number", "[admin]") {
   Fixture f;
   RecentLines ring(3, 1 << 20);
-  for (int i = 0; i < 5; ++i) ring.add(rec(f.app, "line " + std::to_string(i), i));
+  for (int i = 0; i < 5; ++i) ring.add(recordOf(f.app, "line " + std::to_string(i), i));
   CHECK(ring.size() == 3);
   CHECK(ring.firstSeq() == 3);
   CHECK(ring.nextSeq() == 6);
@@ -58,7 +51,7 @@ TEST_CASE("the ring is bounded in bytes, and what it keeps is always intact", "[
     size_t len = rng() % 3 == 0 ? rng() % 5000 : rng() % 100;
     std::string msg(len, static_cast<char>('a' + i % 26));
     if (!msg.empty()) msg[0] = static_cast<char>('A' + i % 26);
-    ring.add(rec(f.app, msg));
+    ring.add(recordOf(f.app, msg));
     model.push_back(msg);
     ++seq;
     // Whatever is kept is the newest lines, intact, and bounded.
@@ -80,8 +73,8 @@ TEST_CASE("a very long line is kept cut, the ring's other lines unharmed", "[adm
   Fixture f;
   RecentLines ring(10, 1 << 20);
   std::string big(200 * 1024, 'z');
-  ring.add(rec(f.app, "before"));
-  ring.add(rec(f.app, big));
+  ring.add(recordOf(f.app, "before"));
+  ring.add(recordOf(f.app, big));
   LogLine l;
   REQUIRE(ring.get(2, &l));
   CHECK(l.message.size() == RecentLines::kMaxKeptLine);

@@ -35,12 +35,37 @@ struct CertFixture {
     REQUIRE(ctx.ok());
     return *ctx;
   }
+  // Server options with TLS on (`client_ca`: client certificates required, signed by it).
+  HttpServer::Options tlsServer(const std::string& client_ca = "") const {
+    HttpServer::Options o;
+    o.tls = serverTls(client_ca);
+    return o;
+  }
   static std::shared_ptr<TlsContext> clientTls(const std::string& ca_file, bool verify = true,
                                                const std::string& cert = "", const std::string& key = "") {
     auto ctx = TlsContext::makeClient(TlsClientOptions{ca_file, verify, cert, key});
     INFO((ctx ? std::string() : ctx.error().message));
     REQUIRE(ctx.ok());
     return *ctx;
+  }
+};
+
+// One test's loop and the HttpServer on it, on 127.0.0.1 port 0. The server goes first, then the loop must close
+// clean: a handle left open fails the test. Declare it before what the server's handler uses.
+struct NetTest {
+  Loop loop;
+  std::unique_ptr<HttpServer> server;
+  uint16_t port = 0;
+
+  void serve(HttpServer::Options options, HttpServer::Handler handler) {
+    server = std::make_unique<HttpServer>(loop, std::move(options), std::move(handler));
+    auto listening = server->listen();
+    REQUIRE(listening.ok());
+    port = *listening;
+  }
+  ~NetTest() {
+    server.reset();
+    CHECK(loop.close() == 0);
   }
 };
 

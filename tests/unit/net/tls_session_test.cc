@@ -46,67 +46,61 @@ std::string readAll(TlsSession& to, TlsSession& from) {
   return plain;
 }
 
+// A client session for `name` and a server session, paired in memory, the client's hello written.
+struct Paired {
+  CertFixture f;
+  std::shared_ptr<TlsContext> client_ctx = CertFixture::clientTls(f.certs.ca_cert);
+  std::shared_ptr<TlsContext> server_ctx = f.serverTls();
+  std::unique_ptr<TlsSession> client, server;
+  explicit Paired(const std::string& name) {
+    auto c = TlsSession::client(*client_ctx, name);
+    auto s = TlsSession::server(*server_ctx);
+    REQUIRE(c.ok());
+    REQUIRE(s.ok());
+    client = std::move(*c);
+    server = std::move(*s);
+    REQUIRE(client->handshake().ok());  // the ClientHello
+  }
+  // The first error of the handshake, "" when it completed.
+  std::string handshake() { return shuttle(*client, *server); }
+};
+
 }  // namespace
 
 TEST_CASE("two TLS sessions paired in memory handshake and exchange data", "[net]") {
-  CertFixture f;
-  auto server_ctx = f.serverTls();
-  auto client_ctx = CertFixture::clientTls(f.certs.ca_cert);
-  auto client = TlsSession::client(*client_ctx, "localhost");
-  auto server = TlsSession::server(*server_ctx);
-  REQUIRE(client.ok());
-  REQUIRE(server.ok());
+  Paired p("localhost");
+  CHECK(p.handshake().empty());
+  TlsSession& client = *p.client;
+  TlsSession& server = *p.server;
+  REQUIRE(client.handshakeDone());
+  REQUIRE(server.handshakeDone());
+  CHECK(client.verifyResult() == "ok");
 
-  REQUIRE((*client)->handshake().ok());  // the ClientHello
-  CHECK(shuttle(**client, **server).empty());
-  REQUIRE((*client)->handshakeDone());
-  REQUIRE((*server)->handshakeDone());
-  CHECK((*client)->verifyResult() == "ok");
-
-  REQUIRE((*client)->write("hello", 5).ok());
-  CHECK(readAll(**server, **client) == "hello");
+  REQUIRE(client.write("hello", 5).ok());
+  CHECK(readAll(server, client) == "hello");
 
   // Larger than many records both ways, so the 16 KiB pieces and multi-record reads are exercised.
   std::string big(300 * 1024, 'x');
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
-  REQUIRE((*server)->write(big.data(), big.size()).ok());
-  CHECK(readAll(**client, **server) == big);
+  REQUIRE(server.write(big.data(), big.size()).ok());
+  CHECK(readAll(client, server) == big);
 
-  (*client)->shutdown();
-  CHECK(readAll(**server, **client).empty());
-  CHECK((*server)->peerClosed());
+  client.shutdown();
+  CHECK(readAll(server, client).empty());
+  CHECK(server.peerClosed());
 }
 
 TEST_CASE("a paired session with the wrong name fails verification with OpenSSL's reason", "[net]") {
-  CertFixture f;
-  auto server_ctx = f.serverTls();
-  auto client_ctx = CertFixture::clientTls(f.certs.ca_cert);
-  auto client = TlsSession::client(*client_ctx, "example.com");
-  auto server = TlsSession::server(*server_ctx);
-  REQUIRE(client.ok());
-  REQUIRE(server.ok());
-  REQUIRE((*client)->handshake().ok());
-  std::string error = shuttle(**client, **server);
-  CHECK(error == "client: certificate verify failed: hostname mismatch");
+  Paired p("example.com");
+  CHECK(p.handshake() == "client: certificate verify failed: hostname mismatch");
 }
 
 TEST_CASE("a paired session verifies an IP literal against the certificate's IP addresses", "[net]") {
-  CertFixture f;
-  auto server_ctx = f.serverTls();
-  auto client_ctx = CertFixture::clientTls(f.certs.ca_cert);
-  {
-    auto client = TlsSession::client(*client_ctx, "127.0.0.1");
-    auto server = TlsSession::server(*server_ctx);
-    REQUIRE((*client)->handshake().ok());
-    CHECK(shuttle(**client, **server).empty());
-    CHECK((*client)->handshakeDone());
-  }
-  {
-    auto client = TlsSession::client(*client_ctx, "127.0.0.2");
-    auto server = TlsSession::server(*server_ctx);
-    REQUIRE((*client)->handshake().ok());
-    CHECK(shuttle(**client, **server) == "client: certificate verify failed: IP address mismatch");
-  }
+  Paired same("127.0.0.1");
+  CHECK(same.handshake().empty());
+  CHECK(same.client->handshakeDone());
+  Paired other("127.0.0.2");
+  CHECK(other.handshake() == "client: certificate verify failed: IP address mismatch");
 }
 
 TEST_CASE("TLS contexts name the file they could not load", "[net]") {

@@ -4,10 +4,9 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "plugins/tail/ack_journal.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 using namespace sluice;
@@ -15,12 +14,6 @@ using namespace sluice::plugins::tail;
 
 namespace {
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string bytesOf(const std::vector<JournalRecord>& records) {
   return std::string(reinterpret_cast<const char*>(records.data()), records.size() * sizeof(JournalRecord));
@@ -86,7 +79,7 @@ TEST_CASE("compacting keeps the records a checkpoint does not cover, and a compa
   REQUIRE(j.flush().ok());
   REQUIRE(j.compact(7).ok());   // a checkpoint covers 1..7; 8, 9, 10 are newer: the newest per file stays
   CHECK(std::filesystem::file_size(path) == 2 * sizeof(JournalRecord));
-  auto kept = AckJournal::parse(readAll(path), 7);
+  auto kept = AckJournal::parse(readFile(path), 7);
   REQUIRE(kept.size() == 2);
   CHECK(kept[0].seq == 9);
   CHECK(kept[1].seq == 10);

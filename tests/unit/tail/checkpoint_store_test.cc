@@ -1,10 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "plugins/tail/checkpoint_store.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 using namespace sluice;
@@ -32,12 +31,6 @@ CheckpointSet sample() {
   return set;
 }
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 
@@ -73,14 +66,14 @@ TEST_CASE("a corrupt checkpoint file is reported and moved aside, and the source
   REQUIRE(store.prepare().ok());
   std::string good = CheckpointStore::serialize(sample());
 
-  SECTION("garbage") { std::ofstream(store.path()) << "\x01\x02 not a checkpoint"; }
-  SECTION("truncated") { std::ofstream(store.path()) << good.substr(0, good.size() / 2); }
+  SECTION("garbage") { writeFile(store.path(), "\x01\x02 not a checkpoint"); }
+  SECTION("truncated") { writeFile(store.path(), good.substr(0, good.size() / 2)); }
   SECTION("one digit changed") {
     std::string bad = good;
     bad[bad.find("987654321")] = '8';
-    std::ofstream(store.path()) << bad;
+    writeFile(store.path(), bad);
   }
-  SECTION("empty") { std::ofstream(store.path()) << ""; }
+  SECTION("empty") { writeFile(store.path(), ""); }
 
   auto loaded = store.load();
   REQUIRE(loaded.ok());
@@ -109,12 +102,12 @@ TEST_CASE("a checkpoint is replaced atomically and names never collide") {
   CHECK(dots.path() != dir.path() + "/checkpoints/...checkpoint");
   REQUIRE(a.prepare().ok());
   REQUIRE(a.save(sample()).ok());
-  std::string first = readAll(a.path());
+  std::string first = readFile(a.path());
   CheckpointSet next = sample();
   next.files[0].offset = 1;
   REQUIRE(a.save(next).ok());
-  CHECK(readAll(a.path()) != first);
-  CHECK(CheckpointStore::parse(readAll(a.path()))->files[0].offset == 1);
+  CHECK(readFile(a.path()) != first);
+  CHECK(CheckpointStore::parse(readFile(a.path()))->files[0].offset == 1);
 }
 
 TEST_CASE("a checkpoint records the journal sequence it covers, and files written before the journal still load") {

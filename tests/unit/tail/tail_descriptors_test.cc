@@ -4,17 +4,14 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "agent/core/fd_limit.h"
 #include "agent/pipeline/router.h"
-#include "agent/sink/sink_runner.h"
 #include "plugins/tail/tail_source.h"
+#include "tests/support/files.h"
+#include "tests/support/sink_harness.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/test_drain.h"
-#include "tests/support/wait.h"
 
 using namespace sluice;
 using namespace sluice::plugins::tail;
@@ -22,34 +19,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Delivers every batch at once and keeps the message texts.
-class KeepingTransport : public SinkTransport {
- public:
-  void deliver(const Batch& batch, DeliverCallback done) override {
-    std::string_view rest = batch.bytes.view();
-    while (!rest.empty()) {
-      size_t sp = rest.find(' ');
-      size_t len = std::stoul(std::string(rest.substr(0, sp)));
-      bodies.emplace_back(syslogBody(rest.substr(sp + 1, len)));
-      rest.remove_prefix(sp + 1 + len);
-    }
-    done(Outcome::delivered());
-  }
-  void stop(std::function<void()> done) override { done(); }
-  std::vector<std::string> bodies;
-};
+// Batches of up to 100 lines that close after 1 ms.
+SinkSettings quickSink() {
+  SinkSettings s = testSinkSettings();
+  s.batch.max_messages = 100;
+  s.batch.linger = 1ms;
+  return s;
+}
 
 struct Fixture {
   explicit Fixture(size_t max_open) {
-    SinkSettings s;
-    s.name = "test";
-    s.message.procid = "{source}";
-    s.batch.max_messages = 100;
-    s.batch.linger = 1ms;
-    auto t = std::make_unique<KeepingTransport>();
-    transport = t.get();
-    sink = std::make_unique<SinkRunner>(loop, s, "h", "", std::move(t));
-    router.addSink(sink.get());
+    router.addSink(sink.runner.get());
     std::filesystem::create_directories(dir.file("logs"));
     options.paths = {dir.file("logs") + "/*.log"};
     options.start_at_beginning = true;
@@ -71,15 +51,14 @@ struct Fixture {
   }
   ~Fixture() {
     if (source) source->stop();
-    bool stopped = false;
-    sink->stop([&] { stopped = true; });
-    runLoopUntil(loop, [&] { return stopped && (!source || source->finished()); }, 5s);
+    sink.stop();
+    runLoopUntil(loop, [&] { return !source || source->finished(); }, 5s);
     source.reset();
-    sink.reset();
+    sink.runner.reset();
     CHECK(loop.close() == 0);
   }
   std::string file(const std::string& name) { return dir.file("logs/" + name); }
-  void append(const std::string& name, const std::string& text) { std::ofstream(file(name), std::ios::app) << text; }
+  void append(const std::string& name, const std::string& text) { appendFile(file(name), text); }
   uint64_t gauge(const char* name) {
     auto it = source->counters().gauges.find(name);
     return it == source->counters().gauges.end() ? 0 : it->second;
@@ -88,17 +67,28 @@ struct Fixture {
     auto end = std::chrono::steady_clock::now() + d;
     runLoopUntil(loop, [&] { return std::chrono::steady_clock::now() >= end; }, d + 1s);
   }
-  bool waitForBodies(size_t n) {
-    return runLoopUntil(loop, [&] { return transport->bodies.size() >= n; }, 20s);
+  // a.log and b.log, a line each, read; a.log was read first and is the least recently active, so b.log holds
+  // the one descriptor.
+  void startOnTwoFiles() {
+    append("a.log", "a-1\n");
+    append("b.log", "b-1\n");
+    start();
+    REQUIRE(waitForBodies(2));
+    REQUIRE(runLoopUntil(loop, [&] { return gauge("files_open") == 1; }, 5s));
   }
-  std::multiset<std::string> bodies() const { return {transport->bodies.begin(), transport->bodies.end()}; }
+  bool waitForBodies(size_t n) {
+    return runLoopUntil(loop, [&] { return sink.delivered().size() >= n; }, 20s);
+  }
+  std::multiset<std::string> bodies() const {
+    auto all = sink.delivered();
+    return {all.begin(), all.end()};
+  }
 
   TempDir dir;
   Loop loop;
   Router router;
   TailOptions options;
-  KeepingTransport* transport;
-  std::unique_ptr<SinkRunner> sink;
+  SinkHarness sink{loop, quickSink()};
   std::unique_ptr<TailSource> source;
 };
 
@@ -134,12 +124,7 @@ TEST_CASE("with more files than max_open_files every file is read, and closed fi
 
 TEST_CASE("a file renamed while closed is found by its inode and read to its end before its successor") {
   Fixture f(1);
-  f.append("a.log", "a-1\n");
-  f.append("b.log", "b-1\n");
-  f.start();
-  REQUIRE(f.waitForBodies(2));
-  // a.log was read first and is the least recently active: b.log took the one descriptor.
-  REQUIRE(runLoopUntil(f.loop, [&] { return f.gauge("files_open") == 1; }, 5s));
+  f.startOnTwoFiles();
   f.append("a.log", "a-2\n");
   std::filesystem::rename(f.file("a.log"), f.file("a.log.1"));   // no longer matched by *.log
   f.append("a.log", "a-new-1\n");
@@ -147,17 +132,13 @@ TEST_CASE("a file renamed while closed is found by its inode and read to its end
   f.append("b.log", "b-2\n");
   REQUIRE(f.waitForBodies(5));
   CHECK(f.bodies() == std::multiset<std::string>{"a-1", "b-1", "a-2", "a-new-1", "b-2"});
-  const auto& b = f.transport->bodies;
+  const auto b = f.sink.delivered();
   CHECK(std::find(b.begin(), b.end(), "a-2") < std::find(b.begin(), b.end(), "a-new-1"));
 }
 
 TEST_CASE("a file deleted while closed is let go, and a new file under its name is read from its start") {
   Fixture f(1);
-  f.append("a.log", "a-1\n");
-  f.append("b.log", "b-1\n");
-  f.start();
-  REQUIRE(f.waitForBodies(2));
-  REQUIRE(runLoopUntil(f.loop, [&] { return f.gauge("files_open") == 1; }, 5s));
+  f.startOnTwoFiles();
   std::filesystem::remove(f.file("a.log"));
   REQUIRE(runLoopUntil(f.loop, [&] { return f.gauge("files_tracked") == 1; }, 5s));
   f.append("a.log", "a-again\n");

@@ -2,14 +2,11 @@
 // as batches are delivered, never as lines are read.
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
-
 #include "agent/pipeline/router.h"
-#include "agent/sink/sink_runner.h"
 #include "plugins/tail/tail_source.h"
+#include "tests/support/files.h"
+#include "tests/support/sink_harness.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/wait.h"
 
 using namespace sluice;
 using namespace sluice::plugins::tail;
@@ -17,41 +14,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class HeldTransport : public SinkTransport {
- public:
-  void deliver(const Batch& batch, DeliverCallback done) override {
-    held_lines += batch.count;
-    held.push_back(std::move(done));
-  }
-  void stop(std::function<void()> done) override {
-    auto h = std::move(held);
-    held.clear();
-    for (auto& d : h) d(Outcome::retry("stopping"));
-    done();
-  }
-  void release() {
-    auto h = std::move(held);
-    held.clear();
-    for (auto& d : h) d(Outcome::delivered());
-  }
-  std::vector<DeliverCallback> held;
-  uint64_t held_lines = 0;
-};
+// Batches close after 1 ms and are held until the test releases them.
+SinkSettings heldSink() {
+  SinkSettings s = testSinkSettings();
+  s.batch.linger = 1ms;
+  s.max_in_flight = 100;
+  return s;
+}
 
 struct Fixture {
   Fixture() {
-    SinkSettings s;
-    s.name = "test";
-    s.message.procid = "{source}";
-    s.batch.max_messages = 10;
-    s.batch.linger = 1ms;
-    s.max_in_flight = 100;
-    auto t = std::make_unique<HeldTransport>();
-    transport = t.get();
-    sink = std::make_unique<SinkRunner>(loop, s, "h", "", std::move(t));
-    router.addSink(sink.get());
+    sink.transport->hold = true;
+    router.addSink(sink.runner.get());
     log = dir.file("app.log");
-    std::ofstream(log) << "one\ntwo\nthree\n";
+    writeFile(log, "one\ntwo\nthree\n");
     TailOptions o;
     o.paths = {log};
     o.start_at_beginning = true;
@@ -65,19 +41,15 @@ struct Fixture {
   }
   ~Fixture() {
     source->stop();
-    bool stopped = false;
-    sink->stop([&] { stopped = true; });
-    runLoopUntil(loop, [&] { return stopped && source->finished(); }, 5s);
+    sink.stop();  // held batches fail, and the source's last acknowledgements with them
+    runLoopUntil(loop, [&] { return source->finished(); }, 5s);
     source.reset();
-    sink.reset();
+    sink.runner.reset();
     CHECK(loop.close() == 0);
   }
   // The offset of app.log in the checkpoint file, -1 when there is none yet.
   long checkpointed() {
-    std::ifstream in(source->checkpointPath());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto set = CheckpointStore::parse(ss.str());
+    auto set = CheckpointStore::parse(readFile(source->checkpointPath()));
     if (!set || set->files.empty()) return -1;
     return static_cast<long>(set->files[0].offset);
   }
@@ -89,8 +61,7 @@ struct Fixture {
   TempDir dir;
   Loop loop;
   Router router;
-  HeldTransport* transport;
-  std::unique_ptr<SinkRunner> sink;
+  SinkHarness sink{loop, heldSink()};
   std::string log;
   std::unique_ptr<TailSource> source;
 };
@@ -102,16 +73,16 @@ TEST_CASE("the tail checkpoint moves only when what was read is delivered") {
   REQUIRE(f.source->start().ok());
   f.router.addSource(f.source.get());
   CHECK(f.checkpointed() == 0);  // written at start: the start offsets count even before anything is read
-  REQUIRE(runLoopUntil(f.loop, [&] { return f.transport->held_lines == 3; }, 5s));
+  REQUIRE(runLoopUntil(f.loop, [&] { return f.sink.transport->messages == 3; }, 5s));
   f.runFor(100ms);  // ten checkpoint intervals
   CHECK(f.checkpointed() == 0);
-  f.transport->release();
+  f.sink.transport->release();
   REQUIRE(runLoopUntil(f.loop, [&] { return f.checkpointed() == 14; }, 5s));
 
   // A line without its newline is not checkpointed before partial_flush sends it.
-  { std::ofstream(f.log, std::ios::app) << "four\nfiv"; }
-  REQUIRE(runLoopUntil(f.loop, [&] { return f.transport->held_lines == 4; }, 5s));
-  f.transport->release();
+  appendFile(f.log, "four\nfiv");
+  REQUIRE(runLoopUntil(f.loop, [&] { return f.sink.transport->messages == 4; }, 5s));
+  f.sink.transport->release();
   REQUIRE(runLoopUntil(f.loop, [&] { return f.checkpointed() == 19; }, 5s));
   f.runFor(100ms);
   CHECK(f.checkpointed() == 19);
@@ -121,8 +92,8 @@ TEST_CASE("lines given up at shutdown keep the tail checkpoint where it was") {
   Fixture f;
   REQUIRE(f.source->start().ok());
   f.router.addSource(f.source.get());
-  REQUIRE(runLoopUntil(f.loop, [&] { return f.transport->held_lines == 3; }, 5s));
-  f.sink->giveUp();  // the held batches come back as failed
+  REQUIRE(runLoopUntil(f.loop, [&] { return f.sink.transport->messages == 3; }, 5s));
+  f.sink.runner->giveUp();  // the held batches come back as failed
   f.runFor(100ms);
   CHECK(f.checkpointed() == 0);
 }

@@ -1,0 +1,47 @@
+#include "tests/support/files.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace sluice {
+namespace {
+
+std::string put(const std::string& path, std::string_view bytes, std::ios::openmode mode) {
+  std::ofstream out(path, std::ios::binary | mode);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + path);
+  return path;
+}
+
+}  // namespace
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string writeFile(const std::string& path, std::string_view bytes) { return put(path, bytes, std::ios::trunc); }
+
+std::string appendFile(const std::string& path, std::string_view bytes) { return put(path, bytes, std::ios::app); }
+
+std::vector<std::string> splitLines(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string_view::npos) nl = text.size();
+    out.emplace_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string readSource(const std::string& relative_path) {
+  return readFile(std::string(SLUICE_SOURCE_DIR) + "/" + relative_path);
+}
+
+}  // namespace sluice

@@ -1,0 +1,22 @@
+#pragma once
+// Whole files in tests: read one, write one, append to one, split its text into lines. Bytes go as they are (no
+// newline translation).
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+// The file's bytes; "" when it is missing or unreadable (a test compares it with what it expects).
+std::string readFile(const std::string& path);
+// Replaces the file's contents with `bytes` and returns `path`. A file that cannot be written stops the test
+// loudly (an exception: the fixture is broken, not the code under test).
+std::string writeFile(const std::string& path, std::string_view bytes);
+// Appends `bytes` (creating the file) and returns `path`; fails as writeFile does.
+std::string appendFile(const std::string& path, std::string_view bytes);
+// The lines of `text` without their newlines (a last line without one counts too).
+std::vector<std::string> splitLines(std::string_view text);
+// A file of the source tree, by its path from the top ("README.md", "systemd/sluice.service").
+std::string readSource(const std::string& relative_path);
+
+}  // namespace sluice

@@ -1,0 +1,90 @@
+// The helpers the tests share (tests/support): files, the test-server base and the SinkRunner harness.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "tests/support/files.h"
+#include "tests/support/raw_http.h"
+#include "tests/support/sink_harness.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_server.h"
+
+using namespace sluice;
+using namespace std::chrono_literals;
+
+TEST_CASE("readFile returns what writeFile and appendFile wrote, byte for byte", "[support]") {
+  TempDir dir;
+  const std::string bytes("a\r\nb\0c", 6);
+  CHECK(writeFile(dir.file("f"), bytes) == dir.file("f"));
+  CHECK(readFile(dir.file("f")) == bytes);
+  appendFile(dir.file("f"), "tail");
+  CHECK(readFile(dir.file("f")) == bytes + "tail");
+  writeFile(dir.file("f"), "short");
+  CHECK(readFile(dir.file("f")) == "short");
+  appendFile(dir.file("new"), "made");
+  CHECK(readFile(dir.file("new")) == "made");
+  CHECK(readFile(dir.file("missing")).empty());
+  CHECK_THROWS_AS(writeFile(dir.file("no/such/dir/f"), "x"), std::runtime_error);
+  CHECK(readSource("README.md").find("## Layout") != std::string::npos);
+  CHECK(splitLines("a\n\nb\nc") == std::vector<std::string>{"a", "", "b", "c"});
+  CHECK(splitLines("a\n").size() == 1);
+  CHECK(splitLines("").empty());
+}
+
+namespace {
+
+// The smallest server on the base: it counts the requests it answered.
+struct CountingServer : TestServer {
+  size_t answered = 0;
+  uint16_t port = 0;
+  CountingServer() {
+    port = listenHttp({}, {}, [this](HttpServerRequest&&, HttpResponder r) {
+      update([&] { ++answered; });
+      r.respond(200, {}, "ok");
+    });
+  }
+  ~CountingServer() { shutdown(); }
+};
+
+}  // namespace
+
+TEST_CASE("a test server listens on 127.0.0.1 port 0 on its own thread and its waits have deadlines", "[support]") {
+  CountingServer server;
+  REQUIRE(server.port != 0);
+  CHECK_FALSE(server.waitUntil([&] { return server.answered == 1; }, 20ms));
+  auto r = httpGet(server.port, "/");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(server.waitUntil([&] { return server.answered == 1; }, 10s));
+  CHECK(server.copy(server.answered) == 1);
+  for (int i = 0; i < 150; ++i) server.addError("e" + std::to_string(i));
+  CHECK(server.errors().size() == 100);
+  CHECK(server.errors().front() == "e0");
+}
+
+TEST_CASE("a test server with certificates that do not load does not start and says why", "[support]") {
+  TempDir dir;
+  struct Broken : TestServer {
+    uint16_t port;
+    explicit Broken(const std::string& missing)
+        : port(listenHttp({}, TlsServerOptions{missing, missing, ""}, [](HttpServerRequest&&, HttpResponder) {})) {}
+    ~Broken() { shutdown(); }
+  } broken(dir.file("none.pem"));
+  CHECK(broken.port == 0);
+  REQUIRE(broken.errors().size() == 1);
+  CHECK_THAT(broken.errors()[0], Catch::StartsWith("TLS: "));
+}
+
+TEST_CASE("the sink harness delivers numbered lines and reads back their bodies and the drop notices", "[support]") {
+  SinkHarness h(testSinkSettings());
+  h.send(0, 25);
+  h.drain();
+  CHECK(h.delivered() == lineTexts(0, 25));
+  CHECK(h.transport->messages == 25);
+  Notices n = countNotices({"line 1", "sluice: 7 messages dropped (buffer full, drop_newest)", "line 2",
+                            "sluice: 3 messages dropped (buffer full, drop_oldest)"});
+  CHECK(n.user == 2);
+  CHECK(n.reported == 10);
+  CHECK(n.reason == "(buffer full, drop_oldest)");
+}
