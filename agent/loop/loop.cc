@@ -64,7 +64,7 @@ int Loop::close() {
   if (rc != 0) {
     uv_walk(
         &loop_,
-        [](uv_handle_t* h, void*) {
+        [](uv_handle_t* h, void*) noexcept {
           spdlog::error("loop closed with an open handle: {} (active={})", uv_handle_type_name(h->type),
                         uv_is_active(h));
         },

@@ -4,6 +4,7 @@
 // null `data` pointer instead of a dead owner.
 #include <uv.h>
 
+#include <type_traits>
 #include <utility>
 
 namespace sluice {
@@ -61,13 +62,28 @@ class UvHandle {
     if (h_ == nullptr) return;
     h_->data = nullptr;
     uv_handle_t* h = handle();
-    if (!uv_is_closing(h)) {
-      uv_close(h, [](uv_handle_t* closed) { delete reinterpret_cast<H*>(closed); });
-    }
+    if (!uv_is_closing(h)) uv_close(h, &UvHandle::onClosed);
     h_ = nullptr;
   }
 
+  // A TCP handle closed with an RST instead of a FIN (uv_tcp_close_reset); an ordinary close() when libuv
+  // refuses (a handle already shut down). Its memory goes in the same close callback as close()'s.
+  void closeReset() noexcept
+    requires std::is_same_v<H, uv_tcp_t>
+  {
+    if (h_ == nullptr) return;
+    h_->data = nullptr;
+    if (!uv_is_closing(handle()) && uv_tcp_close_reset(h_, &UvHandle::onClosed) == 0) {
+      h_ = nullptr;
+      return;
+    }
+    close();
+  }
+
  private:
+  // libuv is done with the handle: its memory goes now, never earlier.
+  static void onClosed(uv_handle_t* closed) noexcept { delete reinterpret_cast<H*>(closed); }
+
   H* h_ = nullptr;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
-// A connected byte stream on the loop: TCP, optionally with TLS on top (OpenSSL over memory BIOs; the socket
-// I/O stays libuv's). Used by the HTTP client and server and by the syslog sink.
+// A connected byte stream on the loop: a TcpStream (tcp_stream.h), or a TlsStream (tls_stream.h) on top of one
+// (OpenSSL over memory BIOs; the socket I/O stays libuv's). Used by the HTTP client and server and by the syslog
+// sink; they see only this interface.
 #include <uv.h>
 
 #include <chrono>

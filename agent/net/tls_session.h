@@ -1,7 +1,7 @@
 #pragma once
 // One TLS connection's state machine with no I/O of its own: ciphertext goes in through feed() and comes out
 // through takeOutput(); plaintext goes in through write() and comes out through read(). The socket side stays
-// with libuv (tcp_stream.cc), and two sessions can be paired in memory for tests.
+// with libuv (tls_stream.cc), and two sessions can be paired in memory for tests.
 #include <openssl/ssl.h>
 
 #include <cstddef>

@@ -7,12 +7,6 @@
 
 namespace sluice {
 
-// A write or fsync in the thread pool; it outlives its transport if that is destroyed first.
-struct FileOutput::WriteReq {
-  uv_fs_t req;
-  FileOutput* owner;
-};
-
 FileOutput::FileOutput(Loop& loop, std::string name, FileOutputOptions config, Encoder encoder)
     : loop_(loop), name_(std::move(name)), config_(std::move(config)), encoder_(std::move(encoder)) {}
 
@@ -79,56 +73,53 @@ void FileOutput::writeNext() {
     complete(Outcome::delivered());
     return;
   }
-  auto* w = new WriteReq{};
-  w->owner = this;
-  w->req.data = w;
+  auto req = FsReq::make(FsData{this});
+  FsReq* in_flight = req.get();
   uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
-  int rc = uv_fs_write(loop_.get(), &w->req, fd_, &buf, 1, -1, &FileOutput::onWritten);
+  int rc = FsReq::start(req, [&](uv_fs_t* r) {
+    return uv_fs_write(loop_.get(), r, fd_, &buf, 1, -1, &FileOutput::onWritten);
+  });
   if (rc < 0) {
-    delete w;
     complete(Outcome::retry(std::string("write failed: ") + uv_strerror(rc)));
     return;
   }
-  in_flight_ = w;
+  in_flight_ = in_flight;
 }
 
-void FileOutput::onWritten(uv_fs_t* req) noexcept {
-  auto* w = static_cast<WriteReq*>(req->data);
-  FileOutput* self = w->owner;
-  const ssize_t result = req->result;
-  uv_fs_req_cleanup(req);
-  if (self == nullptr) {
-    delete w;
-    return;
+bool FileOutput::startSync() {
+  auto req = FsReq::make(FsData{this});
+  FsReq* in_flight = req.get();
+  if (FsReq::start(req, [&](uv_fs_t* r) { return uv_fs_fsync(loop_.get(), r, fd_, &FileOutput::onSynced); }) != 0) {
+    return false;
   }
-  if (result < 0) {
-    delete w;
-    self->in_flight_ = nullptr;
-    int rc = static_cast<int>(result);
+  in_flight_ = in_flight;
+  return true;
+}
+
+void FileOutput::onWritten(uv_fs_t* r) noexcept {
+  auto req = FsReq::adopt(r);
+  FileOutput* self = req->owner;
+  if (self == nullptr) return;
+  self->in_flight_ = nullptr;
+  if (r->result < 0) {
+    int rc = static_cast<int>(r->result);
     std::string why = std::string("write to ") + (self->config_.path.empty() ? "stdout" : self->config_.path) +
                       " failed: " + uv_strerror(rc);
     // Nobody will ever read a closed pipe or a bad descriptor: retrying would only hold the data forever.
     self->complete(rc == UV_EPIPE || rc == UV_EBADF ? Outcome::rejected(why) : Outcome::retry(why));
     return;
   }
-  if (self->config_.fsync && self->owns_fd_) {
-    int rc = uv_fs_fsync(self->loop_.get(), &w->req, self->fd_, &FileOutput::onSynced);
-    if (rc == 0) return;
-  }
-  delete w;
-  self->in_flight_ = nullptr;
+  if (self->config_.fsync && self->owns_fd_ && self->startSync()) return;
   self->complete(Outcome::delivered());
 }
 
-void FileOutput::onSynced(uv_fs_t* req) noexcept {
-  auto* w = static_cast<WriteReq*>(req->data);
-  FileOutput* self = w->owner;
-  const ssize_t result = req->result;
-  uv_fs_req_cleanup(req);
-  delete w;
+void FileOutput::onSynced(uv_fs_t* r) noexcept {
+  auto req = FsReq::adopt(r);
+  FileOutput* self = req->owner;
   if (self == nullptr) return;
   self->in_flight_ = nullptr;
-  self->complete(result < 0 ? Outcome::retry(std::string("fsync failed: ") + uv_strerror(static_cast<int>(result)))
+  const auto result = static_cast<int>(r->result);
+  self->complete(result < 0 ? Outcome::retry(std::string("fsync failed: ") + uv_strerror(result))
                             : Outcome::delivered());
 }
 

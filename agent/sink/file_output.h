@@ -6,6 +6,7 @@
 
 #include "agent/core/bytes.h"
 #include "agent/loop/loop.h"
+#include "agent/loop/uv_request.h"
 #include "agent/sink/transport.h"
 
 namespace sluice {
@@ -36,8 +37,12 @@ class FileOutput : public SinkTransport {
     const Batch* batch;
     DeliverCallback done;
   };
-  struct WriteReq;
+  struct FsData {
+    FileOutput* owner = nullptr;  // nulled when the transport is destroyed first
+  };
+  using FsReq = UvRequest<uv_fs_t, FsData>;
   void writeNext();
+  bool startSync();
   static void onWritten(uv_fs_t* req) noexcept;
   static void onSynced(uv_fs_t* req) noexcept;
   void complete(Outcome outcome);
@@ -51,7 +56,7 @@ class FileOutput : public SinkTransport {
   bool owns_fd_ = false;
   bool reopen_requested_ = false;
   std::deque<Pending> pending_;
-  WriteReq* in_flight_ = nullptr;
+  FsReq* in_flight_ = nullptr;   // a write or fsync in the thread pool; it outlives the transport if need be
   ByteBuffer out_;
   bool stopping_ = false;
   std::function<void()> stop_done_;

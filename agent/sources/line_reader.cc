@@ -12,11 +12,6 @@ LineReader::LineReader(Loop& loop, Router& router, const SourceInfo& info, Sever
   record_.severity = severity;
 }
 
-struct LineReader::FileRead {
-  uv_fs_t req;
-  LineReader* owner;
-};
-
 LineReader::~LineReader() {
   if (file_read_ != nullptr) file_read_->owner = nullptr;
 }
@@ -87,27 +82,25 @@ void LineReader::stop() {
 }
 
 void LineReader::readFile() {
-  auto* read = new FileRead{};
-  read->owner = this;
-  read->req.data = read;
+  auto req = FileReadReq::make(FileRead{this});
+  FileReadReq* in_flight = req.get();
   uv_buf_t buf = splitter_.readBuffer();
-  int rc = uv_fs_read(loop_.get(), &read->req, file_fd_, &buf, 1, -1, &LineReader::onFileRead);
+  int rc = FileReadReq::start(req, [&](uv_fs_t* r) {
+    return uv_fs_read(loop_.get(), r, file_fd_, &buf, 1, -1, &LineReader::onFileRead);
+  });
   if (rc < 0) {
-    delete read;
     spdlog::error("source {}: cannot read: {}", record_.source->name, uv_strerror(rc));
     reading_ = false;
     end(rc);
     return;
   }
-  file_read_ = read;
+  file_read_ = in_flight;
 }
 
-void LineReader::onFileRead(uv_fs_t* req) noexcept {
-  auto* read = static_cast<FileRead*>(req->data);
-  LineReader* self = read->owner;
-  const ssize_t n = req->result;
-  uv_fs_req_cleanup(req);
-  delete read;
+void LineReader::onFileRead(uv_fs_t* r) noexcept {
+  auto req = FileReadReq::adopt(r);
+  LineReader* self = req->owner;
+  const ssize_t n = r->result;
   if (self == nullptr) return;
   self->file_read_ = nullptr;
   if (n > 0) {

@@ -7,6 +7,7 @@
 #include "agent/core/log.h"
 #include "agent/core/record.h"
 #include "agent/loop/loop.h"
+#include "agent/loop/uv_request.h"
 #include "agent/pipeline/line_splitter.h"
 #include "agent/pipeline/router.h"
 
@@ -52,8 +53,11 @@ class LineReader {
   UvHandle<uv_pipe_t> pipe_;
   UvHandle<uv_tty_t> tty_;
   int file_fd_ = -1;                 // regular file mode
-  struct FileRead;
-  FileRead* file_read_ = nullptr;    // a read in flight (its buffer is splitter_'s: the loop outlives it)
+  struct FileRead {
+    LineReader* owner = nullptr;     // nulled when the reader is destroyed first
+  };
+  using FileReadReq = UvRequest<uv_fs_t, FileRead>;
+  FileReadReq* file_read_ = nullptr;  // a read in flight (its buffer is splitter_'s: the loop outlives it)
   bool reading_ = false;
   bool paused_ = false;
   bool stopping_ = false;

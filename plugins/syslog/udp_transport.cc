@@ -13,21 +13,16 @@ struct UdpTransport::Job {
   DeliverCallback done;
 };
 
-// One batch in flight: its datagrams and their requests. Freed when the last request is back, which may be after
-// the transport is gone (closing the socket cancels them): `owner` is then null.
+// One batch in flight: its datagrams, held by the transport and by each datagram's request. It lives until the
+// last request is back, which may be after the transport is gone (closing the socket cancels them): `owner` is
+// then null.
 struct UdpTransport::Send {
   UdpTransport* owner = nullptr;
   std::unique_ptr<Job> job;
   std::vector<Datagram> datagrams;
-  std::vector<uv_udp_send_t> reqs;
   EncodeCounts counts;
   size_t outstanding = 0;
   int error = 0;
-};
-
-struct UdpTransport::Resolve {
-  uv_getaddrinfo_t req{};
-  UdpTransport* owner = nullptr;
 };
 
 UdpTransport::UdpTransport(Loop& loop, std::string name, SyslogConfig config)
@@ -39,9 +34,9 @@ UdpTransport::UdpTransport(Loop& loop, std::string name, SyslogConfig config)
 UdpTransport::~UdpTransport() {
   if (resolving_ != nullptr) {
     resolving_->owner = nullptr;
-    uv_cancel(reinterpret_cast<uv_req_t*>(&resolving_->req));
+    uv_cancel(reinterpret_cast<uv_req_t*>(resolving_->req()));
   }
-  for (Send* s : sending_) s->owner = nullptr;
+  for (auto& s : sending_) s->owner = nullptr;
   udp_.close();
 }
 
@@ -62,30 +57,28 @@ void UdpTransport::deliver(const Batch& batch, DeliverCallback done) {
 }
 
 void UdpTransport::resolve() {
-  auto* r = new Resolve;
-  r->owner = this;
-  r->req.data = r;
   struct addrinfo hints {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
   std::string port = std::to_string(config_.url.port);
-  int rc = uv_getaddrinfo(
-      loop_.get(), &r->req,
-      [](uv_getaddrinfo_t* req, int status, struct addrinfo* res) {
-        std::unique_ptr<Resolve> own(static_cast<Resolve*>(req->data));
-        if (own->owner != nullptr) {
+  auto req = ResolveReq::make(Back{this});
+  ResolveReq* in_flight = req.get();
+  int rc = ResolveReq::start(req, [&](uv_getaddrinfo_t* r) {
+    return uv_getaddrinfo(
+        loop_.get(), r,
+        [](uv_getaddrinfo_t* done, int status, struct addrinfo* res) noexcept {
+          auto own = ResolveReq::adopt(done);  // frees `res` with the request, after onResolved
+          if (own->owner == nullptr) return;
           own->owner->resolving_ = nullptr;
           own->owner->onResolved(status, status == 0 && res != nullptr ? res->ai_addr : nullptr);
-        }
-        uv_freeaddrinfo(res);
-      },
-      config_.url.host.c_str(), port.c_str(), &hints);
+        },
+        config_.url.host.c_str(), port.c_str(), &hints);
+  });
   if (rc < 0) {
-    delete r;
     failAll("cannot resolve " + config_.url.host + ": " + uv_strerror(rc));
     return;
   }
-  resolving_ = r;
+  resolving_ = in_flight;
 }
 
 void UdpTransport::onResolved(int status, const struct sockaddr* addr) {
@@ -108,17 +101,17 @@ void UdpTransport::onResolved(int status, const struct sockaddr* addr) {
 }
 
 void UdpTransport::send(std::unique_ptr<Job> job) {
-  auto* s = new Send;
+  auto s = std::make_shared<Send>();
   s->owner = this;
   s->job = std::move(job);
   udpDatagrams(s->job->batch->bytes.view(), config_.max_datagram, config_.oversize, s->datagrams, s->counts);
-  s->reqs.resize(s->datagrams.size());
   sending_.push_back(s);
   s->outstanding = 1;  // held until every send is issued, so a synchronous failure cannot finish it early
-  for (size_t i = 0; i < s->datagrams.size(); ++i) {
-    s->reqs[i].data = s;
-    int rc = uv_udp_send(&s->reqs[i], udp_.get(), s->datagrams[i].parts, s->datagrams[i].count, nullptr,
-                         &UdpTransport::onSent);
+  for (Datagram& d : s->datagrams) {
+    auto req = SendReq::make(SendRef{s});
+    int rc = SendReq::start(req, [&](uv_udp_send_t* r) {
+      return uv_udp_send(r, udp_.get(), d.parts, d.count, nullptr, &UdpTransport::onSent);
+    });
     if (rc < 0) {
       s->error = rc;
       break;
@@ -126,23 +119,21 @@ void UdpTransport::send(std::unique_ptr<Job> job) {
     ++s->outstanding;
   }
   --s->outstanding;
-  if (s->outstanding == 0) finish(s);  // nothing in flight (the first send failed): answer now
+  if (s->outstanding == 0) finish(s.get());  // nothing in flight (the first send failed): answer now
 }
 
-void UdpTransport::onSent(uv_udp_send_t* req, int status) noexcept {
-  auto* s = static_cast<Send*>(req->data);
+void UdpTransport::onSent(uv_udp_send_t* r, int status) noexcept {
+  auto req = SendReq::adopt(r);
+  Send* s = req->send.get();
   if (status < 0 && s->error == 0) s->error = status;
-  if (--s->outstanding > 0) return;
-  if (s->owner == nullptr) {
-    delete s;
-    return;
-  }
+  if (--s->outstanding > 0 || s->owner == nullptr) return;
   s->owner->finish(s);
 }
 
 void UdpTransport::finish(Send* s) {
-  sending_.erase(std::remove(sending_.begin(), sending_.end(), s), sending_.end());
-  std::unique_ptr<Send> own(s);
+  auto it = std::find_if(sending_.begin(), sending_.end(), [s](const auto& p) { return p.get() == s; });
+  std::shared_ptr<Send> own = *it;
+  sending_.erase(it);
   DeliverCallback done = std::move(s->job->done);
   if (s->error != 0) {
     std::string why = "send to " + endpoint_ + " failed: " + uv_strerror(s->error) + " (batch resent whole)";
@@ -159,11 +150,11 @@ void UdpTransport::finish(Send* s) {
 void UdpTransport::resetSocket() {
   if (!ready_) return;
   ready_ = false;
-  for (Send* other : sending_) other->owner = nullptr;  // their callbacks come back cancelled; they free themselves
-  std::vector<Send*> orphans;
+  for (auto& other : sending_) other->owner = nullptr;  // their requests come back cancelled and free them
+  std::vector<std::shared_ptr<Send>> orphans;
   orphans.swap(sending_);
   udp_.close();
-  for (Send* other : orphans) {
+  for (auto& other : orphans) {
     // Cancelled with the socket: they are retried like this one.
     DeliverCallback d = std::move(other->job->done);
     if (d) d(Outcome::retry("send to " + endpoint_ + " failed: socket reset (batch resent whole)"));
@@ -179,7 +170,7 @@ void UdpTransport::failAll(const std::string& why) {
 void UdpTransport::stop(std::function<void()> done) {
   stopping_ = true;
   failAll("stopping");
-  for (Send* s : sending_) {
+  for (auto& s : sending_) {
     s->owner = nullptr;
     DeliverCallback d = std::move(s->job->done);
     if (d) d(Outcome::retry("stopping"));

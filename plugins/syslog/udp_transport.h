@@ -1,8 +1,10 @@
 #pragma once
 #include <deque>
 #include <memory>
+#include <vector>
 
 #include "agent/loop/loop.h"
+#include "agent/loop/uv_request.h"
 #include "agent/sink/transport.h"
 #include "plugins/syslog/config.h"
 #include "plugins/syslog/encoder.h"
@@ -23,7 +25,14 @@ class UdpTransport final : public SinkTransport {
  private:
   struct Job;
   struct Send;
-  struct Resolve;
+  struct SendRef {
+    std::shared_ptr<Send> send;  // one datagram's request holds its batch: the last one back frees it
+  };
+  using SendReq = UvRequest<uv_udp_send_t, SendRef>;
+  struct Back {
+    UdpTransport* owner = nullptr;  // nulled when the transport is destroyed first
+  };
+  using ResolveReq = UvRequest<uv_getaddrinfo_t, Back>;
 
   void resolve();
   void onResolved(int status, const struct sockaddr* addr);
@@ -39,9 +48,9 @@ class UdpTransport final : public SinkTransport {
   std::string endpoint_;
   UvHandle<uv_udp_t> udp_;
   bool ready_ = false;
-  Resolve* resolving_ = nullptr;
+  ResolveReq* resolving_ = nullptr;
   std::deque<std::unique_ptr<Job>> waiting_;   // until the address is known
-  std::vector<Send*> sending_;                 // batches whose datagrams are on their way
+  std::vector<std::shared_ptr<Send>> sending_;  // batches whose datagrams are on their way
   bool stopping_ = false;
 };
 

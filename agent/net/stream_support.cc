@@ -1,0 +1,15 @@
+#include "agent/net/stream_support.h"
+
+namespace sluice {
+
+std::string bareHost(const std::string& host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') return host.substr(1, host.size() - 2);
+  return host;
+}
+
+std::string endpointName(const std::string& host, uint16_t port) {
+  std::string bare = bareHost(host);
+  return (bare.find(':') != std::string::npos ? "[" + bare + "]" : bare) + ":" + std::to_string(port);
+}
+
+}  // namespace sluice
