@@ -116,7 +116,7 @@ void StreamTransport::checkAcks() {
   while (!jobs_.empty() && jobs_.front()->write_done && (!ack_tracking_ || acked_ >= jobs_.front()->end_offset)) {
     completeFront(Outcome::delivered());
   }
-  if (jobs_.empty() || !jobs_.front()->written || !stream_) return;
+  if (jobs_.empty() || !jobs_.front()->written || !stream_ || !ack_timer_) return;
   const Job& oldest = *jobs_.front();
   if (loop_.nowMs() - oldest.written_at_ms >= static_cast<uint64_t>(config_.timeouts.timeout.count())) {
     disconnect("the receiver did not acknowledge a batch within " + formatDuration(config_.timeouts.timeout), true);
@@ -163,7 +163,8 @@ void StreamTransport::disconnect(const std::string& why, bool close_stream) {
   while (!jobs_.empty() && jobs_.front()->write_done && (!ack_tracking_ || acked_ >= jobs_.front()->end_offset)) {
     completeFront(Outcome::delivered());
   }
-  uv_timer_stop(ack_timer_.get());
+  // stop() closes the timer first and then ends the connection through here.
+  if (ack_timer_) uv_timer_stop(ack_timer_.get());
   if (stream_) {
     if (close_stream) stream_->close(true);
     auto closing = std::make_unique<Closing>();

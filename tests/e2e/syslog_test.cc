@@ -1,6 +1,10 @@
 // The syslog sink against a receiver the test starts: TCP (RFC 6587), TLS (RFC 5425) and UDP (RFC 5426).
 #include "tests/support/syslog_receiver.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "tests/e2e/admin_e2e.h"
 #include "tests/e2e/e2e.h"
 
@@ -102,6 +106,28 @@ TEST_CASE("syslog over TLS refuses a receiver whose certificate the CA did not s
   CHECK(terminateAndFinish(agent, 30s) == 1);  // the line was never delivered: lost, and said so
   CHECK(receiver.messageCount() == 0);
   CHECK(agent.stderrText().find("1 NOT delivered") != std::string::npos);
+}
+
+TEST_CASE("syslog over TLS: shutdown while the handshake hangs gives up cleanly", "[e2e][syslog]") {
+  // A listener that never accepts: the kernel completes the TCP handshake, the TLS one never comes.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  struct sockaddr_in addr {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 16) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<struct sockaddr*>(&addr), &len) == 0);
+  Env env;
+  const std::string url = "tls://localhost:" + std::to_string(ntohs(addr.sin_port));
+  AgentProcess agent(env.agent({"--config", syslogConfig(env, url, "    tls: {ca_file: " + env.certs.ca_cert + "}\n",
+                                                         "  shutdown_timeout: 1s\n")}));
+  REQUIRE(agent.write(numberedLines(1, 10)));
+  agent.closeStdin();
+  // The drain gives up after shutdown_timeout and stops the transport mid-connection (it once crashed there).
+  finish(agent, 60s);   // no sanitizer report, the loop closed clean
+  ::close(fd);
 }
 
 TEST_CASE("syslog over TLS checks the receiver's name against tls.server_name", "[e2e][syslog]") {
