@@ -15,4 +15,30 @@ const std::string* findHeader(const std::vector<HttpHeader>& headers, std::strin
 
 std::string_view httpStatusText(int status);
 
+// llhttp hands a message's head over in pieces (a header's name and value may each come in several): they are
+// gathered here into headers, with the bytes of the head counted so that a parser can refuse one too large.
+class HeadCollector {
+ public:
+  // Counts `n` more bytes of the head; false once they are more than `limit`.
+  bool count(size_t n, size_t limit) { return (bytes_ += n) <= limit; }
+  void name(const char* at, size_t n) { name_.append(at, n); }
+  void value(const char* at, size_t n) { value_.append(at, n); }
+  // The value is complete: the header joins `headers`.
+  void complete(std::vector<HttpHeader>& headers) {
+    headers.push_back(HttpHeader{std::move(name_), std::move(value_)});
+    name_.clear();
+    value_.clear();
+  }
+  void reset() {
+    name_.clear();
+    value_.clear();
+    bytes_ = 0;
+  }
+
+ private:
+  std::string name_;
+  std::string value_;
+  size_t bytes_ = 0;
+};
+
 }  // namespace sluice

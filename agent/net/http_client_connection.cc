@@ -22,21 +22,19 @@ struct ClientParserCallbacks {
 
   static int onHeaderField(llhttp_t* p, const char* at, size_t n) {
     auto* c = self(p);
-    if ((c->header_bytes_ += n) > kMaxResponseHead) return -1;
-    c->field_.append(at, n);
+    if (!c->head_parts_.count(n, kMaxResponseHead)) return -1;
+    c->head_parts_.name(at, n);
     return 0;
   }
   static int onHeaderValue(llhttp_t* p, const char* at, size_t n) {
     auto* c = self(p);
-    if ((c->header_bytes_ += n) > kMaxResponseHead) return -1;
-    c->value_.append(at, n);
+    if (!c->head_parts_.count(n, kMaxResponseHead)) return -1;
+    c->head_parts_.value(at, n);
     return 0;
   }
   static int onHeaderValueComplete(llhttp_t* p) {
     auto* c = self(p);
-    c->response_.headers.push_back(HttpHeader{std::move(c->field_), std::move(c->value_)});
-    c->field_.clear();
-    c->value_.clear();
+    c->head_parts_.complete(c->response_.headers);
     return 0;
   }
   static int onHeadersComplete(llhttp_t* p) {
@@ -64,7 +62,7 @@ struct ClientParserCallbacks {
     if (status >= 100 && status < 200 && status != 101) {
       // An interim answer (100 Continue): the real one follows on the same connection.
       c->response_ = HttpResponse{};
-      c->header_bytes_ = 0;
+      c->head_parts_.reset();
       return 0;
     }
     c->response_done_ = true;
@@ -122,9 +120,7 @@ void HttpClientConnection::serializeHead(const HttpRequest& request) {
 
 void HttpClientConnection::resetResponse() {
   response_ = HttpResponse{};
-  field_.clear();
-  value_.clear();
-  header_bytes_ = 0;
+  head_parts_.reset();
   parse_error_ = nullptr;
   response_done_ = false;
   got_bytes_ = false;

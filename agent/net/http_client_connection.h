@@ -70,9 +70,7 @@ class HttpClientConnection final : public Stream::Handler, public Deletable {
   bool head_request_ = false;
   llhttp_t parser_{};
   HttpResponse response_;
-  std::string field_;
-  std::string value_;
-  size_t header_bytes_ = 0;
+  HeadCollector head_parts_;
   const char* parse_error_ = nullptr;  // why a callback stopped the parser
 };
 

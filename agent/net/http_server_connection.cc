@@ -61,8 +61,7 @@ struct ServerParserCallbacks {
   static HttpServerConnection* self(llhttp_t* p) { return static_cast<HttpServerConnection*>(p->data); }
 
   static bool overHeaderLimit(HttpServerConnection* c, size_t n) {
-    c->header_bytes_ += n;
-    if (c->server_ != nullptr && c->header_bytes_ > c->server_->options.max_header_bytes) {
+    if (c->server_ != nullptr && !c->head_parts_.count(n, c->server_->options.max_header_bytes)) {
       c->reject_status_ = 431;
       c->reject_reason_ = "request header too large";
       return true;
@@ -74,9 +73,7 @@ struct ServerParserCallbacks {
     auto* c = self(p);
     c->request_ = HttpServerRequest{};
     c->request_.peer = c->peer_;
-    c->field_.clear();
-    c->value_.clear();
-    c->header_bytes_ = 0;
+    c->head_parts_.reset();
     c->message_done_ = false;
     if (c->phase_ == HttpServerConnection::Phase::Idle && c->server_ != nullptr) {
       c->phase_ = HttpServerConnection::Phase::Reading;
@@ -93,20 +90,18 @@ struct ServerParserCallbacks {
   static int onHeaderField(llhttp_t* p, const char* at, size_t n) {
     auto* c = self(p);
     if (overHeaderLimit(c, n)) return HPE_USER;
-    c->field_.append(at, n);
+    c->head_parts_.name(at, n);
     return 0;
   }
   static int onHeaderValue(llhttp_t* p, const char* at, size_t n) {
     auto* c = self(p);
     if (overHeaderLimit(c, n)) return HPE_USER;
-    c->value_.append(at, n);
+    c->head_parts_.value(at, n);
     return 0;
   }
   static int onHeaderValueComplete(llhttp_t* p) {
     auto* c = self(p);
-    c->request_.headers.push_back(HttpHeader{std::move(c->field_), std::move(c->value_)});
-    c->field_.clear();
-    c->value_.clear();
+    c->head_parts_.complete(c->request_.headers);
     return 0;
   }
   static int onHeadersComplete(llhttp_t* p) {

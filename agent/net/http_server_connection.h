@@ -77,9 +77,7 @@ class HttpServerConnection final : public Stream::Handler,
   Phase phase_ = Phase::Idle;
   llhttp_t parser_{};
   HttpServerRequest request_;
-  std::string field_;
-  std::string value_;
-  size_t header_bytes_ = 0;
+  HeadCollector head_parts_;
   bool message_done_ = false;
   int reject_status_ = 0;
   const char* reject_reason_ = "";
