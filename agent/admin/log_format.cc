@@ -7,7 +7,6 @@
 namespace sluice {
 namespace {
 
-constexpr std::string_view kSeverities[] = {"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"};
 constexpr std::string_view kFacilities[] = {"kern",   "user",   "mail",   "daemon", "auth",   "syslog",
                                             "lpr",    "news",   "uucp",   "cron",   "authpriv", "ftp",
                                             "ntp",    "audit",  "alert",  "clock",  "local0", "local1",
@@ -37,7 +36,7 @@ std::optional<LogFormat> parseLogFormat(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view severityName(Severity severity) { return kSeverities[static_cast<int>(severity) & 7]; }
+std::string_view severityName(Severity severity) { return kSeverityKeywords[static_cast<int>(severity) & 7]; }
 
 void appendJsonString(std::string& out, std::string_view s) {
   const size_t at = out.size();
@@ -75,7 +74,7 @@ void LineFormatter::appendJson(const LogLine& line, std::string& out) {
   if (line.preformatted && parseSyslogHeader(line.message, &h, &err)) {
     out.append(",\"time\":");
     appendJsonString(out, h.timestamp);
-    out.append(",\"severity\":\"").append(kSeverities[h.pri & 7]).append("\"");
+    out.append(",\"severity\":\"").append(kSeverityKeywords[h.pri & 7]).append("\"");
     out.append(",\"facility\":\"").append(kFacilities[(h.pri >> 3) % 24]).append("\"");
     out.append(",\"hostname\":");
     appendJsonString(out, h.hostname);

@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -9,6 +10,20 @@ class AckEntry;
 
 // RFC 5424 severities and facilities (section 6.2.1).
 enum class Severity : uint8_t { Emergency, Alert, Critical, Error, Warning, Notice, Info, Debug };
+
+// The syslog keywords of the severities, in their order ("err" is Error).
+inline constexpr std::array<std::string_view, 8> kSeverityKeywords = {"emerg",  "alert", "crit", "err",
+                                                                      "warning", "notice", "info", "debug"};
+
+// A severity keyword's number ("error" and "warn" are accepted too); -1 when unknown.
+inline int severityFromName(std::string_view name) {
+  if (name == "error") return 3;
+  if (name == "warn") return 4;
+  for (size_t i = 0; i < kSeverityKeywords.size(); ++i) {
+    if (kSeverityKeywords[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
 inline constexpr int kFacilityLocal7 = 23;
 
 // Where records come from. Owned by the source; its address is stable while the source lives, and `id` is

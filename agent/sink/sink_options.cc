@@ -36,8 +36,6 @@ const OptionSpec kCoreSink[] = {
     {"max_in_flight", OptionType::Count, "4", "batches being delivered at once (each on its own connection)"},
 };
 
-constexpr std::array<std::string_view, 8> kSeverityNames = {"emerg", "alert", "crit", "err",
-                                                             "warning", "notice", "info", "debug"};
 constexpr std::array<std::string_view, 24> kFacilityNames = {
     "kern",     "user", "mail", "daemon",   "auth",    "syslog",       "lpr",    "news",
     "uucp",     "cron", "authpriv", "ftp",  "ntp",     "security",     "console", "solaris-cron",
@@ -65,15 +63,6 @@ bool checkTemplate(const std::string& text, std::string* bad) {
 }  // namespace
 
 std::span<const OptionSpec> coreSinkOptions() { return kCoreSink; }
-
-int severityFromName(std::string_view name) {
-  if (name == "error") return 3;
-  if (name == "warn") return 4;
-  for (size_t i = 0; i < kSeverityNames.size(); ++i) {
-    if (kSeverityNames[i] == name) return static_cast<int>(i);
-  }
-  return -1;
-}
 
 int facilityFromName(std::string_view name) {
   for (size_t i = 0; i < kFacilityNames.size(); ++i) {

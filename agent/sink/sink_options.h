@@ -40,8 +40,7 @@ struct SinkSettings {
 // Reads and checks the core keys (templates, ranges); errors carry the key's mark.
 SinkSettings readSinkSettings(const OptionValues& values, ConfigErrors& errors);
 
-// Severity and facility names (RFC 5424 / syslog keywords): "err", "local7", ...; -1 when unknown.
-int severityFromName(std::string_view name);
+// Facility names (syslog keywords): "local7", ...; -1 when unknown. Severities: severityFromName (record.h).
 int facilityFromName(std::string_view name);
 
 }  // namespace sluice

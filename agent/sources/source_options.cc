@@ -1,7 +1,5 @@
 #include "agent/sources/source_options.h"
 
-#include "agent/sink/sink_options.h"
-
 namespace sluice {
 namespace {
 
