@@ -51,6 +51,10 @@ struct SourceContext {
   bool has_stdin_source = false;     // another source reads Sluice's stdin
 };
 
+using ValidateFn = std::unique_ptr<PluginConfig> (*)(const OptionValues& values, ConfigErrors& errors);
+using CreateSinkFn = Result<std::unique_ptr<SinkTransport>> (*)(const PluginConfig& config, SinkContext& context);
+using CreateSourceFn = Result<std::unique_ptr<Source>> (*)(const PluginConfig& config, SourceContext& context);
+
 struct PluginDescriptor {
   PluginKind kind = PluginKind::Sink;
   std::string_view name;                          // the `type:` value
@@ -58,10 +62,10 @@ struct PluginDescriptor {
   std::string_view help;
   std::span<const OptionSpec> options;            // the plugin's own keys (core keys are added by the core)
   // Pure: no I/O. Adds errors (with marks) and returns nullptr when the values cannot be used.
-  std::unique_ptr<PluginConfig> (*validate)(const OptionValues& values, ConfigErrors& errors) = nullptr;
-  Result<std::unique_ptr<SinkTransport>> (*createSink)(const PluginConfig& config, SinkContext& context) = nullptr;
+  ValidateFn validate = nullptr;
+  CreateSinkFn createSink = nullptr;
   // Sources: `config` is the SourceValues their validation returned. No I/O until Source::start().
-  Result<std::unique_ptr<Source>> (*createSource)(const PluginConfig& config, SourceContext& context) = nullptr;
+  CreateSourceFn createSource = nullptr;
   // For plugins whose functions need their descriptor (external plugins: one C++ function serves every loaded
   // library): set instead of `validate`; `context` is theirs.
   std::unique_ptr<PluginConfig> (*validateWith)(const PluginDescriptor& self, const OptionValues& values,
@@ -75,6 +79,21 @@ inline std::unique_ptr<PluginConfig> validatePluginConfig(const PluginDescriptor
   if (d.validateWith != nullptr) return d.validateWith(d, values, errors);
   if (d.validate != nullptr) return d.validate(values, errors);
   return std::make_unique<PluginConfig>();
+}
+
+// A built-in plugin's registration in one statement: only what differs between plugins is spelled out.
+constexpr PluginDescriptor sinkPlugin(std::string_view name, std::string_view help, std::span<const OptionSpec> options,
+                                      ValidateFn validate, CreateSinkFn create,
+                                      std::span<const std::string_view> aliases = {}) {
+  return {.kind = PluginKind::Sink, .name = name, .aliases = aliases, .help = help, .options = options,
+          .validate = validate, .createSink = create};
+}
+
+constexpr PluginDescriptor sourcePlugin(std::string_view name, std::string_view help,
+                                        std::span<const OptionSpec> options, ValidateFn validate,
+                                        CreateSourceFn create) {
+  return {.kind = PluginKind::Source, .name = name, .help = help, .options = options, .validate = validate,
+          .createSource = create};
 }
 
 }  // namespace sluice

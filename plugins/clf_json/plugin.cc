@@ -7,6 +7,9 @@
 namespace sluice::plugins::clf_json {
 namespace {
 
+constexpr std::string_view kHelp =
+    "access-log lines (Common, Combined, vhost_combined, + request time) as NDJSON: a file, stdout or HTTP POSTs";
+
 Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& base, SinkContext& context) {
   const auto& config = static_cast<const ClfJsonConfig&>(base);
   auto sink = std::make_unique<ClfJsonTransport>(context.name, config);
@@ -30,14 +33,6 @@ Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& base, SinkCont
 
 }  // namespace
 
-extern const PluginDescriptor kClfJsonSink = {
-    .kind = PluginKind::Sink,
-    .name = "clf_json",
-    .aliases = {},
-    .help = "access-log lines (Common, Combined, vhost_combined, + request time) as NDJSON: a file, stdout or HTTP POSTs",
-    .options = kOptions,
-    .validate = &validateClfJson,
-    .createSink = &create,
-};
+extern const PluginDescriptor kClfJsonSink = sinkPlugin("clf_json", kHelp, kOptions, &validateClfJson, &create);
 
 }  // namespace sluice::plugins::clf_json

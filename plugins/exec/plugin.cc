@@ -4,6 +4,8 @@
 namespace sluice::plugins::exec {
 namespace {
 
+constexpr std::string_view kHelp = "runs a program and collects its stdout and stderr; Sluice exits with its status";
+
 const OptionSpec kOptions[] = {
     {"command", OptionType::StringList, kRequired, "the program and its arguments, e.g. [\"/app/server\", \"--port\", \"8080\"]"},
     {"env", OptionType::StringMap, "{}", "variables added to the child's environment"},
@@ -28,15 +30,6 @@ Result<std::unique_ptr<Source>> create(const PluginConfig& config, SourceContext
 
 }  // namespace
 
-extern const PluginDescriptor kExecSource = {
-    .kind = PluginKind::Source,
-    .name = "exec",
-    .aliases = {},
-    .help = "runs a program and collects its stdout and stderr; Sluice exits with its status",
-    .options = kOptions,
-    .validate = &keepSourceValues,
-    .createSink = nullptr,
-    .createSource = &create,
-};
+extern const PluginDescriptor kExecSource = sourcePlugin("exec", kHelp, kOptions, &keepSourceValues, &create);
 
 }  // namespace sluice::plugins::exec

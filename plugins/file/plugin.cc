@@ -6,6 +6,10 @@
 namespace sluice::plugins::file {
 namespace {
 
+constexpr std::string_view kFileSinkHelp = "appends the frames, one per line, to a file (debugging, local archives)";
+constexpr std::string_view kStdoutSinkHelp =
+    "writes the frames, one per line, to standard output, exactly as a drain would receive them";
+
 Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& config, SinkContext& context) {
   auto t = std::make_unique<FileOutput>(context.loop, context.name, static_cast<const FileConfig&>(config).output,
                                         [](const Batch& batch, ByteBuffer& out) { encodeLines(batch.bytes.view(), out); });
@@ -16,24 +20,8 @@ Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& config, SinkCo
 
 }  // namespace
 
-extern const PluginDescriptor kFileSink = {
-    .kind = PluginKind::Sink,
-    .name = "file",
-    .aliases = {},
-    .help = "appends the frames, one per line, to a file (debugging, local archives)",
-    .options = kFileOptions,
-    .validate = &validateFile,
-    .createSink = &create,
-};
+extern const PluginDescriptor kFileSink = sinkPlugin("file", kFileSinkHelp, kFileOptions, &validateFile, &create);
 
-extern const PluginDescriptor kStdoutSink = {
-    .kind = PluginKind::Sink,
-    .name = "stdout",
-    .aliases = {},
-    .help = "writes the frames, one per line, to standard output, exactly as a drain would receive them",
-    .options = {},
-    .validate = &validateStdout,
-    .createSink = &create,
-};
+extern const PluginDescriptor kStdoutSink = sinkPlugin("stdout", kStdoutSinkHelp, {}, &validateStdout, &create);
 
 }  // namespace sluice::plugins::file

@@ -5,6 +5,8 @@
 namespace sluice::plugins::logplex_https {
 namespace {
 
+constexpr std::string_view kHelp = "HTTPS log drain: batches of RFC 5424 frames POSTed as application/logplex-1";
+
 constexpr std::string_view kAliases[] = {"https"};
 
 Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& base, SinkContext& context) {
@@ -17,14 +19,7 @@ Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& base, SinkCont
 
 }  // namespace
 
-extern const PluginDescriptor kLogplexHttpsSink = {
-    .kind = PluginKind::Sink,
-    .name = "logplex_https",
-    .aliases = kAliases,
-    .help = "HTTPS log drain: batches of RFC 5424 frames POSTed as application/logplex-1",
-    .options = kOptions,
-    .validate = &validateLogplex,
-    .createSink = &create,
-};
+extern const PluginDescriptor kLogplexHttpsSink =
+    sinkPlugin("logplex_https", kHelp, kOptions, &validateLogplex, &create, kAliases);
 
 }  // namespace sluice::plugins::logplex_https

@@ -5,6 +5,8 @@
 namespace sluice::plugins::logplex_input {
 namespace {
 
+constexpr std::string_view kHelp = "an HTTP(S) input for application/logplex-1 POSTs (add-on log collectors, other Sluices)";
+
 constexpr OptionSpec kOwnOptions[] = {
     {"listen", OptionType::String, "127.0.0.1:8443", "HOST:PORT accepting application/logplex-1 POSTs"},
     {"path", OptionType::String, "/logs", "the path POSTs go to"},
@@ -28,15 +30,7 @@ Result<std::unique_ptr<Source>> create(const PluginConfig& config, SourceContext
 
 }  // namespace
 
-extern const PluginDescriptor kLogplexSource = {
-    .kind = PluginKind::Source,
-    .name = "logplex",
-    .aliases = {},
-    .help = "an HTTP(S) input for application/logplex-1 POSTs (add-on log collectors, other Sluices)",
-    .options = kOptions,
-    .validate = &checkSourceValues<&validateLogplexOptions>,
-    .createSink = nullptr,
-    .createSource = &create,
-};
+extern const PluginDescriptor kLogplexSource =
+    sourcePlugin("logplex", kHelp, kOptions, &checkSourceValues<&validateLogplexOptions>, &create);
 
 }  // namespace sluice::plugins::logplex_input

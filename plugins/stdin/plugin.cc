@@ -4,6 +4,8 @@
 namespace sluice::plugins::stdin {
 namespace {
 
+constexpr std::string_view kHelp = "lines from standard input (a pipe, a file or a terminal)";
+
 const OptionSpec kOptions[] = {
     {"severity", OptionType::Enum, "info", "severity of every line", kSeverityNames},
 };
@@ -18,15 +20,6 @@ Result<std::unique_ptr<Source>> create(const PluginConfig& config, SourceContext
 
 }  // namespace
 
-extern const PluginDescriptor kStdinSource = {
-    .kind = PluginKind::Source,
-    .name = "stdin",
-    .aliases = {},
-    .help = "lines from standard input (a pipe, a file or a terminal)",
-    .options = kOptions,
-    .validate = &keepSourceValues,
-    .createSink = nullptr,
-    .createSource = &create,
-};
+extern const PluginDescriptor kStdinSource = sourcePlugin("stdin", kHelp, kOptions, &keepSourceValues, &create);
 
 }  // namespace sluice::plugins::stdin

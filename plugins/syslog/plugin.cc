@@ -8,6 +8,9 @@
 namespace sluice::plugins::syslog {
 namespace {
 
+constexpr std::string_view kHelp =
+    "RFC 5424 messages over TCP (RFC 6587 octet counting or LF), TLS (RFC 5425) or UDP (RFC 5426)";
+
 Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& base, SinkContext& context) {
   const auto& config = static_cast<const SyslogConfig&>(base);
   if (config.transport == Transport::Udp) {
@@ -31,14 +34,6 @@ Result<std::unique_ptr<SinkTransport>> create(const PluginConfig& base, SinkCont
 
 }  // namespace
 
-extern const PluginDescriptor kSyslogSink = {
-    .kind = PluginKind::Sink,
-    .name = "syslog",
-    .aliases = {},
-    .help = "RFC 5424 messages over TCP (RFC 6587 octet counting or LF), TLS (RFC 5425) or UDP (RFC 5426)",
-    .options = kOptions,
-    .validate = &validateSyslog,
-    .createSink = &create,
-};
+extern const PluginDescriptor kSyslogSink = sinkPlugin("syslog", kHelp, kOptions, &validateSyslog, &create);
 
 }  // namespace sluice::plugins::syslog

@@ -5,6 +5,9 @@
 namespace sluice::plugins::tail {
 namespace {
 
+constexpr std::string_view kHelp =
+    "follows files (and container logs) across rotations; checkpoints advance only as lines are delivered";
+
 Result<std::unique_ptr<Source>> create(const PluginConfig& config, SourceContext& context) {
   return std::unique_ptr<Source>(
       std::make_unique<TailSource>(context.loop, context.router, std::move(context.info),
@@ -13,15 +16,7 @@ Result<std::unique_ptr<Source>> create(const PluginConfig& config, SourceContext
 
 }  // namespace
 
-extern const PluginDescriptor kTailSource = {
-    .kind = PluginKind::Source,
-    .name = "tail",
-    .aliases = {},
-    .help = "follows files (and container logs) across rotations; checkpoints advance only as lines are delivered",
-    .options = kTailOptions,
-    .validate = &checkSourceValues<&validateTailOptions>,
-    .createSink = nullptr,
-    .createSource = &create,
-};
+extern const PluginDescriptor kTailSource =
+    sourcePlugin("tail", kHelp, kTailOptions, &checkSourceValues<&validateTailOptions>, &create);
 
 }  // namespace sluice::plugins::tail
