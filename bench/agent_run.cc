@@ -9,7 +9,6 @@
 #include "tests/support/test_drain.h"
 
 namespace sluice::bench {
-namespace {
 
 void replaceAll(std::string& s, const std::string& from, const std::string& to) {
   for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
@@ -17,15 +16,17 @@ void replaceAll(std::string& s, const std::string& from, const std::string& to) 
   }
 }
 
-}  // namespace
-
-Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input) {
+TestDrain::Options drainOptions(const Setup& setup) {
   TestDrain::Options o;
   o.cert_file = setup.certs.server_cert;
   o.key_file = setup.certs.server_key;
   o.keep_messages = false;
   o.check_rfc5424 = false;
-  TestDrain drain(o);
+  return o;
+}
+
+Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input) {
+  TestDrain drain(drainOptions(setup));
 
   std::string config = run.config;
   replaceAll(config, "{DRAIN_URL}", drain.url());

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tests/support/certs.h"
+#include "tests/support/test_drain.h"
 #include "tests/support/temp_dir.h"
 
 namespace sluice::bench {
@@ -26,6 +27,20 @@ struct Setup {
   TempDir dir{"sluice-bench"};
   TestCerts certs;
 };
+
+// The sinks section of every agent row: the HTTPS test drain.
+inline constexpr const char* kDrainSinkYaml = R"(sinks:
+  - name: drain
+    type: logplex_https
+    url: {DRAIN_URL}
+    tls: {ca_file: {CA_FILE}}
+)";
+
+// The test drain as every row runs it: the bench's certificate, counting messages without keeping or checking them.
+TestDrain::Options drainOptions(const Setup& setup);
+
+// Replaces every `from` in `s` (the configs' {PLACEHOLDERS}).
+void replaceAll(std::string& s, const std::string& from, const std::string& to);
 
 // 1,000,000 lines of `line_bytes` bytes (newline excluded), all different.
 std::string makeLines(uint64_t count, size_t line_bytes);

@@ -11,35 +11,19 @@ using namespace sluice::bench;
 
 namespace {
 
-const char* kStdinHttps = R"(agent:
+const std::string kStdinHttps = std::string(R"(agent:
   hostname: bench
   state_dir: {STATE_DIR}
   log_level: warn
 sources:
   - name: app
     type: stdin
-sinks:
-  - name: drain
-    type: logplex_https
-    url: {DRAIN_URL}
-    tls: {ca_file: {CA_FILE}}
-)";
+)") + kDrainSinkYaml;
 
 // The same path with every batch written to the spool and fsynced before its lines leave the stdin pipe.
-const char* kStdinHttpsAlways = R"(agent:
-  hostname: bench
-  state_dir: {STATE_DIR}
-  log_level: warn
-sources:
-  - name: app
-    type: stdin
-sinks:
-  - name: drain
-    type: logplex_https
-    url: {DRAIN_URL}
-    tls: {ca_file: {CA_FILE}}
-    buffer: {memory: 16MiB, disk: 1GiB, mode: always, sync: batch}
-)";
+const std::string kStdinHttpsAlways =
+    kStdinHttps + "    buffer: {memory: 16MiB, disk: 1GiB, mode: always, sync: batch}\n";
+
 // The same path with the admin API off, on at its defaults (on an ephemeral port, so a busy 8089 cannot turn it
 // off), and on with the archive: the cost of the router's tap.
 std::string withApi(const std::string& api) {

@@ -27,12 +27,7 @@ std::string makeLines(uint64_t count, size_t line_bytes) {
 }
 
 Figures drainAlone(Setup& setup) {
-  TestDrain::Options o;
-  o.cert_file = setup.certs.server_cert;
-  o.key_file = setup.certs.server_key;
-  o.keep_messages = false;
-  o.check_rfc5424 = false;
-  TestDrain drain(o);
+  TestDrain drain(drainOptions(setup));
 
   // The agent's own framing, 1000 lines a batch, as the default config does.
   MessageFields fields;

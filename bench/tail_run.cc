@@ -7,7 +7,7 @@
 namespace sluice::bench {
 namespace {
 
-const char* kTailHttps = R"(agent:
+const std::string kTailHttps = std::string(R"(agent:
   hostname: bench
   state_dir: {STATE_DIR}/{FORMAT}
   log_level: warn
@@ -17,12 +17,7 @@ sources:
     paths: ["{DIR}/{FORMAT}.log"]
     format: {FORMAT}
     start_at: beginning
-sinks:
-  - name: drain
-    type: logplex_https
-    url: {DRAIN_URL}
-    tls: {ca_file: {CA_FILE}}
-)";
+)") + kDrainSinkYaml;
 
 std::string dockerLines(std::string_view raw) {
   std::string out;
@@ -40,9 +35,7 @@ std::string dockerLines(std::string_view raw) {
 }
 
 std::string withFormat(std::string text, const std::string& format) {
-  for (size_t pos = text.find("{FORMAT}"); pos != std::string::npos; pos = text.find("{FORMAT}", pos)) {
-    text.replace(pos, 8, format);
-  }
+  replaceAll(text, "{FORMAT}", format);
   return text;
 }
 
