@@ -30,8 +30,16 @@ inline constexpr int kFacilityLocal7 = 23;
 // unique in the process (the framer caches per-source header bytes by it).
 struct SourceInfo {
   uint32_t id = 0;
-  std::string name;   // "web-1", "app", a file's base name, "<pod>/<container>"
-  std::string type;   // "stdin", "exec", "tail", "logplex"
+  std::string name;       // the configured source's name ("web", "app"): what sinks' `inputs:` and filters match
+  std::string type;       // "stdin", "exec", "tail", "logplex", "journald"
+  // The part of the source the lines come from, when it has parts: a tailed file's name ("access.log",
+  // "<pod>/<container>"); "" when none. It is the `{source}` of message templates (the PROCID) when set.
+  std::string instance;
+  // The APP-NAME the lines carry when the sink's message.app_name does not say otherwise (a journal entry's
+  // SYSLOG_IDENTIFIER); "" when the source has none.
+  std::string app_name;
+
+  std::string_view instanceOrName() const { return instance.empty() ? std::string_view(name) : instance; }
 };
 
 // One line and its metadata. A view: the message bytes belong to the source's read buffer and are only valid

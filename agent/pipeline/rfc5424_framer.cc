@@ -14,8 +14,7 @@ std::string sanitizeHeaderField(std::string_view value, size_t max) {
   return out;
 }
 
-std::string expandTemplate(std::string_view text, std::string_view source, std::string_view token,
-                           std::string_view hostname) {
+std::string expandTemplate(std::string_view text, const TemplateValues& values) {
   std::string out;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -26,13 +25,15 @@ std::string expandTemplate(std::string_view text, std::string_view source, std::
     out.append(text.substr(pos, open - pos));
     std::string_view name = text.substr(open + 1, close - open - 1);
     if (name == "source") {
-      out.append(source);
+      out.append(values.source);
     } else if (name == "token") {
-      out.append(token);
+      out.append(values.token);
     } else if (name == "hostname") {
-      out.append(hostname);
+      out.append(values.hostname);
+    } else if (name == "app_name") {
+      out.append(values.app_name);
     } else {
-      out.append(text.substr(open, close - open + 1));  // validated at config time; kept as written
+      out.append(text.substr(open, close - open + 1));
     }
     pos = close + 1;
   }
@@ -52,17 +53,23 @@ const std::string& Rfc5424Framer::tailFor(const SourceInfo* source) {
   if (id == last_id_) return *last_tail_;
   auto it = tails_.find(id);
   if (it == tails_.end()) {
-    std::string_view name = source != nullptr ? std::string_view(source->name) : std::string_view("sluice");
+    TemplateValues values{.source = source != nullptr ? source->instanceOrName() : std::string_view("sluice"),
+                          .token = token_,
+                          .hostname = hostname_,
+                          .app_name = source != nullptr ? std::string_view(source->app_name) : std::string_view()};
     auto field = [&](const std::string& tmpl, std::string_view fallback, size_t max) {
-      std::string value = tmpl.empty() ? std::string(fallback) : expandTemplate(tmpl, name, token_, hostname_);
+      std::string value = tmpl.empty() ? std::string(fallback) : expandTemplate(tmpl, values);
       return sanitizeHeaderField(value, max);
     };
+    std::string_view app_name = !values.app_name.empty() ? values.app_name
+                                : !token_.empty()        ? std::string_view(token_)
+                                                         : std::string_view("sluice");
     std::string tail = " ";
     tail += field(fields_.hostname, hostname_, kMaxHostname);
     tail += ' ';
-    tail += field(fields_.app_name, token_.empty() ? std::string_view("sluice") : std::string_view(token_), kMaxAppName);
+    tail += field(fields_.app_name, app_name, kMaxAppName);
     tail += ' ';
-    tail += field(fields_.procid, name, kMaxProcId);
+    tail += field(fields_.procid, values.source, kMaxProcId);
     tail += ' ';
     tail += field(fields_.msgid, "-", kMaxMsgId);
     tail += " - ";

@@ -21,22 +21,32 @@ inline constexpr size_t kMaxAppName = 48;
 inline constexpr size_t kMaxProcId = 128;
 inline constexpr size_t kMaxMsgId = 32;
 
-// A sink's `message:` fields: templates of {source}, {token} and {hostname}.
+// A sink's `message:` fields: templates of the placeholders below.
 struct MessageFields {
   std::string hostname;      // template; "" = agent.hostname
-  std::string app_name;      // template; "" = the sink's token, else "sluice"
+  std::string app_name;      // template; "" = the source's app name, else the sink's token, else "sluice"
   std::string procid;        // template, default "{source}"
   std::string msgid;         // template, default "-"
   int facility = kFacilityLocal7;
+};
+
+// The placeholders a message field template may hold.
+inline constexpr std::string_view kTemplatePlaceholders[] = {"source", "token", "hostname", "app_name"};
+
+// What the placeholders expand to.
+struct TemplateValues {
+  std::string_view source;     // the source's instance (a tailed file's name), else its name
+  std::string_view token;
+  std::string_view hostname;
+  std::string_view app_name;   // the source's app name ("" when it has none)
 };
 
 // A header field made valid: printable US-ASCII without spaces (others become '_'), cut to `max` bytes,
 // "-" when empty.
 std::string sanitizeHeaderField(std::string_view value, size_t max);
 
-// Expands {source}, {token} and {hostname} in a message field template.
-std::string expandTemplate(std::string_view text, std::string_view source, std::string_view token,
-                           std::string_view hostname);
+// Expands the placeholders in a message field template; unknown ones (refused at config time) stay as written.
+std::string expandTemplate(std::string_view text, const TemplateValues& values);
 
 class Rfc5424Framer {
  public:

@@ -1,5 +1,6 @@
 #include "agent/sink/sink_options.h"
 
+#include <algorithm>
 #include <array>
 
 namespace sluice {
@@ -12,8 +13,8 @@ constexpr std::string_view kFacilities =
 const OptionSpec kCoreSink[] = {
     {"name", OptionType::String, kRequired, "the sink's name (metrics, logs, spool directory)"},
     {"enabled", OptionType::Bool, "true", "false: declared but not started"},
-    {"message.hostname", OptionType::String, "", "RFC 5424 HOSTNAME (default: agent.hostname); {source} {token} {hostname} expand"},
-    {"message.app_name", OptionType::String, "", "RFC 5424 APP-NAME (default: the sink's token, else \"sluice\")"},
+    {"message.hostname", OptionType::String, "", "RFC 5424 HOSTNAME (default: agent.hostname); {source} {token} {hostname} {app_name} expand"},
+    {"message.app_name", OptionType::String, "", "RFC 5424 APP-NAME (default: the source's app name, e.g. a journal's SYSLOG_IDENTIFIER, else the sink's token, else \"sluice\")"},
     {"message.procid", OptionType::String, "{source}", "RFC 5424 PROCID"},
     {"message.msgid", OptionType::String, "-", "RFC 5424 MSGID"},
     {"message.facility", OptionType::Enum, "local7", "syslog facility of the PRI", kFacilities},
@@ -41,7 +42,7 @@ constexpr std::array<std::string_view, 24> kFacilityNames = {
     "uucp",     "cron", "authpriv", "ftp",  "ntp",     "security",     "console", "solaris-cron",
     "local0",   "local1", "local2", "local3", "local4", "local5",      "local6", "local7"};
 
-// Only {source}, {token} and {hostname} may appear in a template.
+// Only the framer's placeholders may appear in a template.
 bool checkTemplate(const std::string& text, std::string* bad) {
   size_t pos = 0;
   while ((pos = text.find('{', pos)) != std::string::npos) {
@@ -51,7 +52,8 @@ bool checkTemplate(const std::string& text, std::string* bad) {
       return false;
     }
     std::string_view name(text.data() + pos + 1, end - pos - 1);
-    if (name != "source" && name != "token" && name != "hostname") {
+    if (std::find(std::begin(kTemplatePlaceholders), std::end(kTemplatePlaceholders), name) ==
+        std::end(kTemplatePlaceholders)) {
       *bad = std::string(text, pos, end - pos + 1);
       return false;
     }
@@ -83,7 +85,7 @@ SinkSettings readSinkSettings(const OptionValues& v, ConfigErrors& errors) {
     std::string bad;
     if (!checkTemplate(v.str(key), &bad)) {
       errors.add(v.mark(key), std::string(key) + ": unknown placeholder '" + bad +
-                                  "' (known: {source}, {token}, {hostname})");
+                                  "' (known: {source}, {token}, {hostname}, {app_name})");
     }
   }
   s.message.facility = facilityFromName(v.str("message.facility"));

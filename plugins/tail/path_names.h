@@ -1,6 +1,6 @@
 #pragma once
-// The name each tailed file gets as its SourceInfo name (the PROCID unless a sink says otherwise). Kubernetes lays
-// container logs out as
+// The name each tailed file gets as its SourceInfo instance (the PROCID unless a sink says otherwise). Kubernetes
+// lays container logs out as
 //   /var/log/containers/<pod>_<namespace>_<container>-<container id>.log  (symlinks to the next form)
 //   /var/log/pods/<namespace>_<pod>_<pod uid>/<container>/<restart>.log
 // and both name the pod and the container, so such a file is named "<pod>/<container>"; any other file is named

@@ -257,7 +257,7 @@ TailedFile* TailSource::openFile(const std::string& path, const std::string& ope
   }
   updateGauges();
   checkpoint_dirty_ = true;
-  spdlog::debug("source {}: following {} from offset {} as '{}'", info_.name, path, offset, f->info().name);
+  spdlog::debug("source {}: following {} from offset {} as '{}'", info_.name, path, offset, f->info().instance);
   wantRead(*f);
   return f;
 }

@@ -50,7 +50,8 @@ TailedFile::TailedFile(TailContext& ctx, std::string path, std::string real_path
                           : std::max(ctx.options.max_line_bytes, kStructuredLineBytes)),
       decoder_(ctx.options.format, ctx.options.max_line_bytes, ctx.options.malformed) {
   info_.id = nextSourceId();
-  info_.name = fileSourceName(ctx.options.source_name, ctx.source_name, path_);
+  info_.name = ctx.source_name;
+  info_.instance = fileSourceName(ctx.options.source_name, ctx.source_name, path_);
   info_.type = "tail";
   record_.source = &info_;
   last_data_ms_ = ctx_.loop.nowMs();

@@ -111,11 +111,12 @@ TEST_CASE("header fields are made valid: printable ASCII, no spaces, RFC 5424 le
   CHECK(frame(framer, r).find(" my_host sluice - - - m") != std::string::npos);
 }
 
-TEST_CASE("templates expand {source}, {token} and {hostname}") {
-  CHECK(expandTemplate("{source}", "web-1", "t", "h") == "web-1");
-  CHECK(expandTemplate("app-{token}", "s", "abc", "h") == "app-abc");
-  CHECK(expandTemplate("{hostname}.{source}", "s", "t", "box") == "box.s");
-  CHECK(expandTemplate("plain", "s", "t", "h") == "plain");
+TEST_CASE("templates expand {source}, {token}, {hostname} and {app_name}") {
+  CHECK(expandTemplate("{source}", {.source = "web-1", .token = "t", .hostname = "h"}) == "web-1");
+  CHECK(expandTemplate("app-{token}", {.source = "s", .token = "abc", .hostname = "h"}) == "app-abc");
+  CHECK(expandTemplate("{hostname}.{source}", {.source = "s", .token = "t", .hostname = "box"}) == "box.s");
+  CHECK(expandTemplate("plain", {.source = "s", .token = "t", .hostname = "h"}) == "plain");
+  CHECK(expandTemplate("{app_name}/{source}", {.source = "s", .app_name = "nginx"}) == "nginx/s");
 }
 
 TEST_CASE("the app name defaults to the sink's token, else sluice") {
@@ -127,6 +128,27 @@ TEST_CASE("the app name defaults to the sink's token, else sluice") {
   CHECK(frame(with_token, r).find(" hostname tok s - - m") != std::string::npos);
   Rfc5424Framer without(f, "h", "");
   CHECK(frame(without, r).find(" hostname sluice s - - m") != std::string::npos);
+}
+
+TEST_CASE("a source's app name comes before the token, and a sink's template can place it elsewhere") {
+  MessageFields f = seedFields();
+  f.app_name = "";
+  SourceInfo src{1007, "journal", "journald", "", "nginx"};
+  Record r = recordOf(src, "m");
+  Rfc5424Framer framer(f, "h", "tok");
+  CHECK(frame(framer, r).find(" hostname nginx journal - - m") != std::string::npos);
+  f.app_name = "{token}";
+  f.procid = "{app_name}";
+  Rfc5424Framer placed(f, "h", "tok");
+  CHECK(frame(placed, r).find(" hostname tok nginx - - m") != std::string::npos);
+}
+
+TEST_CASE("a source's instance (a tailed file's name) is its {source}") {
+  SourceInfo src{1008, "nginx", "tail", "access.log"};
+  Record r = recordOf(src, "m");
+  Rfc5424Framer framer(seedFields(), "h", "t");
+  CHECK(frame(framer, r).find(" access.log ") != std::string::npos);
+  CHECK(frame(framer, r).find(" nginx ") == std::string::npos);
 }
 
 TEST_CASE("the octet count is in bytes, not characters, and invalid UTF-8 passes as bytes") {
