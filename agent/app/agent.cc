@@ -70,7 +70,7 @@ std::optional<Agent::StartError> Agent::start() {
       sinks_.clear();
       return StartError{runner.error().message, kExitConfigError};
     }
-    router_.addSink(runner->get());
+    router_.addSink(runner->get(), SourceSelector(sc.settings.inputs));
     sinks_.push_back(std::move(*runner));
   }
 

@@ -14,6 +14,7 @@
 #include "agent/config/env.h"
 #include "agent/config/yaml_support.h"
 #include "agent/core/listen_address.h"
+#include "agent/pipeline/source_selector.h"
 #include "agent/sources/source_options.h"
 
 namespace sluice {
@@ -124,6 +125,7 @@ class Loader {
     size_t enabled_sinks = loadSinks(sinks, sinks_mark, config.sinks);
     if (enabled_sources == 0) errors_.add(sources_mark, "no sources configured");
     if (enabled_sinks == 0) errors_.add(sinks_mark, "no sinks configured");
+    checkRoutes(config);
   }
 
  private:
@@ -311,6 +313,37 @@ class Loader {
       out.push_back(std::move(sc));
     }
     return enabled;
+  }
+
+  // Every `inputs:` entry names a source, and every enabled source reaches an enabled sink: a line that would go
+  // nowhere is a config error, not a silent loss.
+  void checkRoutes(const AgentConfig& config) {
+    std::vector<std::string> names;
+    for (const SourceConfig& sc : config.sources) names.push_back(sc.name);
+    for (const SinkConfig& sink : config.sinks) {
+      for (const std::string& pattern : sink.settings.inputs) {
+        if (pattern == "*" || std::any_of(names.begin(), names.end(),
+                                          [&](const std::string& n) { return inputMatches(pattern, n); })) {
+          continue;
+        }
+        std::string near = nearestName(pattern, names);
+        errors_.add(sink.values.mark("inputs"), "inputs: '" + pattern + "' names no source" +
+                                                    (near.empty() ? " (sources: " + joinNames(names) + ")"
+                                                                  : " (did you mean '" + near + "'?)"));
+      }
+    }
+    const bool any_sink = std::any_of(config.sinks.begin(), config.sinks.end(),
+                                      [](const SinkConfig& sink) { return sink.settings.enabled; });
+    for (const SourceConfig& source : config.sources) {
+      if (!any_sink || source.name.empty() || !source.values.boolean("enabled")) continue;
+      bool reached = std::any_of(config.sinks.begin(), config.sinks.end(), [&](const SinkConfig& sink) {
+        return sink.settings.enabled && SourceSelector(sink.settings.inputs).takes(source.name);
+      });
+      if (!reached) {
+        errors_.add(source.values.mark("name"), "source '" + source.name +
+                                                    "' is in no enabled sink's inputs: its lines would go nowhere");
+      }
+    }
   }
 
   // A sink's name becomes its spool directory under state_dir: no separators, no dot-names.

@@ -135,7 +135,7 @@ void Agent::reloadSinks(const AgentConfig& fresh, std::map<std::string, std::uni
       spdlog::error("reload: sink {} could not start: {}", sc.settings.name, runner.error().message);
       continue;
     }
-    router_.addSink(runner->get());
+    router_.addSink(runner->get(), SourceSelector(sc.settings.inputs));
     sinks_.push_back(std::move(*runner));
     (findSink(config_, sc.settings.name) != nullptr ? summary.restarted : summary.added).push_back("sink " + sc.settings.name);
   }

@@ -1,15 +1,20 @@
 #pragma once
-// Fan-out: every record goes to every sink. With when_full: block, one full sink pauses every source (the slowest
-// sink sets the pace, by design) until all sinks drained below their low watermark.
+// Fan-out: each record goes to the sinks whose `inputs:` take its source (every sink, by default). With
+// when_full: block, a full sink pauses the sources it takes (the slowest sink sets their pace, by design) until it
+// drained below its low watermark; sources it does not take keep flowing to their own sinks.
 //
 // The router owns the interface it needs of a sink (LineSink, implemented one layer up by sink::SinkRunner), so
 // that it can be read and tested without the sink's machinery.
 #include <algorithm>
+#include <cstdint>
 #include <functional>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "agent/core/record.h"
 #include "agent/pipeline/source.h"
+#include "agent/pipeline/source_selector.h"
 
 namespace sluice {
 
@@ -42,70 +47,64 @@ class Router {
   };
   void setTap(Tap* tap) { tap_ = tap; }
 
-  void addSink(LineSink* sink) {
-    sinks_.push_back(sink);
-    sink->onPressure([this](bool full) { onPressure(full); });
-    if (sink->holdingSources()) onPressure(true);
-  }
+  void addSink(LineSink* sink, SourceSelector inputs = {});
   // A sink that is being replaced (reload): it gets no more records and no longer holds the sources back.
-  void removeSink(LineSink* sink) {
-    sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
-    sink->onPressure(nullptr);
-    if (sink->holdingSources()) onPressure(false);
-  }
-  void addSource(Source* source) { sources_.push_back(source); }
-  void removeSource(Source* source) {
-    sources_.erase(std::remove(sources_.begin(), sources_.end(), source), sources_.end());
-  }
+  void removeSink(LineSink* sink);
+  void addSource(Source* source);
+  void removeSource(Source* source);
 
+  // The hot path: the sinks of the record's source are looked up once per source, then cached.
   void route(const Record& record) {
     if (tap_ != nullptr) tap_->onRecord(record);
-    for (LineSink* sink : sinks_) sink->append(record);
+    for (LineSink* sink : targetsFor(record.source)) sink->append(record);
   }
 
   // A source's per-file or per-sender SourceInfo is gone: the sinks drop what they cached for it.
-  void forgetSource(uint32_t source_id) {
-    for (LineSink* sink : sinks_) sink->forgetSource(source_id);
-  }
+  void forgetSource(uint32_t source_id);
 
   // Closes every sink's open batch now (a source that waits for its acknowledgement does not wait for a linger).
   void flush() {
-    for (LineSink* sink : sinks_) sink->flush();
+    for (const Route& r : sinks_) r.sink->flush();
   }
 
   // Holds every source (while sinks are swapped on reload), whatever the sinks say.
   void hold(bool on) {
-    const bool was_paused = paused();
     held_ = on;
-    notify(was_paused);
+    notify();
   }
 
-  bool paused() const { return full_sinks_ > 0 || held_; }
-  const std::vector<LineSink*>& sinks() const { return sinks_; }
+  // Whether the source of this name is held back now: by hold() or by a full sink that takes it.
+  bool pausedFor(std::string_view source_name) const;
+  size_t sinkCount() const { return sinks_.size(); }
 
  private:
-  void onPressure(bool full) {
-    const bool was_paused = paused();
-    full_sinks_ += full ? 1 : -1;
-    notify(was_paused);
-  }
+  struct Route {
+    LineSink* sink = nullptr;
+    SourceSelector inputs;
+    bool full = false;
+  };
+  struct SourceState {
+    Source* source = nullptr;
+    bool paused = false;
+  };
 
-  void notify(bool was_paused) {
-    if (paused() == was_paused) return;
-    // Copy: a source may finish (and be removed) while it is paused or resumed.
-    auto sources = sources_;
-    for (Source* s : sources) {
-      if (paused()) {
-        s->pause();
-      } else {
-        s->resume();
-      }
-    }
+  const std::vector<LineSink*>& targetsFor(const SourceInfo* source) {
+    const uint32_t id = source != nullptr ? source->id : kNoSource;
+    if (id == last_id_) return *last_targets_;
+    return lookUpTargets(source, id);
   }
+  const std::vector<LineSink*>& lookUpTargets(const SourceInfo* source, uint32_t id);
+  void sinksChanged();
+  void onPressure(LineSink* sink, bool full);
+  void notify();
 
-  std::vector<LineSink*> sinks_;
-  std::vector<Source*> sources_;
-  int full_sinks_ = 0;
+  static constexpr uint32_t kNoSource = UINT32_MAX - 1;
+  std::vector<Route> sinks_;
+  std::vector<LineSink*> every_sink_;                              // when every sink takes every source
+  std::unordered_map<uint32_t, std::vector<LineSink*>> targets_;   // by SourceInfo id, otherwise
+  uint32_t last_id_ = UINT32_MAX;
+  const std::vector<LineSink*>* last_targets_ = nullptr;
+  std::vector<SourceState> sources_;
   bool held_ = false;
   Tap* tap_ = nullptr;
 };

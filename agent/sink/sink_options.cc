@@ -13,6 +13,7 @@ constexpr std::string_view kFacilities =
 const OptionSpec kCoreSink[] = {
     {"name", OptionType::String, kRequired, "the sink's name (metrics, logs, spool directory)"},
     {"enabled", OptionType::Bool, "true", "false: declared but not started"},
+    {"inputs", OptionType::StringList, "[]", "the sources it takes: names or globs (\"web-*\"); default: every source"},
     {"message.hostname", OptionType::String, "", "RFC 5424 HOSTNAME (default: agent.hostname); {source} {token} {hostname} {app_name} expand"},
     {"message.app_name", OptionType::String, "", "RFC 5424 APP-NAME (default: the source's app name, e.g. a journal's SYSLOG_IDENTIFIER, else the sink's token, else \"sluice\")"},
     {"message.procid", OptionType::String, "{source}", "RFC 5424 PROCID"},
@@ -77,6 +78,7 @@ SinkSettings readSinkSettings(const OptionValues& v, ConfigErrors& errors) {
   SinkSettings s;
   s.name = v.str("name");
   s.enabled = v.boolean("enabled");
+  s.inputs = v.list("inputs");
   s.message.hostname = v.str("message.hostname");
   s.message.app_name = v.str("message.app_name");
   s.message.procid = v.str("message.procid");

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "agent/buffer/memory_queue.h"
 #include "agent/buffer/sync_mode.h"
@@ -24,6 +25,7 @@ struct SinkSettings {
   std::string name;
   std::string type;
   bool enabled = true;
+  std::vector<std::string> inputs;                // source names or globs; empty: every source
   MessageFields message;
   BatchLimits batch;
   uint64_t buffer_memory = 8 << 20;

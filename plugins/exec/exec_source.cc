@@ -64,7 +64,7 @@ Status ExecSource::start() {
   }
   running_ = true;
   spdlog::info("source {}: started '{}' (pid {})", info_.name, options_.command[0], process_.get()->pid);
-  if (router_.paused()) pause();
+  if (router_.pausedFor(info_.name)) pause();
   out_.start();
   err_.start();
   return {};
@@ -112,7 +112,7 @@ void ExecSource::onExit(uv_process_t* process, int64_t exit_status, int term_sig
 void ExecSource::onGraceTimer(uv_timer_t* timer) noexcept {
   ExecSource* self = ownerOf<ExecSource>(timer);
   if (self == nullptr) return;
-  if (self->router_.paused()) {
+  if (self->router_.pausedFor(self->info_.name)) {
     // Unread output may still sit in the pipes: wait until the sinks take it.
     uv_timer_start(timer, &ExecSource::onGraceTimer, kPipeGraceMs, 0);
     return;

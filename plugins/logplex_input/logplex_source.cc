@@ -141,7 +141,7 @@ Status LogplexSource::start() {
   if (!port) return port.takeError();
   spdlog::info("source {}: accepting application/logplex-1 POSTs on {}://{}:{}{} (at most {} connections)", info_.name,
                options_.tls.cert_file.empty() ? "http" : "https", options_.host, *port, options_.path, o.max_connections);
-  if (router_.paused()) paused_ = true;
+  if (router_.pausedFor(info_.name)) paused_ = true;
   return {};
 }
 

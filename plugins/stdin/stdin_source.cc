@@ -41,7 +41,7 @@ Status StdinSource::start() {
     if (held) {
       holding_ = true;
       spdlog::info("source {}: lines leave the stdin pipe only once spooled", info_.name);
-      if (router_.paused()) held_.pause();
+      if (router_.pausedFor(info_.name)) held_.pause();
       held_.start();
       return {};
     }
@@ -50,7 +50,7 @@ Status StdinSource::start() {
   }
   Status st = reader_.openFd(fd_);
   if (!st) return st;
-  if (router_.paused()) reader_.pause();
+  if (router_.pausedFor(info_.name)) reader_.pause();
   reader_.start();
   return {};
 }

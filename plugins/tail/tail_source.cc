@@ -73,7 +73,7 @@ Status TailSource::start() {
     return makeError("cannot create timers");
   }
   uv_unref(journal_check_.handle());  // runs while the loop does; never keeps it alive
-  paused_ = router_.paused();
+  paused_ = router_.pausedFor(info_.name);
   scan(true);
   loaded_.reset();
   // The start offsets (start_at: end) count from now on, even if Sluice is killed before the first interval.
