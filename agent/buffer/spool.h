@@ -153,7 +153,21 @@ class Spool {
 
   Spool(Loop& loop, SpoolOptions options);
   // spool_recover.cc
+  struct RecoveredPosition {
+    AckState acked;
+    uint64_t generation = 0;
+    uint32_t epoch = 0;
+  };
   Status recover(SpoolReport* report);
+  RecoveredPosition readAckedPosition(SpoolReport* report);
+  // `last`: the newest segment, the one a crash may have cut short.
+  Status recoverSegment(uint32_t id, bool last, const AckState& acked, SpoolReport* report, uint32_t* next_id,
+                        std::set<std::string>* moved_now);
+  void quarantineSegment(uint32_t id, std::string_view good, const SegmentScan& scan, const AckState& acked,
+                         SpoolReport* report, uint32_t* next_id, std::set<std::string>* moved_now);
+  void recoverQuarantined(const AckState& acked, const std::set<std::string>& moved_now, SpoolReport* report,
+                          uint32_t* next_id);
+  void removeReplayedSegments();
   void indexSegment(uint32_t id, std::string_view bytes, const std::vector<ScannedRecord>& records,
                     const AckState& acked, SpoolReport* report, uint64_t* indexed);
   void openCursor(const AckState& acked, uint64_t generation, SpoolReport* report);
@@ -164,7 +178,10 @@ class Spool {
   uint64_t ackedPosition() const;
   AckState cursorState() const;
   void writeCursor();
+  // spool_append.cc
+  struct AppendJob;  // the work of one append job, on a worker thread
   void startAppendJob();
+  void appendJobDone(std::vector<PendingAppend>& batch, size_t kept, const Status& st);
   // `all`: the whole job was written (else a failure follows for the rest).
   void finishAppends(std::vector<PendingAppend>& batch, bool all);
   void failAppends(std::vector<PendingAppend>& batch, const Status& st);

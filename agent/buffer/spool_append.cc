@@ -51,6 +51,150 @@ void Spool::append(uint64_t seq, std::string_view data, uint32_t frames, std::fu
   if (!append_running_) startAppendJob();
 }
 
+// One append job on a worker thread. It touches only what it was given (the Spool's members are the loop's), and
+// the file the writer state holds open.
+struct Spool::AppendJob {
+  std::shared_ptr<std::vector<PendingAppend>> batch;
+  WriterState* w;
+  std::string dir;
+  SyncMode sync;
+  bool sync_cursor;   // the ack slots were stepped back for a record of the batch: fsync them with the data
+  int cursor_fd;
+  // When a write fails (a full disk), the records written whole before it are kept: how many.
+  std::shared_ptr<size_t> kept;
+
+  struct Written {
+    uint32_t segment;
+    uint64_t start;  // where this job began writing in it
+  };
+  // What a run of the job has done so far.
+  struct Progress {
+    std::vector<Written> touched;
+    bool created = false;
+    size_t next = 0;   // the first record not written yet
+    size_t keep = 0;   // after a failed write: the records written whole
+    Status st;         // a failure that undoes the whole job
+    Status write_st;   // a failed write: the records before it stay
+  };
+
+  Status run() const;
+  std::string segmentPath(uint32_t id) const { return segmentPathIn(dir, id); }
+  uint64_t recordEnd(size_t k) const { return (*batch)[k].offset + kRecordHeader + (*batch)[k].data.size(); }
+  void openSegment(uint32_t segment, const std::string& path, Progress& p) const;
+  void writeRun(const std::string& path, Progress& p) const;
+  void cutFailedWrite(size_t first, uint64_t offset, uint64_t written, const std::string& path, Progress& p) const;
+  Status syncWritten(bool created) const;
+  void undo(const std::vector<Written>& touched) const;
+};
+
+Status Spool::AppendJob::run() const {
+  Progress p;
+  while (p.st && p.write_st && p.next < batch->size()) {
+    const uint32_t segment = (*batch)[p.next].segment;
+    const std::string path = segmentPath(segment);
+    if (w->segment != segment || w->fd < 0) {
+      openSegment(segment, path, p);
+      if (!p.st) break;
+    }
+    writeRun(path, p);
+  }
+  if (p.st) p.st = syncWritten(p.created);
+  if (p.st && p.write_st) return p.st;
+  if (p.st) {
+    *kept = p.keep;  // durable like a success: reported done; the rest failed
+    return p.write_st;
+  }
+  // Anything else failed: nothing of this job is kept, cutting each file back needs no free space.
+  undo(p.touched);
+  return p.st;
+}
+
+// Leaves the segment written so far (fsynced first) for `segment`.
+void Spool::AppendJob::openSegment(uint32_t segment, const std::string& path, Progress& p) const {
+  if (w->fd >= 0) {
+    if (sync != SyncMode::None && ::fdatasync(w->fd) != 0) {
+      p.st = posixError("cannot fsync", segmentPath(w->segment), errno);
+      return;
+    }
+    ::close(w->fd);
+    w->fd = -1;
+  }
+  w->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (w->fd < 0) {
+    p.st = posixError("cannot open", path, errno);
+    return;
+  }
+  w->segment = segment;
+  p.created = true;
+}
+
+// Writes the records from p.next on that go to the open segment, in one pwrite.
+void Spool::AppendJob::writeRun(const std::string& path, Progress& p) const {
+  const uint32_t segment = (*batch)[p.next].segment;
+  p.touched.push_back(Written{segment, (*batch)[p.next].offset});
+  const size_t first = p.next;
+  std::vector<struct iovec> iov;
+  uint64_t offset = (*batch)[p.next].offset;
+  for (; p.next < batch->size() && (*batch)[p.next].segment == segment; ++p.next) {
+    PendingAppend& a = (*batch)[p.next];
+    iov.push_back({a.header, kRecordHeader});
+    iov.push_back({const_cast<char*>(a.data.data()), a.data.size()});
+  }
+  uint64_t written = 0;
+  p.write_st = pwriteAll(w->fd, iov, offset, path, &written);
+  if (!p.write_st) cutFailedWrite(first, offset, written, path, p);
+}
+
+// The records written whole stay; the file is cut where the first one that is not begins (or removed when that is
+// its start), so no partial record and no empty segment stays behind.
+void Spool::AppendJob::cutFailedWrite(size_t first, uint64_t offset, uint64_t written, const std::string& path,
+                                      Progress& p) const {
+  p.keep = first;
+  while (p.keep < p.next && recordEnd(p.keep) <= offset + written) ++p.keep;
+  const uint64_t cut = p.keep < p.next ? (*batch)[p.keep].offset : offset + written;
+  if (cut == 0) {
+    ::close(w->fd);
+    w->fd = -1;
+    ::unlink(path.c_str());
+    p.touched.pop_back();
+  } else if (::ftruncate(w->fd, static_cast<off_t>(cut)) != 0) {
+    p.st = posixError("cannot cut back", path, errno);
+  }
+}
+
+// What the job wrote becomes durable: the data (sync: batch), new segments' names, and stepped-back ack slots.
+Status Spool::AppendJob::syncWritten(bool created) const {
+  if (sync == SyncMode::Batch && w->fd >= 0 && ::fdatasync(w->fd) != 0) {
+    return posixError("cannot fsync", segmentPath(w->segment), errno);
+  }
+  if (created) {
+    if (Status st = syncDirectory(dir); !st) return st;
+  }
+  if (sync_cursor && cursor_fd >= 0 && ::fdatasync(cursor_fd) != 0) {
+    return posixError("cannot fsync the ack slots in", dir, errno);
+  }
+  return {};
+}
+
+void Spool::AppendJob::undo(const std::vector<Written>& touched) const {
+  for (const Written& t : touched) {
+    const std::string path = segmentPath(t.segment);
+    if (t.segment == w->segment && w->fd >= 0) {
+      if (t.start == 0) {
+        ::close(w->fd);
+        w->fd = -1;
+        ::unlink(path.c_str());
+      } else if (::ftruncate(w->fd, static_cast<off_t>(t.start)) != 0) {
+        spdlog::error("spool {}: cannot cut {} back after a failed write: {}", dir, path, std::strerror(errno));
+      }
+    } else if (t.start == 0) {
+      ::unlink(path.c_str());
+    } else if (::truncate(path.c_str(), static_cast<off_t>(t.start)) != 0) {
+      spdlog::error("spool {}: cannot cut {} back after a failed write: {}", dir, path, std::strerror(errno));
+    }
+  }
+}
+
 void Spool::startAppendJob() {
   append_running_ = true;
   auto batch = std::make_shared<std::vector<PendingAppend>>(std::move(pending_));
@@ -58,121 +202,29 @@ void Spool::startAppendJob() {
   bool sync_cursor = false;
   for (const PendingAppend& p : *batch) sync_cursor = sync_cursor || p.step_back;
   sync_cursor = sync_cursor && options_.sync != SyncMode::None;
-  WriterState* w = writer_.get();
-  std::string dir = options_.dir;
-  SyncMode sync = options_.sync;
-  const int cursor_fd = cursor_.fd();
-  // When a write fails (a full disk), the records written whole before it are kept: how many.
   auto kept = std::make_shared<size_t>(0);
-  auto work = [batch, w, dir, sync, sync_cursor, cursor_fd, kept]() noexcept -> Status {
-    auto segmentPath = [&dir](uint32_t id) { return segmentPathIn(dir, id); };
-    auto recordEnd = [&](size_t k) { return (*batch)[k].offset + kRecordHeader + (*batch)[k].data.size(); };
-    struct Written {
-      uint32_t segment;
-      uint64_t start;  // where this job began writing in it
-    };
-    std::vector<Written> touched;
-    bool created = false;
-    Status st;
-    Status write_st;
-    size_t keep = 0;
-    size_t i = 0;
-    while (st && write_st && i < batch->size()) {
-      const uint32_t segment = (*batch)[i].segment;
-      const std::string path = segmentPath(segment);
-      if (w->segment != segment || w->fd < 0) {
-        if (w->fd >= 0) {
-          if (sync != SyncMode::None && ::fdatasync(w->fd) != 0) {
-            st = posixError("cannot fsync", segmentPath(w->segment), errno);
-            break;
-          }
-          ::close(w->fd);
-          w->fd = -1;
-        }
-        w->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-        if (w->fd < 0) {
-          st = posixError("cannot open", path, errno);
-          break;
-        }
-        w->segment = segment;
-        created = true;
-      }
-      touched.push_back(Written{segment, (*batch)[i].offset});
-      const size_t first = i;
-      std::vector<struct iovec> iov;
-      uint64_t offset = (*batch)[i].offset;
-      for (; i < batch->size() && (*batch)[i].segment == segment; ++i) {
-        PendingAppend& p = (*batch)[i];
-        iov.push_back({p.header, kRecordHeader});
-        iov.push_back({const_cast<char*>(p.data.data()), p.data.size()});
-      }
-      uint64_t written = 0;
-      write_st = pwriteAll(w->fd, iov, offset, path, &written);
-      if (!write_st) {
-        // The records written whole stay; the file is cut where the first one that is not begins (or removed
-        // when that is its start), so no partial record and no empty segment stays behind.
-        keep = first;
-        while (keep < i && recordEnd(keep) <= offset + written) ++keep;
-        const uint64_t cut = keep < i ? (*batch)[keep].offset : offset + written;
-        if (cut == 0) {
-          ::close(w->fd);
-          w->fd = -1;
-          ::unlink(path.c_str());
-          touched.pop_back();
-        } else if (::ftruncate(w->fd, static_cast<off_t>(cut)) != 0) {
-          st = posixError("cannot cut back", path, errno);
-        }
-      }
-    }
-    if (st && sync == SyncMode::Batch && w->fd >= 0 && ::fdatasync(w->fd) != 0) {
-      st = posixError("cannot fsync", segmentPath(w->segment), errno);
-    }
-    if (st && created) st = syncDirectory(dir);
-    if (st && sync_cursor && cursor_fd >= 0 && ::fdatasync(cursor_fd) != 0) {
-      st = posixError("cannot fsync the ack slots in", dir, errno);
-    }
-    if (st && write_st) return st;
-    if (st) {
-      *kept = keep;  // durable like a success: reported done; the rest failed
-      return write_st;
-    }
-    // Anything else failed: nothing of this job is kept, cutting each file back needs no free space.
-    for (const Written& t : touched) {
-      const std::string path = segmentPath(t.segment);
-      if (t.segment == w->segment && w->fd >= 0) {
-        if (t.start == 0) {
-          ::close(w->fd);
-          w->fd = -1;
-          ::unlink(path.c_str());
-        } else if (::ftruncate(w->fd, static_cast<off_t>(t.start)) != 0) {
-          spdlog::error("spool {}: cannot cut {} back after a failed write: {}", dir, path, std::strerror(errno));
-        }
-      } else if (t.start == 0) {
-        ::unlink(path.c_str());
-      } else if (::truncate(path.c_str(), static_cast<off_t>(t.start)) != 0) {
-        spdlog::error("spool {}: cannot cut {} back after a failed write: {}", dir, path, std::strerror(errno));
-      }
-    }
-    return st;
-  };
-  jobs_.submit(std::move(work), [this, batch, kept](Status st) noexcept {
-    append_running_ = false;
-    if (st) {
-      finishAppends(*batch, true);
-    } else {
-      // What was queued behind the failed write would meet the same disk: it fails too, and the segments are
-      // laid out again from where the failure began.
-      std::vector<PendingAppend> done(std::make_move_iterator(batch->begin()),
-                                      std::make_move_iterator(batch->begin() + static_cast<ptrdiff_t>(*kept)));
-      std::vector<PendingAppend> failed(std::make_move_iterator(batch->begin() + static_cast<ptrdiff_t>(*kept)),
-                                        std::make_move_iterator(batch->end()));
-      for (PendingAppend& p : pending_) failed.push_back(std::move(p));
-      pending_.clear();
-      if (!done.empty()) finishAppends(done, false);
-      failAppends(failed, st);
-    }
-    if (!pending_.empty() && !append_running_) startAppendJob();
-  });
+  AppendJob job{batch, writer_.get(), options_.dir, options_.sync, sync_cursor, cursor_.fd(), kept};
+  jobs_.submit([job]() noexcept -> Status { return job.run(); },
+               [this, batch, kept](Status st) noexcept { appendJobDone(*batch, *kept, st); });
+}
+
+void Spool::appendJobDone(std::vector<PendingAppend>& batch, size_t kept, const Status& st) {
+  append_running_ = false;
+  if (st) {
+    finishAppends(batch, true);
+  } else {
+    // What was queued behind the failed write would meet the same disk: it fails too, and the segments are
+    // laid out again from where the failure began.
+    std::vector<PendingAppend> done(std::make_move_iterator(batch.begin()),
+                                    std::make_move_iterator(batch.begin() + static_cast<ptrdiff_t>(kept)));
+    std::vector<PendingAppend> failed(std::make_move_iterator(batch.begin() + static_cast<ptrdiff_t>(kept)),
+                                      std::make_move_iterator(batch.end()));
+    for (PendingAppend& p : pending_) failed.push_back(std::move(p));
+    pending_.clear();
+    if (!done.empty()) finishAppends(done, false);
+    failAppends(failed, st);
+  }
+  if (!pending_.empty() && !append_running_) startAppendJob();
 }
 
 void Spool::resize(Segment& seg, uint64_t size) {

@@ -15,6 +15,11 @@ const std::string* findHeader(const std::vector<HttpHeader>& headers, std::strin
 
 std::string_view httpStatusText(int status);
 
+// Case-insensitive equality, as header names and tokens compare.
+bool equalsNoCase(std::string_view a, std::string_view b);
+// True when the comma-separated header value lists `token` (Connection: keep-alive, Upgrade); false for nullptr.
+bool headerHasToken(const std::string* value, std::string_view token);
+
 // llhttp hands a message's head over in pieces (a header's name and value may each come in several): they are
 // gathered here into headers, with the bytes of the head counted so that a parser can refuse one too large.
 class HeadCollector {

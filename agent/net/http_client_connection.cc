@@ -7,6 +7,7 @@
 
 #include "agent/core/units.h"
 #include "agent/net/http_wire.h"
+#include "agent/net/llhttp_settings.h"
 
 namespace sluice {
 
@@ -68,21 +69,6 @@ struct ClientParserCallbacks {
     c->response_done_ = true;
     return HPE_PAUSED;  // stop here: bytes after the response are not ours to parse
   }
-
-  static const llhttp_settings_t* settings() {
-    static const llhttp_settings_t s = [] {
-      llhttp_settings_t t;
-      llhttp_settings_init(&t);
-      t.on_header_field = &onHeaderField;
-      t.on_header_value = &onHeaderValue;
-      t.on_header_value_complete = &onHeaderValueComplete;
-      t.on_headers_complete = &onHeadersComplete;
-      t.on_body = &onBody;
-      t.on_message_complete = &onMessageComplete;
-      return t;
-    }();
-    return &s;
-  }
 };
 
 HttpClientConnection::HttpClientConnection(HttpClient::Impl& pool) : pool_(&pool), loop_(pool.loop) {}
@@ -124,7 +110,7 @@ void HttpClientConnection::resetResponse() {
   parse_error_ = nullptr;
   response_done_ = false;
   got_bytes_ = false;
-  llhttp_init(&parser_, HTTP_RESPONSE, ClientParserCallbacks::settings());
+  llhttp_init(&parser_, HTTP_RESPONSE, llhttpSettings<ClientParserCallbacks>());
   parser_.data = this;
 }
 

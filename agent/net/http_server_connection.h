@@ -1,6 +1,7 @@
 #pragma once
 // One accepted connection of an HttpServer: parses requests with llhttp, hands each to the handler in turn and
 // writes what the HttpResponder answers. Owned (shared) by the server's table; responders hold weak references.
+// http_server_connection.cc has its life and the requests read; http_server_response.cc what it writes.
 #include <llhttp.h>
 
 #include <functional>

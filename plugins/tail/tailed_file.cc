@@ -26,15 +26,6 @@ constexpr uint64_t kAckMessages = 100;
 
 }  // namespace
 
-struct TailedFile::ReadReq {
-  uv_fs_t req;
-  TailedFile* file = nullptr;                // nullptr once the file is gone
-  std::unique_ptr<LineSplitter> splitter;    // the read's destination, owned by the read while it is in flight
-  const char* base = nullptr;
-  size_t asked = 0;
-  int orphan_fd = -1;                        // closed here when the file went away during the read
-};
-
 TailedFile::TailedFile(TailContext& ctx, std::string path, std::string real_path, int fd, const FileStat& stat,
                        uint64_t offset, Fingerprint fingerprint)
     : ctx_(ctx),
@@ -99,42 +90,37 @@ bool TailedFile::startRead() {
     splitter_ = std::make_unique<LineSplitter>(physical_limit_);
     splitter_split_seen_ = 0;
   }
-  auto* r = new ReadReq;
-  r->file = this;
   uv_buf_t buf = splitter_->readBuffer(kReadBytes);
-  r->base = buf.base;
-  r->asked = buf.len;
-  r->splitter = std::move(splitter_);
-  r->req.data = r;
-  int rc = uv_fs_read(ctx_.loop.get(), &r->req, fd_, &buf, 1, static_cast<int64_t>(read_offset_), &TailedFile::onRead);
+  auto r = ReadReq::make(ReadData{this, std::move(splitter_), buf.base, buf.len});
+  ReadReq* in_flight = r.get();
+  int rc = ReadReq::start(r, [&](uv_fs_t* req) {
+    return uv_fs_read(ctx_.loop.get(), req, fd_, &buf, 1, static_cast<int64_t>(read_offset_), &TailedFile::onRead);
+  });
   if (rc < 0) {
     splitter_ = std::move(r->splitter);
-    delete r;
     ++ctx_.counters.errors["read"];
     uint64_t suppressed = 0;
     if (log_.allow(&suppressed)) spdlog::warn("source {}: cannot read {}: {}", ctx_.source_name, path_, uv_strerror(rc));
     return false;
   }
-  inflight_ = r;
+  inflight_ = in_flight;
   reading_ = true;
   return true;
 }
 
 void TailedFile::onRead(uv_fs_t* req) noexcept {
-  auto* r = static_cast<ReadReq*>(req->data);
+  auto r = ReadReq::adopt(req);
   const ssize_t n = req->result;
-  uv_fs_req_cleanup(req);
   TailedFile* self = r->file;
   if (self == nullptr) {
     if (r->orphan_fd >= 0) ::close(r->orphan_fd);
-    delete r;
     return;
   }
   self->inflight_ = nullptr;
   self->splitter_ = std::move(r->splitter);
   const char* base = r->base;
   const size_t asked = r->asked;
-  delete r;
+  r.reset();
   self->readDone(n, base, asked);
 }
 

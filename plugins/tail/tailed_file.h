@@ -24,6 +24,7 @@
 #include "agent/core/log.h"
 #include "agent/core/record.h"
 #include "agent/loop/loop.h"
+#include "agent/loop/uv_request.h"
 #include "agent/pipeline/line_splitter.h"
 #include "agent/pipeline/router.h"
 #include "plugins/tail/checkpoint_store.h"
@@ -123,7 +124,14 @@ class TailedFile {
   uint64_t idle_mark = 0;         // the source's latest entry for it in its queue of idle files
 
  private:
-  struct ReadReq;
+  struct ReadData {
+    TailedFile* file = nullptr;                // nullptr once the file is gone
+    std::unique_ptr<LineSplitter> splitter;    // the read's destination, owned by the read while it is in flight
+    const char* base = nullptr;
+    size_t asked = 0;
+    int orphan_fd = -1;                        // closed here when the file went away during the read
+  };
+  using ReadReq = UvRequest<uv_fs_t, ReadData>;
   static void onRead(uv_fs_t* req) noexcept;
   static void onFsEvent(uv_fs_event_t* handle, const char* filename, int events, int status) noexcept;
   void readDone(ssize_t result, const char* base, size_t asked);
@@ -159,7 +167,7 @@ class TailedFile {
   std::deque<AckEntry> acks_;
   Record record_;
 
-  ReadReq* inflight_ = nullptr;
+  ReadReq* inflight_ = nullptr;   // a read in flight (libuv holds it): told when the file goes first
   bool reading_ = false;
   bool dirty_ = false;            // an event came while a read was in flight: look again afterwards
   bool dirty_path_ = false;

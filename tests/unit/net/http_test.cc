@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+
 #include "agent/net/http.h"
 #include "agent/net/http_server.h"
+#include "agent/net/llhttp_settings.h"
 
 using namespace sluice;
 
@@ -12,6 +15,53 @@ TEST_CASE("header lookup ignores case and returns null when absent", "[net]") {
   CHECK(*findHeader(headers, "Logplex-Msg-Count") == "3");
   CHECK(findHeader(headers, "Content-Length") == nullptr);
   CHECK(findHeader(headers, "Content-Typ") == nullptr);
+}
+
+TEST_CASE("header names and tokens compare without case, and a header value lists its tokens", "[net]") {
+  CHECK(equalsNoCase("Content-Length", "content-length"));
+  CHECK_FALSE(equalsNoCase("Content-Length", "Content-Lengt"));
+  CHECK_FALSE(equalsNoCase("", "x"));
+  const std::string connection = "keep-alive , Upgrade,\tclose";
+  CHECK(headerHasToken(&connection, "upgrade"));
+  CHECK(headerHasToken(&connection, "KEEP-ALIVE"));
+  CHECK(headerHasToken(&connection, "close"));
+  CHECK_FALSE(headerHasToken(&connection, "up"));
+  const std::string empty;
+  CHECK_FALSE(headerHasToken(&empty, "close"));
+  CHECK_FALSE(headerHasToken(nullptr, "close"));
+}
+
+namespace {
+// Only some of llhttp's callbacks: the others stay unset.
+struct UrlAndBody {
+  static int onUrl(llhttp_t* p, const char* at, size_t n) {
+    static_cast<std::string*>(p->data)->append("url:").append(at, n).append(";");
+    return 0;
+  }
+  static int onBody(llhttp_t* p, const char* at, size_t n) {
+    static_cast<std::string*>(p->data)->append("body:").append(at, n).append(";");
+    return 0;
+  }
+};
+}  // namespace
+
+TEST_CASE("llhttp settings are built once from the callbacks a struct defines", "[net]") {
+  const llhttp_settings_t* s = llhttpSettings<UrlAndBody>();
+  CHECK(s == llhttpSettings<UrlAndBody>());
+  CHECK(s->on_url == &UrlAndBody::onUrl);
+  CHECK(s->on_body == &UrlAndBody::onBody);
+  CHECK(s->on_message_begin == nullptr);
+  CHECK(s->on_header_field == nullptr);
+  CHECK(s->on_headers_complete == nullptr);
+  CHECK(s->on_message_complete == nullptr);
+
+  llhttp_t parser;
+  llhttp_init(&parser, HTTP_REQUEST, s);
+  std::string seen;
+  parser.data = &seen;
+  const std::string request = "POST /logs HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi";
+  CHECK(llhttp_execute(&parser, request.data(), request.size()) == HPE_OK);
+  CHECK(seen == "url:/logs;body:hi;");
 }
 
 TEST_CASE("status texts cover the codes a drain and the admin API use", "[net]") {
