@@ -320,6 +320,7 @@ class Loader {
   void checkRoutes(const AgentConfig& config) {
     std::vector<std::string> names;
     for (const SourceConfig& sc : config.sources) names.push_back(sc.name);
+    const size_t errors_before = errors_.size();
     for (const SinkConfig& sink : config.sinks) {
       for (const std::string& pattern : sink.settings.inputs) {
         if (pattern == "*" || std::any_of(names.begin(), names.end(),
@@ -332,6 +333,8 @@ class Loader {
                                                                   : " (did you mean '" + near + "'?)"));
       }
     }
+    // A misspelled input is the reason a source reaches no sink: that error says enough.
+    if (errors_.size() > errors_before) return;
     const bool any_sink = std::any_of(config.sinks.begin(), config.sinks.end(),
                                       [](const SinkConfig& sink) { return sink.settings.enabled; });
     for (const SourceConfig& source : config.sources) {

@@ -336,3 +336,35 @@ TEST_CASE("a key written one level too high is suggested with its path, typo inc
   Loaded l = load(kSources + "sinks:\n  - name: drain\n    type: testsink\n    url: https://h/logs\n    lingr: 1s\n");
   CHECK(l.errors.messages() == Messages{"test.yaml:8:5: unknown key 'lingr' (did you mean 'batch.linger'?)"});
 }
+
+TEST_CASE("a sink's inputs take the sources they name, and a name that matches no source suggests the nearest",
+          "[config]") {
+  const std::string two_sources = "sources:\n  - name: nginx\n    type: stdin\n  - name: web-1\n    type: exec\n"
+                                  "    command: x\n";
+  Loaded ok = load(two_sources +
+                   "sinks:\n  - name: d\n    type: testsink\n    url: https://h/\n    inputs: [nginx, \"web-*\"]\n");
+  REQUIRE(ok.errors.empty());
+  CHECK(ok.config->sinks[0].settings.inputs == std::vector<std::string>{"nginx", "web-*"});
+
+  Loaded typo = load(two_sources + "sinks:\n  - name: d\n    type: testsink\n    url: https://h/\n"
+                                   "    inputs: [ngnix, \"web-*\"]\n");
+  CHECK(typo.errors.messages() == Messages{"test.yaml:11:13: inputs: 'ngnix' names no source (did you mean 'nginx'?)"});
+
+  Loaded glob = load(two_sources + "sinks:\n  - name: d\n    type: testsink\n    url: https://h/\n"
+                                   "    inputs: [\"api-*\"]\n");
+  CHECK(glob.errors.messages() ==
+        Messages{"test.yaml:11:13: inputs: 'api-*' names no source (sources: nginx, web-1)"});
+}
+
+TEST_CASE("a source that no enabled sink takes is an error, and a sink without inputs takes every source", "[config]") {
+  const std::string sources = "sources:\n  - name: app\n    type: stdin\n  - name: web\n    type: exec\n"
+                              "    command: x\n";
+  Loaded only_app = load(sources + "sinks:\n  - name: d\n    type: testsink\n    url: https://h/\n"
+                                   "    inputs: [app]\n  - name: off\n    type: testsink\n    url: https://h/\n"
+                                   "    enabled: false\n");
+  CHECK(only_app.errors.messages() ==
+        Messages{"test.yaml:4:11: source 'web' is in no enabled sink's inputs: its lines would go nowhere"});
+  Loaded every = load(sources + "sinks:\n  - name: d\n    type: testsink\n    url: https://h/\n    inputs: [app]\n"
+                                "  - name: all\n    type: testsink\n    url: https://h/\n");
+  CHECK(every.errors.empty());
+}
