@@ -1,9 +1,12 @@
 #include "agent/app/agent.h"
 
+#include <algorithm>
 #include <csignal>
+#include <map>
 
 #include "agent/admin/admin_server.h"
 #include "agent/core/log.h"
+#include "agent/core/units.h"
 
 namespace sluice {
 
@@ -205,8 +208,8 @@ void Agent::onSignal(int signum) {
   }
   if (signum == SIGQUIT) return;
   if (!shutting_down_) {
-    spdlog::info("received signal {}: stopping the sources, delivering what is queued (within {} ms)", signum,
-                 config_.agent.shutdown_timeout.count());
+    spdlog::info("received signal {}: stopping the sources, delivering what is queued (within {})", signum,
+                 formatDuration(config_.agent.shutdown_timeout));
     shutting_down_ = true;
     if (notifier_) notifier_->send("STOPPING=1");
     stopSources();
@@ -231,6 +234,7 @@ void Agent::drainSinks() {
     stopSinks();
     return;
   }
+  startShutdownProgress();
   for (auto& sink : sinks_) {
     sink->drain(config_.agent.shutdown_timeout, [this] {
       if (++drained_sinks_ == sinks_.size()) stopSinks();
@@ -250,38 +254,75 @@ void Agent::stopSinks() {
   }
 }
 
+namespace {
+
+// The counters' keys as a sentence says them.
+std::string describeCount(uint64_t n, std::string_view key) {
+  static const std::map<std::string_view, std::pair<const char*, const char*>> kWords = {
+      {"buffer_full", {"message dropped (buffer full)", "messages dropped (buffer full)"}},
+      {"shutdown", {"message not delivered within shutdown_timeout", "messages not delivered within shutdown_timeout"}},
+      {"rejected", {"message rejected by the receiver", "messages rejected by the receiver"}},
+      {"spool_corrupt", {"message lost to a damaged spool", "messages lost to a damaged spool"}},
+      {"newline_splits", {"message split at its newlines", "messages split at their newlines"}},
+      {"datagram_splits", {"message sent as several datagrams", "messages sent as several datagrams"}},
+      {"truncated", {"message truncated to fit a datagram", "messages truncated to fit a datagram"}},
+      {"unparsed_raw", {"unparsed line sent as raw", "unparsed lines sent as raw"}},
+      {"unparsed_dropped", {"unparsed line left out", "unparsed lines left out"}},
+  };
+  auto it = kWords.find(key);
+  if (it != kWords.end()) return countOf(n, it->second.first, it->second.second);
+  std::string words(key);
+  std::replace(words.begin(), words.end(), '_', ' ');
+  return countOf(n, "message " + words, "messages " + words);
+}
+
+std::string describeCounts(const std::map<std::string, uint64_t>& counts) {
+  std::string out;
+  for (const auto& [key, n] : counts) {
+    if (n > 0) out += (out.empty() ? "" : ", ") + describeCount(n, key);
+  }
+  return out;
+}
+
+}  // namespace
+
 void Agent::report() {
   done_ = true;
   signals_->close();
   watchdog_timer_.close();
   status_timer_.close();
+  shutdown_timer_.close();
   closeAdmin();
   uint64_t read = 0;
   for (const auto& s : sources_) read += s->counters().received_events;
   lost_ = 0;
+  uint64_t spooled = 0;
   for (const auto& sink : sinks_) {
     const ComponentCounters& c = sink->counters();
+    const uint64_t sink_spooled = sink->spooledEvents();
     lost_ += c.droppedTotal();
-    std::string reasons;
-    for (const auto& [reason, n] : c.dropped) {
-      if (n > 0) reasons += (reasons.empty() ? "" : ", ") + std::to_string(n) + " " + reason;
-    }
+    spooled += sink_spooled;
+    // Delivered, kept for the next start, lost: a line in the spool is neither delivered nor lost.
+    std::string text = "sink " + sink->name() + ": " + countOf(c.sent_events, "message") + " delivered";
+    if (sink_spooled > 0) text += ", " + countOf(sink_spooled, "message") + " spooled for the next start";
     if (c.droppedTotal() > 0) {
-      spdlog::error("sink {}: {} messages delivered, {} NOT delivered ({})", sink->name(), c.sent_events,
-                    c.droppedTotal(), reasons);
+      spdlog::error("{}, {} NOT delivered: {}", text, countOf(c.droppedTotal(), "message"), describeCounts(c.dropped));
     } else {
-      spdlog::info("sink {}: {} messages delivered", sink->name(), c.sent_events);
+      spdlog::info("{}", text);
     }
-    std::string events;  // what the sink's plugin changed or left out on purpose
-    for (const auto& [what, n] : c.plugin_events) {
-      if (n > 0) events += (events.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+    // What the sink's plugin changed or left out on purpose, as configured.
+    if (std::string events = describeCounts(c.plugin_events); !events.empty()) {
+      spdlog::info("sink {}: {}", sink->name(), events);
     }
-    if (!events.empty()) spdlog::info("sink {}: {}", sink->name(), events);
   }
+  const std::string lines = countOf(read, "line") + " read";
   if (lost_ > 0) {
-    spdlog::error("{} lines read; {} messages were lost", read, lost_);
+    spdlog::error("{}; {} were lost{}", lines, countOf(lost_, "message"),
+                  spooled > 0 ? "; " + countOf(spooled, "message") + " spooled for the next start" : "");
+  } else if (spooled > 0) {
+    spdlog::info("{}; {} spooled for the next start, the rest delivered", lines, countOf(spooled, "message"));
   } else {
-    spdlog::info("{} lines read, all delivered", read);
+    spdlog::info("{}, all delivered", lines);
   }
 }
 

@@ -93,6 +93,10 @@ class Agent {
   void sendStatus(bool ready);
   static void onWatchdog(uv_timer_t* timer) noexcept;
   static void onStatusTimer(uv_timer_t* timer) noexcept;
+  // A shutdown that waits says what for, once a second, in the log and in systemd's STATUS.
+  void startShutdownProgress();
+  void reportShutdownProgress();
+  static void onShutdownTimer(uv_timer_t* timer) noexcept;
   // agent_admin.cc: the admin API (api: section), started before the sources, closed after the report.
   std::optional<StartError> startAdmin();
   void closeAdmin();
@@ -105,6 +109,8 @@ class Agent {
   std::vector<std::unique_ptr<Source>> sources_;
   // Replaced or removed by a reload: finishing their work, then freed.
   std::vector<std::unique_ptr<SinkRunner>> retired_sinks_;
+  // The counts of sinks a reload stopped, until their successors (same name) take them over.
+  std::map<std::string, std::pair<ComponentCounters, LatencyHistogram>> carried_counters_;
   std::vector<Source*> retired_sources_;
   // Replacements (reload) of sources that are still finishing under the same name: started once the old one is
   // done, so that the two never share a checkpoint, an ack journal or a listening port.
@@ -123,6 +129,8 @@ class Agent {
   std::unique_ptr<SystemdNotifier> notifier_;
   UvHandle<uv_timer_t> watchdog_timer_;
   UvHandle<uv_timer_t> status_timer_;
+  UvHandle<uv_timer_t> shutdown_timer_;       // once a second while the shutdown waits for sinks
+  int64_t shutdown_deadline_ms_ = 0;
   uint64_t status_last_lines_ = 0;
   int64_t status_last_us_ = 0;
   size_t drained_sinks_ = 0;

@@ -112,6 +112,9 @@ void Agent::applyReload(AgentConfig fresh, std::map<std::string, std::unique_ptr
       r->stop([this, remaining, pending] {
         if (--*remaining > 0) return;
         loop_.post([this, pending] {
+          for (const auto& retired : retired_sinks_) {
+            carried_counters_[retired->name()] = {retired->counters(), retired->latency()};
+          }
           retired_sinks_.clear();
           finishReload(std::move(pending->first), std::move(pending->second));
         });
@@ -134,6 +137,10 @@ void Agent::reloadSinks(const AgentConfig& fresh, std::map<std::string, std::uni
     if (!runner) {
       spdlog::error("reload: sink {} could not start: {}", sc.settings.name, runner.error().message);
       continue;
+    }
+    if (auto carried = carried_counters_.find(sc.settings.name); carried != carried_counters_.end()) {
+      (*runner)->carryOver(carried->second.first, carried->second.second);
+      carried_counters_.erase(carried);
     }
     router_.addSink(runner->get(), SourceSelector(sc.settings.inputs));
     sinks_.push_back(std::move(*runner));

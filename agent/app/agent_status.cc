@@ -1,11 +1,16 @@
-// systemd: READY=1 once running, WATCHDOG=1 at half of WATCHDOG_USEC, STATUS= with throughput and backlog.
+// systemd: READY=1 once running, WATCHDOG=1 at half of WATCHDOG_USEC, STATUS= with throughput and backlog; and
+// what a shutdown waits for.
+#include <algorithm>
+
 #include "agent/app/agent.h"
 #include "agent/core/clock.h"
+#include "agent/core/log.h"
 #include "agent/core/units.h"
 
 namespace sluice {
 namespace {
 constexpr uint64_t kStatusEveryMs = 10000;
+constexpr uint64_t kShutdownProgressMs = 1000;
 }  // namespace
 
 void Agent::startNotifier() {
@@ -56,6 +61,32 @@ void Agent::onWatchdog(uv_timer_t* timer) noexcept {
 void Agent::onStatusTimer(uv_timer_t* timer) noexcept {
   Agent* self = ownerOf<Agent>(timer);
   if (self != nullptr) self->sendStatus(false);
+}
+
+void Agent::startShutdownProgress() {
+  shutdown_deadline_ms_ = static_cast<int64_t>(loop_.nowMs()) + config_.agent.shutdown_timeout.count();
+  shutdown_timer_.init(this, [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
+  uv_timer_start(shutdown_timer_.get(), &Agent::onShutdownTimer, kShutdownProgressMs, kShutdownProgressMs);
+  uv_unref(shutdown_timer_.handle());
+}
+
+void Agent::reportShutdownProgress() {
+  const int64_t left_ms = std::max<int64_t>(0, shutdown_deadline_ms_ - static_cast<int64_t>(loop_.nowMs()));
+  std::string waiting;
+  for (const auto& sink : sinks_) {
+    const uint64_t held = sink->bufferedEvents();
+    if (held == 0) continue;
+    waiting += (waiting.empty() ? "" : "; ") + ("sink " + sink->name() + ": " + countOf(held, "message"));
+  }
+  if (waiting.empty()) return;
+  const std::string text = "waiting for " + waiting + ", " + roughDuration(std::chrono::milliseconds(left_ms)) + " left";
+  spdlog::info("{}", text);
+  if (notifier_) notifier_->send("STATUS=" + text);
+}
+
+void Agent::onShutdownTimer(uv_timer_t* timer) noexcept {
+  Agent* self = ownerOf<Agent>(timer);
+  if (self != nullptr) self->reportShutdownProgress();
 }
 
 }  // namespace sluice

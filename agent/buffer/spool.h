@@ -99,6 +99,12 @@ class Spool {
   // The reader: unacknowledged records not handed out yet, in sequence order.
   size_t unread() const { return unread_.size(); }
   uint64_t unreadFrames() const { return unread_frames_; }
+  // Frames not acknowledged yet, unread or handed out: after close(), what the next start sends.
+  uint64_t heldFrames() const {
+    uint64_t n = unread_frames_;
+    for (const auto& [seq, e] : outstanding_) n += e.frames;
+    return n;
+  }
   // The first unread record's seq, 0 when none.
   uint64_t peekUnread() const { return unread_.empty() ? 0 : unread_.begin()->first; }
   // Hands out record `seq` without reading it (the caller has its bytes in memory).

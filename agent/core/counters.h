@@ -25,6 +25,21 @@ struct ComponentCounters {
   // Levels, not counts, by name: a tail source's "files_open" and "files_tracked" (sluice_component_<name>).
   std::map<std::string, uint64_t> gauges;
 
+  // Adds what `other` counted (a sink restarted by a reload keeps counting where it was); gauges are levels and
+  // stay as they are.
+  void add(const ComponentCounters& other) {
+    received_events += other.received_events;
+    received_bytes += other.received_bytes;
+    sent_events += other.sent_events;
+    sent_bytes += other.sent_bytes;
+    sent_batches += other.sent_batches;
+    retries += other.retries;
+    split_lines += other.split_lines;
+    for (const auto& [k, n] : other.errors) errors[k] += n;
+    for (const auto& [k, n] : other.dropped) dropped[k] += n;
+    for (const auto& [k, n] : other.plugin_events) plugin_events[k] += n;
+  }
+
   uint64_t droppedTotal() const {
     uint64_t n = 0;
     for (const auto& [reason, count] : dropped) n += count;
@@ -45,6 +60,11 @@ struct LatencyHistogram {
     buckets[i] += n;
     sum += seconds * static_cast<double>(n);
     count += n;
+  }
+  void add(const LatencyHistogram& other) {
+    for (size_t i = 0; i < buckets.size(); ++i) buckets[i] += other.buckets[i];
+    sum += other.sum;
+    count += other.count;
   }
 };
 

@@ -206,4 +206,35 @@ std::string formatDuration(std::chrono::milliseconds d) {
   return out;
 }
 
+std::string roughDuration(std::chrono::milliseconds d) {
+  int64_t ms = d.count();
+  if (ms < 0) return "-" + roughDuration(std::chrono::milliseconds(-ms));
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  static constexpr int64_t kUnits[] = {86400000, 3600000, 60000, 1000};
+  // Rounded to the second-largest unit that the value reaches.
+  size_t top = 0;
+  while (ms < kUnits[top]) ++top;
+  const int64_t step = top + 1 < std::size(kUnits) ? kUnits[top + 1] : 1000;
+  return formatDuration(std::chrono::milliseconds((ms + step / 2) / step * step));
+}
+
+std::string countOf(uint64_t n, std::string_view singular, std::string_view plural) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  out += ' ';
+  if (n == 1) {
+    out += singular;
+  } else if (!plural.empty()) {
+    out += plural;
+  } else {
+    out += singular;
+    out += 's';
+  }
+  return out;
+}
+
 }  // namespace sluice

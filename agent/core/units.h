@@ -16,5 +16,10 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text);
 
 std::string formatSize(uint64_t bytes);                      // "16MiB", "1.5KiB", "100B"
 std::string formatDuration(std::chrono::milliseconds d);    // "200ms", "30s", "1m30s"
+// For people, not for parsing back: the two largest units, rounded ("1m5s", not "1m5s363ms"; "363ms"; "2h1m").
+std::string roughDuration(std::chrono::milliseconds d);
+// "1 line", "1,204 lines": a count with thousands separators and the noun in the right number (the plural is the
+// singular + "s" unless given).
+std::string countOf(uint64_t n, std::string_view singular, std::string_view plural = {});
 
 }  // namespace sluice

@@ -86,6 +86,13 @@ class SinkRunner final : public LineSink {
   // Messages that will never be delivered: rejected, dropped by policy, corrupt in the spool, or given up at
   // shutdown without a spool.
   uint64_t lost() const { return counters_.droppedTotal(); }
+  // Messages in the spool, not acknowledged: once stopped, what the next start delivers.
+  uint64_t spooledEvents() const { return spool_ ? spool_->heldFrames() : 0; }
+  // A reload restarts a sink as a new runner: it keeps counting from where the old one was.
+  void carryOver(const ComponentCounters& counters, const LatencyHistogram& latency) {
+    counters_.add(counters);
+    latency_.add(latency);
+  }
   // Since when deliveries fail (wall µs; 0 while the last answer was a success), and why: for /healthz.
   int64_t failingSinceUs() const { return failing_since_us_; }
   const std::string& lastError() const { return last_error_; }

@@ -98,6 +98,9 @@ TEST_CASE("SIGHUP reloads: a changed sink restarts, an unchanged one keeps going
   agent.closeStdin();
   CHECK(finish(agent, 30s) == 0);
   CHECK(drain.messageCount() == 200);
+  // The restarted file sink kept counting: its summary has the 100 lines of before the reload too.
+  CHECK(agent.stderrText().find("sink frames: 200 messages delivered") != std::string::npos);
+  CHECK(agent.stderrText().find("200 lines read, all delivered") != std::string::npos);
 }
 
 TEST_CASE("SIGHUP with an invalid config is refused and the running one stays", "[e2e][reload]") {

@@ -130,3 +130,22 @@ TEST_CASE("formatted sizes and durations parse back to the same value", "[config
     CHECK(*parseDuration(formatDuration(d)) == d);
   }
 }
+
+TEST_CASE("counts read as English: thousands separators and the noun's number") {
+  CHECK(countOf(0, "line") == "0 lines");
+  CHECK(countOf(1, "line") == "1 line");
+  CHECK(countOf(2, "message") == "2 messages");
+  CHECK(countOf(1204, "line") == "1,204 lines");
+  CHECK(countOf(1234567, "file") == "1,234,567 files");
+  CHECK(countOf(3, "entry", "entries") == "3 entries");
+}
+
+TEST_CASE("rough durations keep the two largest units, rounded, for people to read") {
+  using std::chrono::milliseconds;
+  CHECK(roughDuration(milliseconds(363)) == "363ms");
+  CHECK(roughDuration(milliseconds(5000)) == "5s");
+  CHECK(roughDuration(milliseconds(5400)) == "5s");
+  CHECK(roughDuration(milliseconds(65363)) == "1m5s");
+  CHECK(roughDuration(milliseconds(3 * 3600000 + 100000)) == "3h2m");
+  CHECK(roughDuration(milliseconds(0)) == "0ms");
+}
