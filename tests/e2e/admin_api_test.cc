@@ -33,8 +33,7 @@ std::string maskedFrame(WsOpcode op, const std::string& payload) {
 TEST_CASE("a filter of 20,000 nested groups is answered 400 and the API keeps answering", "[e2e][api]") {
   ApiAgent a;
   auto& [env, drain, agent, port] = a;
-  REQUIRE(agent.write("one\n"));
-  REQUIRE(waitForRecent(port, 1));
+  a.writeShown("one\n");
   auto deep = httpGet(port, "/logs?filter=" + std::string(20000, '(') + "a" + std::string(20000, ')'));
   REQUIRE(deep);
   CHECK(deep->status == 400);
@@ -196,8 +195,7 @@ TEST_CASE("/metrics is Prometheus text with the component metrics of every sourc
 TEST_CASE("an SSE client gets the last n lines, then live lines and pings, and the agent still exits at EOF", "[e2e][api]") {
   ApiAgent a("  keepalive: 200ms\n");
   auto& [env, drain, agent, port] = a;
-  REQUIRE(agent.write("old-1\nold-2\nold-3\n"));
-  REQUIRE(waitForRecent(port, 3));
+  a.writeShown("old-1\nold-2\nold-3\n");
 
   RawConnection sse(port);
   REQUIRE(sse.send("GET /logs?stream=true&n=2 HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"));
@@ -221,8 +219,7 @@ TEST_CASE("an SSE client gets the last n lines, then live lines and pings, and t
 TEST_CASE("a WebSocket client gets log frames and pings, is answered pong, and closes cleanly", "[e2e][api]") {
   ApiAgent a("  keepalive: 200ms\n");
   auto& [env, drain, agent, port] = a;
-  REQUIRE(agent.write("before\n"));
-  REQUIRE(waitForRecent(port, 1));
+  a.writeShown("before\n");
 
   RawConnection ws(port);
   const std::string key = "dGhlIHNhbXBsZSBub25jZQ==";

@@ -2,6 +2,8 @@
 // Shared by the admin API, `sluice logs` and logplex input tests: an agent with the API on an ephemeral port.
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <regex>
 
 #include "tests/e2e/e2e.h"
@@ -31,11 +33,26 @@ inline uint16_t apiPort(AgentProcess& agent) {
   return port;
 }
 
+// Waits until GET /logs?n=... shows `count` lines.
+inline bool waitForRecent(uint16_t port, size_t count, std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
+  return waitFor(
+      [&] {
+        auto r = httpGet(port, "/logs?n=" + std::to_string(count + 1));
+        return r && r->status == 200 && splitLines(r->body).size() >= count;
+      },
+      deadline);
+}
+
 // An agent with the admin API on an ephemeral port (adminConfig's arguments), its drain, and the API's port once
 // it listens. Tests bind its parts: `auto& [env, drain, agent, port] = api;`.
 struct ApiAgent {
   explicit ApiAgent(const std::string& api_extra = "", const std::string& sources = "  - name: web-1\n    type: stdin\n")
       : agent(env.agent({"--config", adminConfig(env, drain, api_extra, sources)})), port(apiPort(agent)) {}
+  // Writes `lines` to the agent's stdin and waits until GET /logs shows as many lines (stdin the only source).
+  void writeShown(const std::string& lines) {
+    REQUIRE(agent.write(lines));
+    REQUIRE(waitForRecent(port, splitLines(lines).size()));
+  }
   Env env;
   TestDrain drain{env.drainOptions()};
   AgentProcess agent;
@@ -50,14 +67,19 @@ inline uint16_t logplexPort(AgentProcess& agent) {
   return port;
 }
 
-// Waits until GET /logs?n=... shows `count` lines.
-inline bool waitForRecent(uint16_t port, size_t count, std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
-  return waitFor(
-      [&] {
-        auto r = httpGet(port, "/logs?n=" + std::to_string(count + 1));
-        return r && r->status == 200 && splitLines(r->body).size() >= count;
-      },
-      deadline);
+// `count` connections to `port`, held open, each having sent `request(i)` (nothing when it is ""); with `rcvbuf`
+// > 0 each has a receive buffer that small (a slow reader).
+inline std::vector<std::unique_ptr<RawConnection>> openConnections(uint16_t port, int count,
+                                                                   const std::function<std::string(int)>& request,
+                                                                   int rcvbuf = 0) {
+  std::vector<std::unique_ptr<RawConnection>> connections;
+  for (int i = 0; i < count; ++i) {
+    connections.push_back(std::make_unique<RawConnection>(port, rcvbuf));
+    REQUIRE(connections.back()->ok());
+    const std::string bytes = request(i);
+    if (!bytes.empty()) REQUIRE(connections.back()->send(bytes));
+  }
+  return connections;
 }
 
 // The messages of a dump, without "TIMESTAMP [SOURCE] ".

@@ -8,12 +8,9 @@ using namespace sluice::e2e;
 TEST_CASE("twenty live-stream clients at once each get every line", "[e2e][api]") {
   ApiAgent a;
   auto& [env, drain, agent, port] = a;
-  std::vector<std::unique_ptr<RawConnection>> clients;
-  for (int i = 0; i < 20; ++i) {
-    clients.push_back(std::make_unique<RawConnection>(port));
-    REQUIRE(clients.back()->send("GET /logs?stream=true&filter=web HTTP/1.1\r\nHost: x\r\n\r\n"));
-    REQUIRE(clients.back()->readUntil("\r\n\r\n", 10s));
-  }
+  auto clients =
+      openConnections(port, 20, [](int) { return "GET /logs?stream=true&filter=web HTTP/1.1\r\nHost: x\r\n\r\n"; });
+  for (auto& c : clients) REQUIRE(c->readUntil("\r\n\r\n", 10s));
   REQUIRE(agent.write(numberedLines(0, 200)));
   for (auto& c : clients) {
     REQUIRE(c->readUntil("[web-1] line-00000199", 20s));

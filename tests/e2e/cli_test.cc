@@ -77,22 +77,13 @@ TEST_CASE("the default config sends stdin to the stdout sink, as `echo hello | m
 
 TEST_CASE("sluice --help-plugin lists a sink's options with their defaults", "[e2e]") {
   Env env;
-  AgentProcess run(env.agent({"--help-plugin", "logplex_https"}));
-  CHECK(finish(run, 30s) == 0);
-  std::string out = run.stdoutText();
-  CHECK(out.find("tls.ca_file") != std::string::npos);
-  CHECK(out.find("batch.linger") != std::string::npos);
-  CHECK(out.find("200ms") != std::string::npos);
+  checkHelpPlugin(env, {"logplex_https"}, {"tls.ca_file", "batch.linger", "200ms"});
 }
 
 TEST_CASE("sluice --help-plugin describes a source plugin and names every type", "[e2e]") {
   Env env;
-  AgentProcess tail(env.agent({"--help-plugin", "tail"}));
-  CHECK(finish(tail, 30s) == 0);
-  std::string out = tail.stdoutText();
-  CHECK(out.find("source type 'tail'") != std::string::npos);
-  CHECK(out.find("checkpoint_interval") != std::string::npos);
-  CHECK(out.find("max_line_bytes") != std::string::npos);   // a key of every source
+  // max_line_bytes: a key of every source.
+  checkHelpPlugin(env, {"tail"}, {"source type 'tail'", "checkpoint_interval", "max_line_bytes"});
   AgentProcess none(env.agent({"--help-plugin", "nope"}));
   CHECK(finish(none, 30s) == 2);
   CHECK(none.stderrText().find("Sources: exec logplex stdin tail") != std::string::npos);

@@ -97,14 +97,11 @@ TEST_CASE("a 400 is rejected, not retried, logged with the body and counted as l
 TEST_CASE("a drain whose certificate is not signed by the configured CA fails verification with a clear error", "[e2e]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  std::string config = env.writeFile(
-      "sluice.yaml", "agent:\n  shutdown_timeout: 2s\nsources:\n  - name: app\n    type: stdin\nsinks:\n"
-                     "  - name: drain\n    type: logplex_https\n    url: " + drain.url() +
-                     "\n    tls:\n      ca_file: " + env.certs.wrong_ca_cert + "\n");
+  std::string config = env.stdinConfig("  shutdown_timeout: 2s\n",
+                                       "  - name: drain\n    type: logplex_https\n    url: " + drain.url() +
+                                           "\n    tls:\n      ca_file: " + env.certs.wrong_ca_cert + "\n");
   AgentProcess agent(env.agent({"--config", config}));
-  REQUIRE(agent.write("hello\n"));
-  agent.closeStdin();
-  CHECK(finish(agent, 30s) == 1);
+  CHECK(writeAndFinish(agent, "hello\n", 30s) == 1);
   std::string err = agent.stderrText();
   CHECK(err.find("certificate verify failed") != std::string::npos);
   CHECK(err.find("SECRET") == std::string::npos);

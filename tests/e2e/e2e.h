@@ -52,12 +52,26 @@ struct Env {
     return writeFile("sluice.yaml", yaml);
   }
 
+  // A config of `agent` lines (indented by 2), one stdin source named app, and the `sinks` list's items.
+  std::string stdinConfig(const std::string& agent, const std::string& sinks) const {
+    return writeFile("sluice.yaml", "agent:\n" + agent + "sources:\n  - name: app\n    type: stdin\nsinks:\n" + sinks);
+  }
+
   AgentProcess::Options agent(std::vector<std::string> args) const {
     AgentProcess::Options o;
     o.args = std::move(args);
     o.dir = dir.path();
     return o;
   }
+};
+
+// An agent reading stdin into its drain (Env::config with `sink_extra` and `agent_extra`), started at once.
+struct DrainAgent {
+  explicit DrainAgent(const std::string& sink_extra = "", const std::string& agent_extra = "")
+      : agent(env.agent({"--config", env.config(drain, sink_extra, agent_extra)})) {}
+  Env env;
+  TestDrain drain{env.drainOptions()};
+  AgentProcess agent;
 };
 
 // The Release build of sluice (make build), for what only it shows as users see it: memory use and its return.
@@ -90,6 +104,25 @@ inline int finish(AgentProcess& agent, std::chrono::milliseconds deadline = 120s
   CHECK(agent.sanitizerReport().empty());
   CHECK(agent.stderrText().find("did not close cleanly") == std::string::npos);
   return *status;
+}
+
+// Writes `input` to the agent's stdin, closes it and runs the agent to its end (see finish()): its exit status.
+inline int writeAndFinish(AgentProcess& agent, std::string_view input, std::chrono::milliseconds deadline = 120s) {
+  REQUIRE(agent.write(input));
+  agent.closeStdin();
+  return finish(agent, deadline);
+}
+
+// Runs `sluice --help-plugin ARGS` and checks that it exits 0 and prints each of `wanted`.
+inline void checkHelpPlugin(const Env& env, std::vector<std::string> args, const std::vector<std::string>& wanted) {
+  args.insert(args.begin(), "--help-plugin");
+  AgentProcess run(env.agent(args));
+  CHECK(finish(run, 30s) == 0);
+  const std::string out = run.stdoutText();
+  for (const auto& text : wanted) {
+    INFO("wanted: " << text);
+    CHECK(out.find(text) != std::string::npos);
+  }
 }
 
 // Sends SIGTERM and runs the agent to its end (see finish()): its exit status.

@@ -14,11 +14,10 @@ const std::string kExampleDir = std::string(SLUICE_BUILD_DIR) + "/plugins";
 
 std::string counterConfig(const Env& env, const std::string& plugin_dir, const std::string& out,
                           const std::string& extra = "") {
-  return env.writeFile("sluice.yaml", "agent:\n  hostname: h\n  plugin_dirs: [" + plugin_dir +
-                                          "]\nsources:\n  - name: app\n    type: stdin\n"
-                                          "sinks:\n  - name: counts\n    type: frame_counter\n    path: " + out +
-                                          "\n    batch: {max_messages: 10, linger: 10ms}\n"
-                                          "    retry: {initial: 10ms, max: 50ms}\n" + extra);
+  return env.stdinConfig("  hostname: h\n  plugin_dirs: [" + plugin_dir + "]\n",
+                         "  - name: counts\n    type: frame_counter\n    path: " + out +
+                             "\n    batch: {max_messages: 10, linger: 10ms}\n"
+                             "    retry: {initial: 10ms, max: 50ms}\n" + extra);
 }
 
 }  // namespace
@@ -28,9 +27,7 @@ TEST_CASE("the example external sink, loaded from plugin_dirs, gets every frame,
   Env env;
   std::string out = env.dir.file("counts.txt");
   AgentProcess agent(env.agent({"--config", counterConfig(env, kExampleDir, out, "    fail_first: 3\n")}));
-  REQUIRE(agent.write(numberedLines(1, 95)));
-  agent.closeStdin();
-  CHECK(finish(agent, 60s) == 0);
+  CHECK(writeAndFinish(agent, numberedLines(1, 95), 60s) == 0);
   // One line per delivered batch: "<seq> <frame id> <frames> <bytes>"; the three refused attempts were retried
   // by the core (batch.max_messages applies to the plugin like to any sink).
   size_t frames = 0;
@@ -52,12 +49,8 @@ TEST_CASE("the example external sink, loaded from plugin_dirs, gets every frame,
 TEST_CASE("sluice --help-plugin with --config describes an external plugin's options", "[e2e][plugin]") {
   Env env;
   std::string config = counterConfig(env, kExampleDir, env.dir.file("x"));
-  AgentProcess run(env.agent({"--help-plugin", "frame_counter", "--config", config}));
-  CHECK(finish(run, 30s) == 0);
-  std::string text = run.stdoutText();
-  CHECK(text.find("sink type 'frame_counter'") != std::string::npos);
-  CHECK(text.find("fail_first") != std::string::npos);
-  CHECK(text.find("Options of every sink") != std::string::npos);
+  checkHelpPlugin(env, {"frame_counter", "--config", config},
+                  {"sink type 'frame_counter'", "fail_first", "Options of every sink"});
 }
 
 TEST_CASE("a plugin built for another ABI version is a config error naming the file", "[e2e][plugin]") {
@@ -83,9 +76,7 @@ TEST_CASE("an external sink reopens on SIGHUP", "[e2e][plugin]") {
   REQUIRE(std::rename(out.c_str(), (out + ".1").c_str()) == 0);
   agent.signal(SIGHUP);
   REQUIRE(waitFor([&] { return agent.stderrText().find("reopening the file") != std::string::npos; }, 30s));
-  REQUIRE(agent.write("two\n"));
-  agent.closeStdin();
-  CHECK(finish(agent, 30s) == 0);
+  CHECK(writeAndFinish(agent, "two\n", 30s) == 0);
   CHECK(splitLines(readFile(out + ".1")).size() == 1);
   CHECK(splitLines(readFile(out)).size() == 1);
 }

@@ -10,9 +10,8 @@ using namespace sluice::e2e;
 namespace {
 
 std::string fileConfig(const Env& env, const std::string& path) {
-  return env.writeFile("sluice.yaml", "agent:\n  hostname: h\nsources:\n  - name: app\n    type: stdin\n"
-                                      "sinks:\n  - name: frames\n    type: file\n    path: " + path +
-                                      "\n    batch: {linger: 10ms}\n");
+  return env.stdinConfig("  hostname: h\n",
+                         "  - name: frames\n    type: file\n    path: " + path + "\n    batch: {linger: 10ms}\n");
 }
 
 

@@ -9,13 +9,9 @@ using namespace sluice::e2e;
 TEST_CASE("with 128 idle and 128 slow-loris connections held, /healthz and /readyz still answer", "[e2e][api]") {
   ApiAgent a;
   auto& [env, drain, agent, port] = a;
-  std::vector<std::unique_ptr<RawConnection>> held;
-  for (int i = 0; i < 256; ++i) {
-    held.push_back(std::make_unique<RawConnection>(port));
-    REQUIRE(held.back()->ok());
-    // Every second one starts a request and never finishes it.
-    if (i % 2 == 1) REQUIRE(held.back()->send("GET /logs HTTP/1.1\r\nHost: x\r\nX-Slow: "));
-  }
+  // Every second one starts a request and never finishes it.
+  const std::string slow = "GET /logs HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  auto held = openConnections(port, 256, [&](int i) { return i % 2 == 1 ? slow : ""; });
   for (const char* path : {"/healthz", "/readyz", "/healthz"}) {
     auto r = rawRequest(port, "GET", path, {}, "", 10s);
     REQUIRE(r);
@@ -43,11 +39,7 @@ TEST_CASE("the logplex input refuses connections past max_connections and counts
   const std::string post = "POST /logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/logplex-1\r\nAuthorization: Basic " +
                            base64Encode("token:tok") + "\r\nContent-Length: " + std::to_string(msg.size() + 3) +
                            "\r\n\r\n" + std::to_string(msg.size()) + " " + msg;
-  std::vector<std::unique_ptr<RawConnection>> busy;
-  for (int i = 0; i < 2; ++i) {
-    busy.push_back(std::make_unique<RawConnection>(port));
-    REQUIRE(busy.back()->send(post));
-  }
+  auto busy = openConnections(port, 2, [&](int) { return post; });
   REQUIRE(waitFor([&] { return drain.requestsArrived() >= 1; }, 20s));
   RawConnection third(port);
   CHECK(third.readToEnd(10s));  // closed at once: both places hold a request being answered
@@ -92,11 +84,8 @@ TEST_CASE("64 live-stream clients that never read hold at most their stream_buff
     REQUIRE(waitForRecent(port, 10000));
   }
   const long baseline_kb = agent.currentRssKb();
-  std::vector<std::unique_ptr<RawConnection>> clients;
-  for (int i = 0; i < 64; ++i) {
-    clients.push_back(std::make_unique<RawConnection>(port, 4096));
-    REQUIRE(clients.back()->send("GET /logs?stream=true&n=10000 HTTP/1.1\r\nHost: x\r\n\r\n"));
-  }
+  const std::string stream = "GET /logs?stream=true&n=10000 HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto clients = openConnections(port, 64, [&](int) { return stream; }, 4096);
   long peak_kb = 0;
   for (int round = 0; round < 10; ++round) {
     REQUIRE(agent.write(lines(100000 + round * 10000, 10000)));

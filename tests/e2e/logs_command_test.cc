@@ -23,8 +23,7 @@ TEST_CASE("sluice logs prints the last lines, filters, reads a window, and follo
   auto& [env, drain, agent, port] = a;
   const std::string api = "127.0.0.1:" + std::to_string(port);
   const int64_t t0 = wallMicros();
-  REQUIRE(agent.write("alpha\nbeta\ngamma\n"));
-  REQUIRE(waitForRecent(port, 3));
+  a.writeShown("alpha\nbeta\ngamma\n");
 
   AgentProcess last2(cliProcess(env, "last2", {"logs", "-n", "2", "--api", api}));
   CHECK(finish(last2, 30s) == 0);
@@ -94,8 +93,7 @@ TEST_CASE("format=clf gives the access-log lines alone, for GoAccess, from the A
   const std::string clf1 = "203.0.113.7 - - [06/Feb/2020:07:59:22 +0100] \"GET /aget/to/your/beautiful/website -\" 200 1453";
   const std::string clf2 =
       "198.51.100.2 - alice [06/Feb/2020:08:00:01 +0100] \"POST /api HTTP/1.1\" 503 - \"-\" \"curl/8.0\"";
-  REQUIRE(agent.write(clf1 + "\nthe app started\n" + clf2 + "\n"));
-  REQUIRE(waitForRecent(port, 3));
+  a.writeShown(clf1 + "\nthe app started\n" + clf2 + "\n");
 
   AgentProcess dump(cliProcess(env, "dump", {"logs", "-F", "clf", "--api", api}));
   CHECK(finish(dump, 30s) == 0);

@@ -72,15 +72,12 @@ TEST_CASE("syslog over TLS to a real syslog-ng: it stores every message with its
   for (int i = 1; i <= 200; ++i) lines.push_back("message " + std::to_string(i) + " with \"quotes\", [brackets] and caf\xc3\xa9");
   std::string input;
   for (const auto& l : lines) input += l + "\n";
-  std::string config = env.writeFile(
-      "sluice.yaml", "agent:\n  hostname: web-01\nsources:\n  - name: app\n    type: stdin\n"
-                     "sinks:\n  - name: siem\n    type: syslog\n    url: tls://localhost:" + std::to_string(port) +
-                     "\n    tls: {ca_file: " + env.certs.ca_cert + "}\n    message: {app_name: myapp, msgid: web}\n"
-                     "    batch: {linger: 10ms}\n");
+  std::string sink = "  - name: siem\n    type: syslog\n    url: tls://localhost:" + std::to_string(port) +
+                     "\n    tls: {ca_file: " + env.certs.ca_cert + "}\n    message: {app_name: myapp, msgid: web}\n" +
+                     "    batch: {linger: 10ms}\n";
+  std::string config = env.stdinConfig("  hostname: web-01\n", sink);
   AgentProcess agent(env.agent({"--config", config}));
-  REQUIRE(agent.write(input));
-  agent.closeStdin();
-  CHECK(finish(agent, 60s) == 0);
+  CHECK(writeAndFinish(agent, input, 60s) == 0);
 
   REQUIRE(waitFor([&] { return splitLines(readFile(out)).size() >= lines.size(); }, 30s));
   std::vector<std::string> want;

@@ -25,14 +25,21 @@ Receiver::Options receiverOptions(const Env& env, Receiver::Transport t) {
 
 std::string syslogConfig(const Env& env, const std::string& url, const std::string& extra = "",
                          const std::string& agent_extra = "  shutdown_timeout: 20s\n") {
-  return env.writeFile("sluice.yaml", "agent:\n  hostname: test-host\n" + agent_extra +
-                                          "sources:\n  - name: app\n    type: stdin\n"
-                                          "sinks:\n  - name: siem\n    type: syslog\n    url: " + url +
-                                          "\n    batch: {max_messages: 100, linger: 10ms}\n"
-                                          "    retry: {initial: 20ms, max: 200ms}\n" + extra);
+  return env.stdinConfig("  hostname: test-host\n" + agent_extra,
+                         "  - name: siem\n    type: syslog\n    url: " + url +
+                             "\n    batch: {max_messages: 100, linger: 10ms}\n"
+                             "    retry: {initial: 20ms, max: 200ms}\n" + extra);
 }
 
 std::vector<std::string> numbered(size_t first, size_t count) { return splitLines(numberedLines(first, count)); }
+
+// The receiver got `want`, in order, without a protocol error. (Delivered means acknowledged by the receiver's TCP;
+// its reader may still be on the way.)
+void checkReceived(const Receiver& receiver, const std::vector<std::string>& want) {
+  CHECK(receiver.waitForMessages(want.size(), 10s));
+  CHECK(receiver.protocolErrors().empty());
+  CHECK(firstDifference(receiver.bodies(), want) == "");
+}
 
 // Every message has the header the sink's message fields give it.
 void checkHeaders(const std::vector<std::string>& messages) {
@@ -49,14 +56,9 @@ TEST_CASE("syslog over TCP delivers every line as an octet-counted frame, in ord
   Env env;
   Receiver receiver(receiverOptions(env, Receiver::Transport::Tcp));
   AgentProcess agent(env.agent({"--config", syslogConfig(env, receiver.url())}));
-  REQUIRE(agent.write(numberedLines(1, 2000)));
-  agent.closeStdin();
-  CHECK(finish(agent, 60s) == 0);
-  // Delivered means acknowledged by the receiver's TCP; its reader may still be on the way.
-  CHECK(receiver.waitForMessages(2000, 10s));
-  CHECK(receiver.protocolErrors().empty());
+  CHECK(writeAndFinish(agent, numberedLines(1, 2000), 60s) == 0);
+  checkReceived(receiver, numbered(1, 2000));
   CHECK(receiver.partialFrames() == 0);
-  CHECK(firstDifference(receiver.bodies(), numbered(1, 2000)) == "");
   checkHeaders(receiver.messages());
   CHECK(receiver.connections() == 1);
 }
@@ -65,12 +67,8 @@ TEST_CASE("syslog over TLS verifies the receiver against the CA file and deliver
   Env env;
   Receiver receiver(receiverOptions(env, Receiver::Transport::Tls));
   AgentProcess agent(env.agent({"--config", syslogConfig(env, receiver.url(), "    tls: {ca_file: " + env.certs.ca_cert + "}\n")}));
-  REQUIRE(agent.write(numberedLines(1, 1000, 200)));
-  agent.closeStdin();
-  CHECK(finish(agent, 60s) == 0);
-  CHECK(receiver.waitForMessages(1000, 10s));
-  CHECK(receiver.protocolErrors().empty());
-  CHECK(firstDifference(receiver.bodies(), splitLines(numberedLines(1, 1000, 200))) == "");
+  CHECK(writeAndFinish(agent, numberedLines(1, 1000, 200), 60s) == 0);
+  checkReceived(receiver, splitLines(numberedLines(1, 1000, 200)));
   checkHeaders(receiver.messages());
   CHECK(agent.stderrText().find("connected to tls://localhost:") != std::string::npos);
 }
@@ -84,9 +82,7 @@ TEST_CASE("syslog over TLS presents the configured client certificate to a recei
   std::string tls = "    tls:\n      ca_file: " + env.certs.ca_cert + "\n      cert_file: " + env.certs.client_cert +
                     "\n      key_file: " + env.certs.client_key + "\n";
   AgentProcess agent(env.agent({"--config", syslogConfig(env, receiver.url(), tls)}));
-  REQUIRE(agent.write(numberedLines(1, 10)));
-  agent.closeStdin();
-  CHECK(finish(agent, 60s) == 0);
+  CHECK(writeAndFinish(agent, numberedLines(1, 10), 60s) == 0);
   CHECK(receiver.waitForMessages(10, 10s));
   for (auto& e : receiver.connectionErrors()) INFO("conn error: " << e);
   std::string errs;
@@ -154,12 +150,8 @@ TEST_CASE("syslog over TCP reconnects after the receiver restarts, and resends w
   REQUIRE(agent.write(numberedLines(51, 50)));
   REQUIRE(waitFor([&] { return agent.stderrText().find("retrying batch") != std::string::npos; }, 30s));
   receiver.comeUp();
-  REQUIRE(agent.write(numberedLines(101, 50)));
-  agent.closeStdin();
-  CHECK(finish(agent, 60s) == 0);
-  CHECK(receiver.waitForMessages(150, 10s));
-  CHECK(receiver.protocolErrors().empty());
-  CHECK(firstDifference(receiver.bodies(), numbered(1, 150)) == "");
+  CHECK(writeAndFinish(agent, numberedLines(101, 50), 60s) == 0);
+  checkReceived(receiver, numbered(1, 150));
   CHECK(receiver.connections() >= 2);
   CHECK(agent.stderrText().find("reconnected to tcp://127.0.0.1:") != std::string::npos);
 }
@@ -195,12 +187,8 @@ TEST_CASE("syslog with LF framing writes one message per line", "[e2e][syslog]")
   o.framing = Receiver::Framing::Lf;
   Receiver receiver(o);
   AgentProcess agent(env.agent({"--config", syslogConfig(env, receiver.url(), "    framing: lf\n")}));
-  REQUIRE(agent.write(numberedLines(1, 300)));
-  agent.closeStdin();
-  CHECK(finish(agent, 60s) == 0);
-  CHECK(receiver.waitForMessages(300, 10s));
-  CHECK(receiver.protocolErrors().empty());
-  CHECK(firstDifference(receiver.bodies(), numbered(1, 300)) == "");
+  CHECK(writeAndFinish(agent, numberedLines(1, 300), 60s) == 0);
+  checkReceived(receiver, numbered(1, 300));
 }
 
 TEST_CASE("syslog over UDP sends one datagram per message and splits long ones, counted", "[e2e][syslog]") {
@@ -209,9 +197,7 @@ TEST_CASE("syslog over UDP sends one datagram per message and splits long ones, 
   AgentProcess agent(env.agent({"--config", syslogConfig(env, receiver.url(), "    max_datagram: 1KiB\n")}));
   std::string longLine(2500, 'x');
   for (size_t i = 0; i < longLine.size(); i += 100) longLine[i] = static_cast<char>('a' + (i / 100) % 26);
-  REQUIRE(agent.write(numberedLines(1, 100) + longLine + "\n"));
-  agent.closeStdin();
-  CHECK(finish(agent, 60s) == 0);
+  CHECK(writeAndFinish(agent, numberedLines(1, 100) + longLine + "\n", 60s) == 0);
   REQUIRE(receiver.waitForMessages(103, 10s));
   auto bodies = receiver.bodies();
   REQUIRE(bodies.size() == 103);  // 100 lines, then the long one in 3 datagrams

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "agent/net/http_wire.h"
+#include "tests/support/files.h"
 #include "tests/support/raw_http.h"
 
 namespace sluice::soak {
@@ -32,22 +33,6 @@ bool parseSoakLine(std::string_view body, std::string* stream, uint64_t* seq) {
   *seq = v;
   return true;
 }
-
-namespace {
-
-bool writeAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-}  // namespace
 
 Producer::~Producer() = default;
 

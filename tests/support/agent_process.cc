@@ -80,17 +80,7 @@ AgentProcess::~AgentProcess() {
   }
 }
 
-bool AgentProcess::write(std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(stdin_fd_, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
+bool AgentProcess::write(std::string_view data) { return writeAll(stdin_fd_, data); }
 
 void AgentProcess::closeStdin() {
   if (stdin_fd_ >= 0) close(stdin_fd_);

@@ -1,5 +1,8 @@
 #include "tests/support/files.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -27,6 +30,18 @@ std::string readFile(const std::string& path) {
 std::string writeFile(const std::string& path, std::string_view bytes) { return put(path, bytes, std::ios::trunc); }
 
 std::string appendFile(const std::string& path, std::string_view bytes) { return put(path, bytes, std::ios::app); }
+
+bool writeAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
 
 std::vector<std::string> splitLines(std::string_view text) {
   std::vector<std::string> out;

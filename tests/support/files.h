@@ -1,6 +1,6 @@
 #pragma once
-// Whole files in tests: read one, write one, append to one, split its text into lines. Bytes go as they are (no
-// newline translation).
+// Whole files in tests: read one, write one, append to one, split its text into lines, write all of a buffer to a
+// descriptor. Bytes go as they are (no newline translation).
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +14,8 @@ std::string readFile(const std::string& path);
 std::string writeFile(const std::string& path, std::string_view bytes);
 // Appends `bytes` (creating the file) and returns `path`; fails as writeFile does.
 std::string appendFile(const std::string& path, std::string_view bytes);
+// Writes all of `data` to `fd` (a pipe, a socket), resuming after short writes and EINTR; false on another error.
+bool writeAll(int fd, std::string_view data);
 // The lines of `text` without their newlines (a last line without one counts too).
 std::vector<std::string> splitLines(std::string_view text);
 // A file of the source tree, by its path from the top ("README.md", "systemd/sluice.service").

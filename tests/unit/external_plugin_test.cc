@@ -34,6 +34,21 @@ std::string pluginDir(const TempDir& dir, std::initializer_list<std::string> var
   return d;
 }
 
+// The sink of `plugin` (the threaded test plugin) writing to `path`, made on `loop` from a config that names it, as
+// the agent makes it.
+Result<std::unique_ptr<SinkTransport>> threadedSink(const PluginDescriptor* plugin, Loop& loop,
+                                                    const std::string& path) {
+  PluginRegistry registry = builtinSources();
+  REQUIRE(registry.add(plugin, "test").ok());
+  ConfigErrors errors;
+  const std::string yaml =
+      "sources:\n  - name: app\n    type: stdin\nsinks:\n  - name: t\n    type: threaded_sink\n    path: " + path + "\n";
+  auto c = loadConfigText(yaml, "t.yaml", registry, errors);
+  REQUIRE(c.has_value());
+  SinkContext ctx{loop, "t", 4};
+  return plugin->createSink(*c->sinks[0].plugin_config, ctx);
+}
+
 void appendFrame(ByteBuffer& out, std::string_view msg) {
   std::string len = std::to_string(msg.size()) + " ";
   out.append(len);
@@ -167,18 +182,9 @@ TEST_CASE("an external sink completes deliveries from its own thread on the loop
   auto d = loadExternalPlugin(testPlugin("threaded"));
   REQUIRE(d.ok());
   std::string out = dir.file("out.txt");
-  ConfigErrors errors;
-  OptionValues values;
   {
-    std::string yaml = "path: " + out + "\n";
-    PluginRegistry registry = builtinSources();
-    REQUIRE(registry.add(*d, "test").ok());
-    auto c = loadConfigText("sources:\n  - name: app\n    type: stdin\nsinks:\n  - name: t\n    type: threaded_sink\n    path: " + out + "\n",
-                            "t.yaml", registry, errors);
-    REQUIRE(c.has_value());
     Loop loop;
-    SinkContext ctx{loop, "t", 4};
-    auto transport = (*d)->createSink(*c->sinks[0].plugin_config, ctx);
+    auto transport = threadedSink(*d, loop, out);
     REQUIRE(transport.ok());
     ComponentCounters counters;
     (*transport)->attachCounters(&counters);
@@ -216,15 +222,8 @@ TEST_CASE("an external sink completes deliveries from its own thread on the loop
 TEST_CASE("an external sink that cannot start says why, naming the plugin", "[plugin]") {
   auto d = loadExternalPlugin(testPlugin("threaded"));
   REQUIRE(d.ok());
-  PluginRegistry registry = builtinSources();
-  REQUIRE(registry.add(*d, "test").ok());
-  ConfigErrors errors;
-  auto c = loadConfigText("sources:\n  - name: app\n    type: stdin\nsinks:\n  - name: t\n    type: threaded_sink\n    path: /tmp/refuse\n",
-                          "t.yaml", registry, errors);
-  REQUIRE(c.has_value());
   Loop loop;
-  SinkContext ctx{loop, "t", 4};
-  auto transport = (*d)->createSink(*c->sinks[0].plugin_config, ctx);
+  auto transport = threadedSink(*d, loop, "/tmp/refuse");
   REQUIRE_FALSE(transport.ok());
   CHECK(transport.error().message.find("refusing to start on /tmp/refuse") != std::string::npos);
   CHECK(transport.error().message.find("threaded.so") != std::string::npos);

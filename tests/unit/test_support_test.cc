@@ -1,8 +1,13 @@
 // The helpers the tests share (tests/support): files, the test-server base and the SinkRunner harness.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 #include "tests/support/files.h"
 #include "tests/support/raw_http.h"
@@ -30,6 +35,30 @@ TEST_CASE("readFile returns what writeFile and appendFile wrote, byte for byte",
   CHECK(splitLines("a\n\nb\nc") == std::vector<std::string>{"a", "", "b", "c"});
   CHECK(splitLines("a\n").size() == 1);
   CHECK(splitLines("").empty());
+}
+
+TEST_CASE("writeAll writes a buffer larger than a pipe holds, and fails once nobody reads", "[support]") {
+  int fds[2];
+  REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+  std::string data(1 << 20, 'x');  // many times a pipe's 64 KiB: every write is a short one
+  for (size_t i = 0; i < data.size(); i += 4096) data[i] = static_cast<char>('a' + (i / 4096) % 26);
+  std::string got;
+  std::thread reader([&] {
+    char buf[8192];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+  });
+  CHECK(writeAll(fds[1], data));
+  ::close(fds[1]);
+  reader.join();
+  CHECK(got == data);
+
+  REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+  ::close(fds[0]);
+  auto old = std::signal(SIGPIPE, SIG_IGN);  // EPIPE, not death
+  CHECK_FALSE(writeAll(fds[1], "lost"));
+  std::signal(SIGPIPE, old);
+  ::close(fds[1]);
 }
 
 namespace {

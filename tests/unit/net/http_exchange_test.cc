@@ -2,6 +2,8 @@
 // body framings.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <memory>
 #include <set>
 
 #include "tests/unit/net/net_fixture.h"
@@ -16,6 +18,30 @@ HttpServer::Handler echo(std::vector<HttpServerRequest>* seen = nullptr) {
     if (seen != nullptr) seen->push_back(std::move(request));
     responder.respond(200, {{"Content-Type", "text/plain"}, {"X-Echo", "yes"}}, std::move(body));
   };
+}
+
+// What the server of `t` answered to each of `requests` (raw bytes, each on a connection of its own, all sent at
+// once) by the time it closed the connection.
+std::vector<std::string> answersUntilClosed(NetTest& t, const std::vector<std::string>& requests) {
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (const auto& request : requests) {
+    clients.push_back(std::make_unique<RawClient>(t.loop, t.port));
+    clients.back()->send(request);
+  }
+  auto all_closed = [&] {
+    return std::all_of(clients.begin(), clients.end(), [](const auto& c) { return c->closed; });
+  };
+  REQUIRE(runLoopUntil(t.loop, all_closed, kDeadline));
+  std::vector<std::string> answers;
+  for (const auto& c : clients) answers.push_back(c->received);
+  return answers;
+}
+
+// The same from an echoing server with `options`, made for them.
+std::vector<std::string> answersUntilClosed(HttpServer::Options options, const std::vector<std::string>& requests) {
+  NetTest t;
+  t.serve(std::move(options), echo());
+  return answersUntilClosed(t, requests);
 }
 
 }  // namespace
@@ -225,40 +251,30 @@ TEST_CASE("a body over max_body is answered 413 and the connection closed", "[ne
 }
 
 TEST_CASE("a chunked body over max_body is answered 413 too", "[net]") {
-  NetTest t;
-  HttpServer::Options so;
-  so.max_body = 8;
-  t.serve(so, echo());
-  RawClient raw(t.loop, t.port);
-  raw.send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n");
-  REQUIRE(runLoopUntil(t.loop, [&] { return raw.closed; }, kDeadline));
-  CHECK_THAT(raw.received, Catch::StartsWith("HTTP/1.1 413 Content Too Large\r\n"));
+  auto answers = answersUntilClosed(
+      {.max_body = 8},
+      {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n"});
+  CHECK_THAT(answers[0], Catch::StartsWith("HTTP/1.1 413 Content Too Large\r\n"));
 }
 
 TEST_CASE("malformed requests get 400 and oversized heads 431, then the connection closes", "[net]") {
-  NetTest t;
-  HttpServer::Options so;
-  so.max_header_bytes = 256;
-  t.serve(so, echo());
-  RawClient bad(t.loop, t.port);
-  bad.send("NOT HTTP AT ALL\r\n\r\n");
-  RawClient huge(t.loop, t.port);
-  huge.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(1000, 'a') + "\r\n\r\n");
-  REQUIRE(runLoopUntil(t.loop, [&] { return bad.closed && huge.closed; }, kDeadline));
-  CHECK_THAT(bad.received, Catch::StartsWith("HTTP/1.1 400 Bad Request\r\n"));
-  CHECK_THAT(huge.received, Catch::StartsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
-  CHECK_THAT(huge.received, Catch::Contains("Connection: close\r\n"));
+  auto answers = answersUntilClosed(
+      {.max_header_bytes = 256},
+      {"NOT HTTP AT ALL\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(1000, 'a') + "\r\n\r\n"});
+  const std::string& bad = answers[0];
+  const std::string& huge = answers[1];
+  CHECK_THAT(bad, Catch::StartsWith("HTTP/1.1 400 Bad Request\r\n"));
+  CHECK_THAT(huge, Catch::StartsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+  CHECK_THAT(huge, Catch::Contains("Connection: close\r\n"));
 }
 
 TEST_CASE("HTTP/1.0 and Connection: close are answered and the connection is not reused", "[net]") {
   NetTest t;
   std::vector<HttpServerRequest> seen;
   t.serve({}, echo(&seen));
-  RawClient raw(t.loop, t.port);
-  raw.send("GET /old HTTP/1.0\r\n\r\n");
-  REQUIRE(runLoopUntil(t.loop, [&] { return raw.closed; }, kDeadline));
-  CHECK_THAT(raw.received, Catch::Contains("Connection: close\r\n"));
-  CHECK_THAT(raw.received, Catch::EndsWith("GET /old "));
+  const std::string old = answersUntilClosed(t, {"GET /old HTTP/1.0\r\n\r\n"})[0];
+  CHECK_THAT(old, Catch::Contains("Connection: close\r\n"));
+  CHECK_THAT(old, Catch::EndsWith("GET /old "));
   REQUIRE(seen.size() == 1);
   CHECK_FALSE(seen[0].keep_alive);
 

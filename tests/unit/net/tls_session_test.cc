@@ -7,26 +7,28 @@ using namespace sluice;
 
 namespace {
 
+// Hands what `from` has to say to `to`; whether there was anything.
+bool pass(TlsSession& from, TlsSession& to) {
+  if (from.pendingOutput() == 0) return false;
+  std::string bytes = from.takeOutput();
+  to.feed(bytes.data(), bytes.size());
+  return true;
+}
+
+// Takes the next handshake step of `side`, unless its handshake is done; the error, named after `who`, or "".
+std::string step(TlsSession& side, const std::string& who) {
+  if (side.handshakeDone()) return "";
+  auto r = side.handshake();
+  return r ? "" : who + ": " + r.error().message;
+}
+
 // Moves ciphertext both ways until neither side has anything to say; returns the first error, if any.
 std::string shuttle(TlsSession& client, TlsSession& server) {
   for (int round = 0; round < 20; ++round) {
-    bool moved = false;
-    if (client.pendingOutput() > 0) {
-      std::string bytes = client.takeOutput();
-      server.feed(bytes.data(), bytes.size());
-      moved = true;
-    }
-    if (!server.handshakeDone()) {
-      if (auto r = server.handshake(); !r) return "server: " + r.error().message;
-    }
-    if (server.pendingOutput() > 0) {
-      std::string bytes = server.takeOutput();
-      client.feed(bytes.data(), bytes.size());
-      moved = true;
-    }
-    if (!client.handshakeDone()) {
-      if (auto r = client.handshake(); !r) return "client: " + r.error().message;
-    }
+    bool moved = pass(client, server);
+    if (std::string e = step(server, "server"); !e.empty()) return e;
+    moved = pass(server, client) || moved;
+    if (std::string e = step(client, "client"); !e.empty()) return e;
     if (!moved && client.handshakeDone() && server.handshakeDone()) return "";
   }
   return "";
