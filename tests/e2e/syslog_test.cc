@@ -205,7 +205,7 @@ TEST_CASE("syslog over UDP sends one datagram per message and splits long ones, 
   CHECK(bodies[100] + bodies[101] + bodies[102] == longLine);
   for (const auto& m : receiver.messages()) CHECK(m.size() <= 1024);
   checkHeaders(receiver.messages());
-  CHECK(agent.stderrText().find("sink siem: 1 datagram_splits") != std::string::npos);
+  CHECK(agent.stderrText().find("sink siem: 1 message sent as several datagrams") != std::string::npos);
 }
 
 TEST_CASE("syslog over UDP truncates long messages when told to, counted in the log and the metrics", "[e2e][syslog]") {
@@ -233,5 +233,5 @@ TEST_CASE("syslog over UDP truncates long messages when told to, counted in the 
   CHECK(syslogBody(messages[0]) == "short");
   CHECK(messages[1].size() == 600);
   CHECK(std::string(syslogBody(messages[1])) == longLine.substr(0, 600 - (messages[1].size() - syslogBody(messages[1]).size())));
-  CHECK(agent.stderrText().find("sink siem: 1 truncated") != std::string::npos);
+  CHECK(agent.stderrText().find("sink siem: 1 message truncated to fit a datagram") != std::string::npos);
 }
