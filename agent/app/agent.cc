@@ -55,7 +55,12 @@ Result<std::unique_ptr<SinkRunner>> Agent::makeSink(const SinkConfig& sc, std::u
 Status Agent::startSource(Source& source) {
   source.onFinished([this](Source& s) { onSourceFinished(s); });
   router_.addSource(&source);
-  return source.start();
+  Status st = source.start();
+  if (st) {
+    std::string what = source.describe();
+    spdlog::info("{} {}{}{}", source.info().type, source.info().name, what.empty() ? "" : ": ", what);
+  }
+  return st;
 }
 
 std::optional<Agent::StartError> Agent::start() {
@@ -74,6 +79,7 @@ std::optional<Agent::StartError> Agent::start() {
       return StartError{runner.error().message, kExitConfigError};
     }
     router_.addSink(runner->get(), SourceSelector(sc.settings.inputs));
+    spdlog::info("sink {}: {}", sc.settings.name, (*runner)->describe());
     sinks_.push_back(std::move(*runner));
   }
 

@@ -1,5 +1,6 @@
 #pragma once
 #include <functional>
+#include <string>
 #include <optional>
 
 #include "agent/core/counters.h"
@@ -32,6 +33,9 @@ class Source {
   virtual void forwardSignal(int /*signum*/) {}
   // The child's exit status (exit code, or 128 + signal) once it exited.
   virtual std::optional<int> exitStatus() const { return std::nullopt; }
+  // What it does, for the line Sluice logs at start ("3 files match /var/log/nginx/*.log"); no secrets. Called
+  // after start().
+  virtual std::string describe() const { return {}; }
   // Whether batches still hold acknowledgement entries of this source: a finished source is freed only when they
   // are resolved (a reload replaces sources while the sinks go on delivering what they read).
   virtual bool acksOutstanding() const { return false; }

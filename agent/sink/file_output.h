@@ -31,6 +31,9 @@ class FileOutput : public SinkTransport {
   void deliver(const Batch& batch, DeliverCallback done) override;
   void stop(std::function<void()> done) override;
   void reopen() override;
+  std::string describe() const override {
+    return config_.path.empty() ? "writes to standard output" : "appends to " + config_.path;
+  }
 
  private:
   struct Pending {

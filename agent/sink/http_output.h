@@ -41,6 +41,9 @@ class HttpOutput final : public SinkTransport {
   // In-flight requests fail with Error("closing") (→ Retry, counted by the core); `done` runs once every one of
   // them has reported.
   void stop(std::function<void()> done) override;
+  std::string describe() const override {
+    return "POST " + settings_.url.redacted() + (settings_.auth_password.empty() ? "" : " (token ****)");
+  }
 
  private:
   Loop& loop_;

@@ -367,4 +367,18 @@ void SinkRunner::stop(std::function<void()> done) {
   });
 }
 
+std::string SinkRunner::describe() const {
+  std::string out = settings_.type;
+  if (std::string what = transport_->describe(); !what.empty()) out += ", " + what;
+  if (spool_) {
+    out += ", spool of " + formatSize(settings_.buffer_disk) +
+           (settings_.buffer_mode == BufferMode::Always ? " (every batch)" : " (overflow)");
+  }
+  if (!settings_.inputs.empty()) {
+    out += ", takes";
+    for (const std::string& input : settings_.inputs) out += " " + input;
+  }
+  return out;
+}
+
 }  // namespace sluice

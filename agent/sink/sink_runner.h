@@ -52,6 +52,8 @@ class SinkRunner final : public LineSink {
   Status openSpool(const std::string& state_dir);
 
   const std::string& name() const { return settings_.name; }
+  // The start line: the type, what the transport says it does, and the spool when there is one.
+  std::string describe() const;
   const SinkSettings& settings() const { return settings_; }
   void onPressure(PressureFn fn) override { pressure_ = std::move(fn); }
   bool holdingSources() const override { return full_ && settings_.when_full == WhenFull::Block; }

@@ -27,6 +27,9 @@ class SinkTransport {
   // SIGHUP: reopen files (logrotate). Most transports have nothing to do.
   virtual void reopen() {}
 
+  // What it does, for the line Sluice logs at start ("https://logs.example.com/logs (token ****)"); no secrets.
+  virtual std::string describe() const { return {}; }
+
   // The core hands over the sink's counters before the first deliver(). Loop thread only.
   void attachCounters(ComponentCounters* counters) { counters_ = counters; }
 

@@ -128,4 +128,11 @@ void ExecSource::maybeFinish() {
   }
 }
 
+std::string ExecSource::describe() const {
+  std::string out = "runs";
+  for (const std::string& arg : options_.command) out += " " + arg;
+  if (process_.get() != nullptr) out += " (pid " + std::to_string(process_.get()->pid) + ")";
+  return out;
+}
+
 }  // namespace sluice::plugins::exec

@@ -32,6 +32,7 @@ class ExecSource : public Source {
   void resume() override;
   // Asks the child to end (SIGTERM); its last lines keep flowing until it exits.
   void stop() override;
+  std::string describe() const override;
   void forwardSignal(int signum) override;
   std::optional<int> exitStatus() const override { return exited_ ? std::optional<int>(status_) : std::nullopt; }
 

@@ -55,6 +55,11 @@ class LogplexSource : public Source {
   void resume() override { paused_ = false; }
   // Stops accepting; requests still waiting for their acks are answered when they come, then the connections go.
   void stop() override;
+  std::string describe() const override {
+    return std::string("listens on ") + (options_.tls.cert_file.empty() ? "http://" : "https://") + options_.host +
+           ":" + std::to_string(port()) + options_.path + ", " +
+           std::to_string(options_.tokens.size()) + (options_.tokens.size() == 1 ? " token" : " tokens");
+  }
   bool acksOutstanding() const override { return !pending_.empty(); }
   uint16_t port() const { return server_ ? server_->port() : 0; }
 

@@ -21,6 +21,7 @@ class StdinSource : public Source {
   void pause() override;
   void resume() override;
   void stop() override;
+  std::string describe() const override { return "reads standard input"; }
 
  private:
   Router& router_;

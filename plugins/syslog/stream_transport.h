@@ -24,6 +24,7 @@ class StreamTransport final : public SinkTransport, private Stream::Handler {
 
   void deliver(const Batch& batch, DeliverCallback done) override;
   void stop(std::function<void()> done) override;
+  std::string describe() const override { return config_.url.redacted(); }
 
  private:
   struct Job {

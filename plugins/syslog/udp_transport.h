@@ -21,6 +21,7 @@ class UdpTransport final : public SinkTransport {
 
   void deliver(const Batch& batch, DeliverCallback done) override;
   void stop(std::function<void()> done) override;
+  std::string describe() const override { return config_.url.redacted(); }
 
  private:
   struct Job;

@@ -45,6 +45,7 @@ class TailSource : public Source, private FdBudget::Holder {
   // Stops reading; the lines read are routed and acknowledged while the sinks drain, and the checkpoint is
   // written once more when the source is destroyed (after the loop ended).
   void stop() override;
+  std::string describe() const override;
   bool acksOutstanding() const override;
 
   const std::string& checkpointPath() const { return store_.path(); }
@@ -56,6 +57,8 @@ class TailSource : public Source, private FdBudget::Holder {
   };
 
   std::vector<Match> match();
+  // Warns once about a pattern that matches nothing (and why, when its directory is missing), until it does.
+  void noteMatches(const std::string& pattern, bool matched);
   bool excluded(const std::string& path) const;
   void scan(bool initial);
   bool readFromStart(const Match& m, bool initial) const;
@@ -130,6 +133,7 @@ class TailSource : public Source, private FdBudget::Holder {
   uint64_t files_opened_ = 0;
   uint64_t rotations_ = 0;
   RateLimitedLog glob_log_;
+  std::set<std::string> unmatched_;   // patterns that matched nothing at the last scan (warned once)
   RateLimitedLog save_log_;
   RateLimitedLog journal_log_;
   JobRunner checkpoint_writes_{loop_};   // one at a time: while one is on the pool, an interval skips its turn

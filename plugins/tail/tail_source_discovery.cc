@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +15,7 @@
 #include "agent/core/clock.h"
 #include "agent/core/durable_file.h"
 #include "agent/core/path.h"
+#include "agent/core/units.h"
 #include "plugins/tail/tail_source.h"
 
 namespace sluice::plugins::tail {
@@ -46,6 +48,7 @@ std::vector<TailSource::Match> TailSource::match() {
   for (const std::string& pattern : options_.paths) {
     glob_t g{};
     int rc = glob(pattern.c_str(), GLOB_NOSORT | GLOB_BRACE, nullptr, &g);
+    noteMatches(pattern, rc == 0);
     if (rc == 0) {
       for (size_t i = 0; i < g.gl_pathc; ++i) paths.insert(g.gl_pathv[i]);
     } else if (rc != GLOB_NOMATCH) {
@@ -65,6 +68,30 @@ std::vector<TailSource::Match> TailSource::match() {
     out.push_back(Match{p, *st});
   }
   return out;
+}
+
+void TailSource::noteMatches(const std::string& pattern, bool matched) {
+  if (matched) {
+    if (unmatched_.erase(pattern) > 0) spdlog::info("source {}: {} matches files now", info_.name, pattern);
+    return;
+  }
+  if (!unmatched_.insert(pattern).second) return;  // said once, until it matches again
+  // A directory that does not exist is likely a typo or a missing volume: say which.
+  const std::string dir = dirName(pattern);
+  struct stat st{};
+  if (dir.find_first_of("*?[{") == std::string::npos && ::stat(dir.c_str(), &st) != 0) {
+    spdlog::warn("source {}: nothing matches {}: the directory {} does not exist (looking again every {})",
+                 info_.name, pattern, dir, roughDuration(options_.refresh_interval));
+  } else {
+    spdlog::warn("source {}: nothing matches {} yet (looking again every {})", info_.name, pattern,
+                 roughDuration(options_.refresh_interval));
+  }
+}
+
+std::string TailSource::describe() const {
+  std::string patterns;
+  for (const std::string& p : options_.paths) patterns += (patterns.empty() ? "" : ", ") + p;
+  return countOf(files_.size(), "file") + (files_.size() == 1 ? " matches " : " match ") + patterns;
 }
 
 TailedFile* TailSource::drainingAt(const std::string& path) const {
