@@ -408,7 +408,7 @@ std::optional<AgentConfig> loadConfigText(std::string_view yaml, const std::stri
     Loader(file_name, registry, errors).load(root, config);
   } catch (const YAML::Exception& ex) {
     // Syntax errors (ParserException) and anything yaml-cpp throws while we walk the tree carry a position.
-    errors.add(toMark(ex.mark, file_name), ex.msg);
+    errors.add(toMark(ex.mark, file_name), explainYamlError(ex.msg, yaml, ex.mark.line));
   } catch (const std::exception& ex) {
     errors.add(Mark{file_name, 0, 0}, ex.what());
   }

@@ -20,6 +20,10 @@ Mark markOr(const YAML::Node& node, const std::string& file, const Mark& fallbac
 // "FILE:LINE:COL", "FILE" without a position, "" without a file.
 std::string formatMark(const Mark& mark);
 
+// yaml-cpp's syntax error `message` at 0-based `line` of `yaml`, explained in terms of indentation when that is
+// what it is about (its own words stay, in parentheses): "this line is indented more than the line above it ...".
+std::string explainYamlError(const std::string& message, std::string_view yaml, int line);
+
 // "a mapping", "a list", "a value", "nothing": for "must be a list of strings, not a mapping".
 std::string_view nodeKindName(const YAML::Node& node);
 

@@ -368,3 +368,17 @@ TEST_CASE("a source that no enabled sink takes is an error, and a sink without i
                                 "  - name: all\n    type: testsink\n    url: https://h/\n");
   CHECK(every.errors.empty());
 }
+
+TEST_CASE("a YAML indentation error says what is wrong with the indentation, at the line", "[config]") {
+  Loaded item = load("sources:\n  - name: app\n      type: stdin\n" + kSinks);
+  CHECK(item.errors.messages() ==
+        Messages{"test.yaml:3:11: this line is indented more than the keys of the list item above it: they must line "
+                 "up with the key after its '- ' (illegal map value)"});
+  Loaded key = load("agent:\n  hostname: x\n    state_dir: /tmp\n" + kSources + kSinks);
+  CHECK(key.errors.messages() ==
+        Messages{"test.yaml:3:14: this line is indented more than the line above it: keys of one mapping must line "
+                 "up (or, if the line above is a value holding ': ', quote it) (illegal map value)"});
+  Loaded less = load("sources:\n  - name: app\n    type: stdin\nsinks:\n    - name: d\n  type: stdout\n");
+  REQUIRE(less.errors.messages().size() == 1);
+  CHECK(less.errors.messages()[0].find("test.yaml:6:3: this line is indented less than the line above it") == 0);
+}
