@@ -282,12 +282,12 @@ void AdminServer::logs(const HttpServerRequest& request, HttpResponder& responde
   LogLine line;
   while (found < n && seq > ring_.firstSeq()) {
     --seq;
-    if (ring_.get(seq, &line) && filter->matches(line.source, line.type)) ++found;
+    if (ring_.get(seq, &line) && filter->matches(line)) ++found;
   }
   std::string body;
   size_t emitted = 0;
   for (; seq < ring_.nextSeq() && emitted < found; ++seq) {
-    if (!ring_.get(seq, &line) || !filter->matches(line.source, line.type)) continue;
+    if (!ring_.get(seq, &line) || !filter->matches(line)) continue;
     if (*format == LogFormat::Json) body.append(emitted == 0 ? "[\n" : ",\n");
     formatter_.append(line, *format, body);
     ++emitted;

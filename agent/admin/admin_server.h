@@ -44,8 +44,7 @@ class AdminServer final : public Router::Tap {
   void onRecord(const Record& record) override {
     ring_.add(record);
     if (archive_) {
-      archive_->add(record, record.source != nullptr ? std::string_view(record.source->name) : "sluice",
-                    record.source != nullptr ? std::string_view(record.source->type) : "internal");
+      archive_->add(record, lineSourceOf(record.source));
     }
   }
 

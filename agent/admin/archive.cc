@@ -203,7 +203,7 @@ bool Archive::Job::readPartition(int fd, uint64_t size, const std::string& path,
       }
       pos += used;
       if (line.received_us < q.after_us || line.received_us >= q.before_us) continue;
-      if (!q.filter.matches(line.source, line.type)) continue;
+      if (!q.filter.matches(line)) continue;
       if (q.format == LogFormat::Json) chunk.body.append(q.emitted == 0 ? "[\n" : ",\n");
       formatter.append(line, q.format, chunk.body);
       ++q.emitted;
@@ -243,14 +243,14 @@ Status Archive::open() {
   return {};
 }
 
-void Archive::add(const Record& r, std::string_view source, std::string_view type) {
+void Archive::add(const Record& r, const LineSource& source) {
   if (closing_) return;
   const int64_t hour = archiveHourOf(r.received_us);
   if (hour != open_hour_) {
     seal();
     open_hour_ = hour;
   }
-  const size_t need = kArchiveHeaderBytes + source.size() + type.size() + r.message.size();
+  const size_t need = archiveRecordSize(r, source);
   if (pending_bytes_ + need > settings_.max_pending) {
     ++dropped_lines_;
     uint64_t suppressed = 0;
@@ -261,7 +261,7 @@ void Archive::add(const Record& r, std::string_view source, std::string_view typ
     }
     return;
   }
-  encodeArchiveRecord(r, source, type, open_);
+  encodeArchiveRecord(r, source, open_);
   pending_bytes_ += need;
   ++archived_lines_;
   if (open_.size() >= kFlushBytes) flush();

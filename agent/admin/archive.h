@@ -70,8 +70,8 @@ class Archive {
   // Creates the directory and reads what is there (size, the retention horizon).
   Status open();
 
-  // The hot path: one line into the memory buffer.
-  void add(const Record& record, std::string_view source, std::string_view type);
+  // The hot path: one line from `source` into the memory buffer.
+  void add(const Record& record, const LineSource& source);
 
   // Runs the next piece of `query`; `done` gets it on the loop. Lines buffered now are written first.
   void read(std::shared_ptr<Query> query, std::function<void(Chunk)> done);

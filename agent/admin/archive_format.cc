@@ -21,24 +21,41 @@ T get(const char*& p) {
   return v;
 }
 
+constexpr uint8_t kPreformatted = 1;
+constexpr uint8_t kHasInstance = 2;
+
+LineSource cut(const LineSource& s) {
+  return LineSource{s.name.substr(0, 0xFFFF), s.type.substr(0, 0xFFFF), s.instance.substr(0, 0xFFFF)};
+}
+
 }  // namespace
 
-void encodeArchiveRecord(const Record& r, std::string_view source, std::string_view type, ByteBuffer& out) {
-  source = source.substr(0, 0xFFFF);
-  type = type.substr(0, 0xFFFF);
-  const size_t total = kArchiveHeaderBytes + source.size() + type.size() + r.message.size();
+size_t archiveRecordSize(const Record& r, const LineSource& source) {
+  const LineSource s = cut(source);
+  return kArchiveHeaderBytes + s.name.size() + s.type.size() + (s.instance.empty() ? 0 : 2 + s.instance.size()) +
+         r.message.size();
+}
+
+void encodeArchiveRecord(const Record& r, const LineSource& source, ByteBuffer& out) {
+  const LineSource s = cut(source);
+  const size_t total = archiveRecordSize(r, s);
   char* p = out.prepare(total);
   put<uint32_t>(p, static_cast<uint32_t>(total - 4));
   put<int64_t>(p, r.received_us);
   put<int64_t>(p, r.event_us);
   put<uint8_t>(p, static_cast<uint8_t>(r.severity));
-  put<uint8_t>(p, r.preformatted ? 1 : 0);
-  put<uint16_t>(p, static_cast<uint16_t>(source.size()));
-  put<uint16_t>(p, static_cast<uint16_t>(type.size()));
-  std::memcpy(p, source.data(), source.size());
-  p += source.size();
-  std::memcpy(p, type.data(), type.size());
-  p += type.size();
+  put<uint8_t>(p, static_cast<uint8_t>((r.preformatted ? kPreformatted : 0) | (s.instance.empty() ? 0 : kHasInstance)));
+  put<uint16_t>(p, static_cast<uint16_t>(s.name.size()));
+  put<uint16_t>(p, static_cast<uint16_t>(s.type.size()));
+  for (std::string_view part : {s.name, s.type}) {
+    std::memcpy(p, part.data(), part.size());
+    p += part.size();
+  }
+  if (!s.instance.empty()) {
+    put<uint16_t>(p, static_cast<uint16_t>(s.instance.size()));
+    std::memcpy(p, s.instance.data(), s.instance.size());
+    p += s.instance.size();
+  }
   if (!r.message.empty()) std::memcpy(p, r.message.data(), r.message.size());
   out.commit(total);
 }
@@ -49,23 +66,34 @@ ArchiveDecode decodeArchiveRecord(std::string_view in, LogLine* line, size_t* co
   const uint32_t size = get<uint32_t>(p);
   if (size < kArchiveHeaderBytes - 4 || size > (1u << 30)) return ArchiveDecode::Corrupt;
   if (in.size() - 4 < size) return ArchiveDecode::NeedMore;
+  const char* const end = p + size;
   line->received_us = get<int64_t>(p);
   line->event_us = get<int64_t>(p);
   const uint8_t severity = get<uint8_t>(p);
   const uint8_t flags = get<uint8_t>(p);
   const uint16_t source_len = get<uint16_t>(p);
   const uint16_t type_len = get<uint16_t>(p);
-  if (severity > 7 || flags > 1 || kArchiveHeaderBytes - 4 + size_t{source_len} + type_len > size) {
+  if (severity > 7 || (flags & ~(kPreformatted | kHasInstance)) != 0 ||
+      size_t{source_len} + type_len > static_cast<size_t>(end - p)) {
     return ArchiveDecode::Corrupt;
   }
   line->seq = 0;
   line->severity = static_cast<Severity>(severity);
-  line->preformatted = flags == 1;
+  line->preformatted = (flags & kPreformatted) != 0;
   line->source = std::string_view(p, source_len);
   p += source_len;
   line->type = std::string_view(p, type_len);
   p += type_len;
-  line->message = std::string_view(p, size - (kArchiveHeaderBytes - 4) - source_len - type_len);
+  line->instance = {};
+  if ((flags & kHasInstance) != 0) {
+    if (end - p < 2) return ArchiveDecode::Corrupt;
+    const uint16_t instance_len = get<uint16_t>(p);
+    // An empty instance is written without the flag: one record, one encoding.
+    if (instance_len == 0 || instance_len > end - p) return ArchiveDecode::Corrupt;
+    line->instance = std::string_view(p, instance_len);
+    p += instance_len;
+  }
+  line->message = std::string_view(p, static_cast<size_t>(end - p));
   *consumed = size_t{size} + 4;
   return ArchiveDecode::Ok;
 }

@@ -211,7 +211,7 @@ void LiveStreams::add(std::unique_ptr<Client> client, const LogFilter& filter, s
     LogLine line;
     while (found < n && seq > ring_.firstSeq()) {
       --seq;
-      if (ring_.get(seq, &line) && client->filter.matches(line.source, line.type)) ++found;
+      if (ring_.get(seq, &line) && client->filter.matches(line)) ++found;
     }
     client->cursor = found < n ? ring_.firstSeq() : seq;
     if (n == 0) client->cursor = ring_.nextSeq();
@@ -266,7 +266,7 @@ void LiveStreams::pump(Client& c) {
       c.appendEvent(out, "dropped", "{\"name\":\"dropped\",\"count\":" + std::to_string(c.missed) + "}", 0);
       c.missed = 0;
     }
-    if (ring_.get(c.cursor, &line) && c.filter.matches(line.source, line.type)) {
+    if (ring_.get(c.cursor, &line) && c.filter.matches(line)) {
       std::string text;
       formatter_.appendText(line, text);
       json.assign("{\"name\":\"log\",\"log\":");

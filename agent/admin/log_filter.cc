@@ -31,27 +31,29 @@ Result<LogFilter> LogFilter::parse(std::string_view text) {
   return f;
 }
 
-bool LogFilter::compute(std::string_view source, std::string_view type) const {
-  if (source == text_ || type == text_) return true;
+bool LogFilter::matchesName(std::string_view name) const {
+  if (name == text_) return true;
   // A container type: "web" covers web-1, web.2, web_3 and web/x, not webhook.
-  if (source.size() > text_.size() && source.substr(0, text_.size()) == text_ &&
-      std::string_view("-_.:/@").find(source[text_.size()]) != std::string_view::npos) {
+  if (name.size() > text_.size() && name.substr(0, text_.size()) == text_ &&
+      std::string_view("-_.:/@").find(name[text_.size()]) != std::string_view::npos) {
     return true;
   }
-  if (regex_) {
-    return RE2::PartialMatch(re2::StringPiece(source.data(), source.size()), *regex_) ||
-           RE2::PartialMatch(re2::StringPiece(type.data(), type.size()), *regex_);
-  }
-  return false;
+  return regex_ && RE2::PartialMatch(re2::StringPiece(name.data(), name.size()), *regex_);
 }
 
-bool LogFilter::matches(std::string_view source, std::string_view type) const {
+bool LogFilter::compute(std::string_view source, std::string_view type, std::string_view instance) const {
+  if (type == text_ || matchesName(source) || (!instance.empty() && matchesName(instance))) return true;
+  return regex_ && RE2::PartialMatch(re2::StringPiece(type.data(), type.size()), *regex_);
+}
+
+bool LogFilter::matches(std::string_view source, std::string_view type, std::string_view instance) const {
   if (text_.empty()) return true;
-  auto it = cache_.find(source);
+  const std::pair<std::string_view, std::string_view> key(source, instance);
+  auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
-  bool m = compute(source, type);
+  bool m = compute(source, type, instance);
   if (cache_.size() > 10000) cache_.clear();
-  cache_.emplace(std::string(source), m);
+  cache_.emplace(std::pair<std::string, std::string>(source, instance), m);
   return m;
 }
 

@@ -50,6 +50,7 @@ void LineFormatter::appendText(const LogLine& line, std::string& out) {
   out.append(ts, sizeof ts);
   out.append(" [");
   out.append(line.source);
+  if (!line.instance.empty()) out.append(" ").append(line.instance);
   out.append("] ");
   std::string_view msg = line.message;
   if (line.preformatted) {
@@ -69,6 +70,10 @@ void LineFormatter::appendJson(const LogLine& line, std::string& out) {
   appendJsonString(out, line.source);
   out.append(",\"type\":");
   appendJsonString(out, line.type);
+  if (!line.instance.empty()) {
+    out.append(",\"file\":");
+    appendJsonString(out, line.instance);
+  }
   SyslogHeader h;
   const char* err = nullptr;
   if (line.preformatted && parseSyslogHeader(line.message, &h, &err)) {
@@ -95,8 +100,9 @@ void LineFormatter::appendJson(const LogLine& line, std::string& out) {
     out.append("\",\"severity\":\"").append(severityName(line.severity)).append("\"");
     out.append(",\"hostname\":");
     appendJsonString(out, hostname_);
+    // What the frames' PROCID is by default (message.procid: "{source}").
     out.append(",\"procid\":");
-    appendJsonString(out, line.source);
+    appendJsonString(out, line.instance.empty() ? line.source : line.instance);
     out.append(",\"message\":");
     appendJsonString(out, line.message);
   }

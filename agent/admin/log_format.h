@@ -1,7 +1,8 @@
 #pragma once
-// How GET /logs writes lines: `text` ("TIMESTAMP [SOURCE] MESSAGE", shared/seeds/001), `raw` (the message
-// alone), `ndjson` (one JSON object per line: received, time, source, message and the RFC 5424 fields,
-// shared/seeds/004), `json` (the same objects as one array) and `clf` (access-log lines only, in their own
+// How GET /logs writes lines: `text` ("TIMESTAMP [SOURCE] MESSAGE", shared/seeds/001; "[SOURCE FILE]" for a line
+// with an instance, a tail source's file: "[nginx access.log]"), `raw` (the message alone), `ndjson` (one JSON
+// object per line: received, time, source, type, file (when there is an instance), message and the RFC 5424
+// fields, shared/seeds/004), `json` (the same objects as one array) and `clf` (access-log lines only, in their own
 // Common/Combined format, shared/seeds/000). Pure functions.
 #include <optional>
 #include <string>
@@ -30,7 +31,7 @@ class LineFormatter {
   // that is not an access-log line; Json writes an Ndjson object without the newline: the caller adds the commas
   // and brackets).
   void append(const LogLine& line, LogFormat format, std::string& out);
-  // "TIMESTAMP [SOURCE] MESSAGE" without a newline: the `log` of a live-stream event.
+  // "TIMESTAMP [SOURCE] MESSAGE" ("[SOURCE FILE]" with an instance) without a newline: the `log` of a live-stream event.
   void appendText(const LogLine& line, std::string& out);
   std::string timestamp(int64_t micros) { return ts_.format(micros); }
 

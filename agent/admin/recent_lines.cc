@@ -18,16 +18,18 @@ uint32_t RecentLines::sourceIndex(const SourceInfo* source) {
   if (it != by_source_id_.end()) {
     index = it->second;
   } else {
-    // Sources that come and go (tail files) get new ids but usually the same name: names are shared.
-    std::string name = source != nullptr ? source->name : "sluice";
-    std::string type = source != nullptr ? source->type : "internal";
-    std::string key = name + '\0' + type;
+    // Sources that come and go (tail files) get new ids but usually the same names: names are shared.
+    const LineSource s = lineSourceOf(source);
+    std::string key;
+    key.append(s.name).push_back('\0');
+    key.append(s.type).push_back('\0');
+    key.append(s.instance);
     auto named = by_name_.find(key);
     if (named != by_name_.end()) {
       index = named->second;
     } else {
       index = static_cast<uint32_t>(names_.size());
-      names_.push_back(Name{std::move(name), std::move(type)});
+      names_.push_back(Name{std::string(s.name), std::string(s.type), std::string(s.instance)});
       by_name_.emplace(std::move(key), index);
     }
     if (by_source_id_.size() > 100000) by_source_id_.clear();  // ids of sources long gone
@@ -83,6 +85,7 @@ bool RecentLines::get(uint64_t seq, LogLine* out) const {
   out->event_us = e.event_us;
   out->source = n.name;
   out->type = n.type;
+  out->instance = n.instance;
   out->severity = static_cast<Severity>(e.severity);
   out->preformatted = e.preformatted;
   out->message = std::string_view(arena_.data() + e.offset, e.length);

@@ -58,6 +58,7 @@ class RecentLines {
   struct Name {
     std::string name;
     std::string type;
+    std::string instance;
   };
 
   void store(const Record& record);

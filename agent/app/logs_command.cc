@@ -239,7 +239,7 @@ class Follower final : public Stream::Handler {
           if (!d.HasParseError() && d.IsObject() && d.HasMember("log") && d["log"].IsString()) {
             std::string_view log(d["log"].GetString(), d["log"].GetStringLength());
             if (o_.format == "raw" || o_.format == "clf") {
-              // "TIMESTAMP [SOURCE] MESSAGE" → MESSAGE
+              // "TIMESTAMP [SOURCE] MESSAGE" or "TIMESTAMP [SOURCE FILE] MESSAGE" → MESSAGE
               size_t close = log.find("] ");
               if (close != std::string_view::npos) log.remove_prefix(close + 2);
             }
@@ -294,11 +294,13 @@ std::string logsUsageText() {
 
 Reads the running agent's logs through its admin API (api.listen).
   -n N                the last N lines (default 100)
-  --filter F          a source name (web-1), a type or name prefix (web), or a regular expression (web|worker)
+  --filter F          a source name (web-1; a tail source's: all its files), a type or name prefix (web), a tail
+                      source's file (access.log), or a regular expression (web|worker)
   -f, --follow        then print new lines as they arrive (reconnects; stop with Ctrl-C)
   --after T           lines received at or after T (ISO 8601: 2020-03-29, 2020-03-29T11:01:02.120000Z); needs api.archive
   --before T          lines received before T
-  -F, --format F      text (TIMESTAMP [SOURCE] MESSAGE, the default), raw (the message), json (NDJSON), clf
+  -F, --format F      text (TIMESTAMP [SOURCE] MESSAGE, the default; [SOURCE FILE] for a tail source's lines),
+                      raw (the message), json (NDJSON: source, type, file, message, ...), clf
   --api ADDR          the API's HOST:PORT (default 127.0.0.1:8089)
   --token TOKEN       api.token, when set (default: $SLUICE_API_TOKEN)
 )";

@@ -59,6 +59,16 @@ struct ApiAgent {
   uint16_t port;
 };
 
+// A command of the sluice binary (`logs`, `health`) run in its own folder under the test's, stdin at EOF.
+inline AgentProcess::Options cliProcess(const Env& env, const std::string& name, std::vector<std::string> args) {
+  AgentProcess::Options o;
+  o.args = std::move(args);
+  o.dir = env.dir.path() + "/" + name;
+  o.close_stdin = true;
+  std::filesystem::create_directories(o.dir);
+  return o;
+}
+
 inline uint16_t logplexPort(AgentProcess& agent) {
   uint16_t port = waitForPort([&] { return agent.stderrText(); }, "accepting application/logplex-1 POSTs on",
                               std::chrono::seconds(30));

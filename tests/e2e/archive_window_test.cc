@@ -93,7 +93,7 @@ TEST_CASE("an empty window is a 200 with no body, and a window beyond retention 
   {
     ByteBuffer b;
     SourceInfo info{0, "web-1", "stdin"};
-    encodeArchiveRecord(recordOf(info, "ancient", old_hour * 3600000000LL + 5), "web-1", "stdin", b);
+    encodeArchiveRecord(recordOf(info, "ancient", old_hour * 3600000000LL + 5), {"web-1", "stdin", ""}, b);
     writeFile(dir + "/" + archivePartitionName(old_hour), b.view());
   }
   AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "  archive: true\n  retention: {time: 7d, bytes: 1GiB}\n")}));

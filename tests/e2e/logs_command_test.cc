@@ -5,19 +5,6 @@
 using namespace sluice;
 using namespace sluice::e2e;
 
-namespace {
-
-AgentProcess::Options cliProcess(const Env& env, const std::string& name, std::vector<std::string> args) {
-  AgentProcess::Options o;
-  o.args = std::move(args);
-  o.dir = env.dir.path() + "/" + name;
-  o.close_stdin = true;
-  std::filesystem::create_directories(o.dir);
-  return o;
-}
-
-}  // namespace
-
 TEST_CASE("sluice logs prints the last lines, filters, reads a window, and follows new lines", "[e2e][api]") {
   ApiAgent a("  archive: true\n");
   auto& [env, drain, agent, port] = a;

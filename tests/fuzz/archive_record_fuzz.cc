@@ -1,6 +1,6 @@
 // libFuzzer target: the local archive's records (state_dir/archive/*.log), read back for time-window queries. The
-// input is a file's bytes. It must never crash, read out of bounds or hang; every record decoded lies inside the
-// file, and encoding it again gives its bytes. Partition names ("2026-11-21T10.log") parse to an hour whose name
+// input is a file's bytes. It must never crash, read out of bounds or hang; every record decoded (with or without
+// an instance, the flag of tail sources' files) lies inside the file, and encoding it again gives its bytes. Partition names ("2026-11-21T10.log") parse to an hour whose name
 // is the same text.
 #include <string>
 #include <string_view>
@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(used >= sluice::kArchiveHeaderBytes && used <= rest.size());
     using sluice::fuzz::inside;
     FUZZ_CHECK(inside(line.source, rest.substr(0, used)) && inside(line.type, rest.substr(0, used)));
+    FUZZ_CHECK(line.instance.empty() || inside(line.instance, rest.substr(0, used)));
     FUZZ_CHECK(inside(line.message, rest.substr(0, used)));
 
     sluice::Record record;
@@ -29,7 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     record.preformatted = line.preformatted;
     record.message = line.message;
     sluice::ByteBuffer again;
-    sluice::encodeArchiveRecord(record, line.source, line.type, again);
+    const sluice::LineSource source{line.source, line.type, line.instance};
+    FUZZ_CHECK(sluice::archiveRecordSize(record, source) == used);
+    sluice::encodeArchiveRecord(record, source, again);
     FUZZ_CHECK(again.view() == rest.substr(0, used));
     rest.remove_prefix(used);
   }

@@ -35,8 +35,8 @@ TEST_CASE("archive records round-trip, and partitions are named by the hour rece
   r.severity = Severity::Error;
   r.preformatted = true;
   ByteBuffer b;
-  encodeArchiveRecord(r, "web-1", "exec", b);
-  encodeArchiveRecord(r, "x", "y", b);
+  encodeArchiveRecord(r, {"web-1", "exec", ""}, b);
+  encodeArchiveRecord(r, {"x", "y", ""}, b);
   LogLine l;
   size_t used = 0;
   REQUIRE(decodeArchiveRecord(b.view(), &l, &used) == ArchiveDecode::Ok);
