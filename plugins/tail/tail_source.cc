@@ -1,6 +1,7 @@
 #include "plugins/tail/tail_source.h"
 
 #include "agent/core/clock.h"
+#include "agent/core/units.h"
 
 namespace sluice::plugins::tail {
 namespace {
@@ -40,11 +41,9 @@ TailSource::~TailSource() {
   if (reading_enabled_ || !files_.empty()) {
     // The loop has ended: every batch is resolved, so this is the final word on what was delivered.
     saveNow();
-    uint64_t truncations = 0;
-    for (auto& [key, f] : files_) truncations += f->truncations();
-    spdlog::info("source {}: {} lines read from {} files ({} rotations, {} truncations); checkpoint {}", info_.name,
-                 counters_.received_events, files_opened_, rotations_, counters_.errors["truncated"],
-                 store_.path());
+    spdlog::info("source {}: {} read from {} ({}, {}); checkpoint {}", info_.name,
+                 countOf(counters_.received_events, "line"), countOf(files_opened_, "file"),
+                 countOf(rotations_, "rotation"), countOf(counters_.errors["truncated"], "truncation"), store_.path());
   }
   ctx_.fd_closed = nullptr;  // the files go now; so do their descriptors
   for (size_t i = 0; i < open_files_.size(); ++i) budget_.release();
