@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "agent/app/cli.h"
 #include "agent/app/logs_command.h"
 #include "agent/app/quick_mode.h"
+#include "agent/app/show_config.h"
 #include "agent/app/agent_config.h"
 #include "agent/core/fd_limit.h"
 #include "agent/core/log.h"
@@ -116,6 +118,10 @@ int runAgent(CliOptions& cli, PluginRegistry& registry) {
       std::cerr << errors.joined();
       return kExitConfigError;
     }
+    if (cli.show) {
+      std::cout << showConfig(*config, registry);
+      return kExitOk;
+    }
     std::cout << cli.config_path << ": ok (" << config->sources.size() << " sources, " << config->sinks.size()
               << " sinks)\n";
     return kExitOk;
@@ -161,7 +167,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   setupLogging("info");
   std::vector<std::string> args(argv + 1, argv + argc);
-  Result<CliOptions> parsed = parseCli(args);
+  Result<CliOptions> parsed = parseCli(args, std::getenv("SLUICE_DRAIN_URL"));
   if (!parsed) {
     std::cerr << "sluice: " << parsed.error().message << "\n\n" << usageText();
     return kExitConfigError;

@@ -20,12 +20,17 @@ std::optional<Agent::StartError> Agent::startAdmin() {
     admin_.reset();
     // The default address may be taken by another Sluice on this machine (several wrapped programs): the agent
     // runs on without its API. An address the config names must work.
+    const std::string& key = config_.api_listen_key;
+    const bool flag = key.starts_with("--");
     if (!api.listen_set && st.error().code == UV_EADDRINUSE) {
-      spdlog::warn("{}; the admin API is off (set api.listen to another address, or \"\" to silence this)",
-                   st.error().message);
+      spdlog::warn("{}; the admin API is off ({}, or {} to silence this)", st.error().message,
+                   flag ? "start with " + key + " ADDR for another address (port 0: any free one)"
+                        : "set " + key + " to another address",
+                   flag ? key + " \"\"" : "\"\"");
       return std::nullopt;
     }
-    return StartError{st.error().message, kExitRuntimeError};
+    std::string hint = st.error().code == UV_EADDRINUSE ? " (choose another address with " + key + ")" : "";
+    return StartError{st.error().message + hint, kExitRuntimeError};
   }
   router_.setTap(admin_.get());
   return std::nullopt;

@@ -119,8 +119,8 @@ class Loader {
         }
       }
     }
-    loadAgent(agent, agent_mark, config.agent);
-    loadApi(api, api_mark, config.api);
+    config.agent_values = loadAgent(agent, agent_mark, config.agent);
+    config.api_values = loadApi(api, api_mark, config.api);
     size_t enabled_sources = loadSources(sources, sources_mark, config.sources);
     size_t enabled_sinks = loadSinks(sinks, sinks_mark, config.sinks);
     if (enabled_sources == 0) errors_.add(sources_mark, "no sources configured");
@@ -129,10 +129,10 @@ class Loader {
   }
 
  private:
-  void loadAgent(const YAML::Node& node, const Mark& mark, AgentSettings& out) {
+  OptionValues loadAgent(const YAML::Node& node, const Mark& mark, AgentSettings& out) {
     if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
       errors_.add(mark, "key 'agent' must be a mapping");
-      return;
+      return {};
     }
     OptionValues v = parseOptions(node, mark, {agentOptions()}, errors_);
     out.hostname = v.str("hostname");
@@ -145,12 +145,13 @@ class Loader {
     if (v.isSet("max_line_bytes") && (out.max_line_bytes < 1024 || out.max_line_bytes > (16u << 20))) {
       errors_.add(v.mark("max_line_bytes"), "max_line_bytes must be between 1KiB and 16MiB");
     }
+    return v;
   }
 
-  void loadApi(const YAML::Node& node, const Mark& mark, ApiSettings& out) {
+  OptionValues loadApi(const YAML::Node& node, const Mark& mark, ApiSettings& out) {
     if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
       errors_.add(mark, "key 'api' must be a mapping");
-      return;
+      return {};
     }
     OptionValues v = parseOptions(node, mark, {apiOptions()}, errors_);
     out.listen = v.str("listen");
@@ -185,6 +186,7 @@ class Loader {
     if (out.recent_bytes < 64 * 1024) errors_.add(v.mark("recent_bytes"), "recent_bytes must be at least 64KiB");
     if (out.keepalive.count() < 10) errors_.add(v.mark("keepalive"), "keepalive must be at least 10ms");
     if (out.stream_buffer < 4096) errors_.add(v.mark("stream_buffer"), "stream_buffer must be at least 4KiB");
+    return v;
   }
 
   // Checks that a list entry is a mapping with a usable `type:`; returns the (expanded) type or "".

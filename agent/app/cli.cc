@@ -9,6 +9,7 @@ std::string usageText() {
   sluice --drain URL -- CMD [ARG...]     quick mode: run CMD, forward its stdout and stderr, exit with its status
   sluice --config FILE --drain URL       the config's sources and sinks, plus the drain as a sink named "drain"
   sluice check --config FILE             validate a config: every error as FILE:LINE:COL: message; exit 2 on error
+  sluice check --config FILE --show      ... and print it as Sluice reads it (defaults, secrets as ****, tail matches)
   sluice --help-plugin NAME              the options of a sink or source type
   sluice convert --from clf --to json    access-log lines on stdin -> NDJSON on stdout [--schema compact|ecs]
   sluice convert --from json --to clf    and back
@@ -22,6 +23,15 @@ Options:
   -d, --drain URL        an HTTPS drain, token as basic-auth password: https://token:SECRET@host/logs
   -n, --name NAME        quick mode: the source's name (the PROCID; default "app", or the command's name)
   -l, --log-level LEVEL  trace, debug, info, warn, error, critical or off (overrides agent.log_level)
+
+Quick mode (without --config; --tee and --buffer also apply to what --drain and -- CMD add to a --config):
+  --api ADDR             the admin API's HOST:PORT (default 127.0.0.1:8089, port 0: any free port); "" turns it off
+  --shutdown-timeout D   how long a stop may take to deliver what is queued: 5s, 1m (default 10s)
+  --buffer MODE          spool the drain's batches (at most 1GiB) under --state-dir DIR: always (every batch, before
+                         it is acknowledged) or overflow (when memory is full, and at shutdown)
+  --state-dir DIR        where the spool lives; a restart with the same DIR delivers what it holds
+  --tee                  also write each line to Sluice's own stdout (a command's stderr lines to stderr)
+  SLUICE_DRAIN_URL       the drain when neither --drain nor --config is given: the token stays out of `ps`
 
 Exit codes: 0 ok, 1 runtime error or lost messages, 2 usage or config error, 127 the command cannot be started;
 with -- the child's own status.
@@ -61,9 +71,74 @@ Result<CliOptions> parseConvert(const std::vector<std::string>& args) {
   return o;
 }
 
+// A flag that takes a value: how it is spelt and where the value goes.
+struct ValueFlag {
+  std::string_view name;
+  std::string_view short_name;
+  void (*set)(CliOptions& o, std::string value);
+};
+
+const ValueFlag kValueFlags[] = {
+    {"--config", "-c", [](CliOptions& o, std::string v) { o.config_path = std::move(v); }},
+    {"--drain", "-d", [](CliOptions& o, std::string v) { o.drain_url = std::move(v); }},
+    {"--name", "-n", [](CliOptions& o, std::string v) { o.source_name = std::move(v); }},
+    {"--log-level", "-l", [](CliOptions& o, std::string v) { o.log_level = std::move(v); }},
+    {"--api", "", [](CliOptions& o, std::string v) { o.api_listen = std::move(v); }},
+    {"--shutdown-timeout", "", [](CliOptions& o, std::string v) { o.shutdown_timeout = std::move(v); }},
+    {"--buffer", "", [](CliOptions& o, std::string v) { o.buffer_mode = std::move(v); }},
+    {"--state-dir", "", [](CliOptions& o, std::string v) { o.state_dir = std::move(v); }},
+    {"--help-plugin", "",
+     [](CliOptions& o, std::string v) {
+       o.plugin = std::move(v);
+       o.command = CliOptions::Command::HelpPlugin;
+     }},
+};
+
+const ValueFlag* findValueFlag(std::string_view flag) {
+  for (const ValueFlag& f : kValueFlags) {
+    if (flag == f.name || (!f.short_name.empty() && flag == f.short_name)) return &f;
+  }
+  return nullptr;
+}
+
+// The flags that only quick mode's config can hold: with --config, the file says these things.
+Status checkQuickModeFlags(const CliOptions& o) {
+  if (!o.config_path.empty()) {
+    if (o.api_listen) return Error{"--api is for quick mode; with --config, set api.listen in the file"};
+    if (!o.shutdown_timeout.empty()) {
+      return Error{"--shutdown-timeout is for quick mode; with --config, set agent.shutdown_timeout in the file"};
+    }
+    if (!o.state_dir.empty()) return Error{"--state-dir is for quick mode; with --config, set agent.state_dir in the file"};
+    if (!o.buffer_mode.empty() && o.drain_url.empty()) return Error{"--buffer applies to the drain of --drain URL"};
+    if (o.tee && o.exec.empty()) return Error{"--tee applies to quick mode's stdin or to -- CMD"};
+  } else if (!o.buffer_mode.empty() && o.state_dir.empty()) {
+    return Error{"--buffer needs --state-dir DIR: the drain's spool lives there (under spool/drain), and a restart "
+                 "with the same DIR delivers what it holds"};
+  }
+  if (o.show && o.command != CliOptions::Command::Check) return Error{"--show goes with check: sluice check --config FILE --show"};
+  return {};
+}
+
+// What follows the flags: the drain from the environment, and the combinations that do not make sense.
+Result<CliOptions> finishCli(CliOptions o, const char* drain_from_env) {
+  if (o.command == CliOptions::Command::Check && o.config_path.empty()) {
+    return Error{"check needs --config FILE"};
+  }
+  if (o.command == CliOptions::Command::Run && o.drain_url.empty() && o.config_path.empty() &&
+      drain_from_env != nullptr && *drain_from_env != '\0') {
+    o.drain_url = drain_from_env;
+    o.drain_origin = "SLUICE_DRAIN_URL";
+  }
+  if (!o.exec.empty() && o.drain_url.empty() && o.config_path.empty()) {
+    return Error{"-- CMD needs --drain URL or SLUICE_DRAIN_URL (or a --config with sinks)"};
+  }
+  if (Status st = checkQuickModeFlags(o); !st) return st.takeError();
+  return o;
+}
+
 }  // namespace
 
-Result<CliOptions> parseCli(const std::vector<std::string>& args) {
+Result<CliOptions> parseCli(const std::vector<std::string>& args, const char* drain_from_env) {
   if (!args.empty() && args[0] == "convert") return parseConvert(args);
   CliOptions o;
   size_t i = 0;
@@ -76,46 +151,28 @@ Result<CliOptions> parseCli(const std::vector<std::string>& args) {
     o.command = CliOptions::Command::Check;
     i = 1;
   }
-  auto value = [&](const std::string& flag) -> Result<std::string> {
-    if (i + 1 >= args.size()) return Error{"option " + flag + " needs a value"};
-    return args[++i];
-  };
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
     std::string flag = a;
-    std::string inline_value;
-    bool has_inline = false;
+    std::optional<std::string> value;
     if (a.rfind("--", 0) == 0 && a.find('=') != std::string::npos) {
       flag = a.substr(0, a.find('='));
-      inline_value = a.substr(a.find('=') + 1);
-      has_inline = true;
+      value = a.substr(a.find('=') + 1);
     }
-    auto take = [&]() -> Result<std::string> { return has_inline ? Result<std::string>(inline_value) : value(flag); };
     if (a == "--") {
       o.exec.assign(args.begin() + static_cast<long>(i) + 1, args.end());
       if (o.exec.empty()) return Error{"-- must be followed by a command"};
       break;
-    } else if (flag == "--config" || flag == "-c") {
-      auto v = take();
-      if (!v) return v.takeError();
-      o.config_path = *v;
-    } else if (flag == "--drain" || flag == "-d") {
-      auto v = take();
-      if (!v) return v.takeError();
-      o.drain_url = *v;
-    } else if (flag == "--name" || flag == "-n") {
-      auto v = take();
-      if (!v) return v.takeError();
-      o.source_name = *v;
-    } else if (flag == "--log-level" || flag == "-l") {
-      auto v = take();
-      if (!v) return v.takeError();
-      o.log_level = *v;
-    } else if (flag == "--help-plugin") {
-      auto v = take();
-      if (!v) return v.takeError();
-      o.plugin = *v;
-      o.command = CliOptions::Command::HelpPlugin;
+    } else if (const ValueFlag* f = findValueFlag(flag)) {
+      if (!value) {
+        if (i + 1 >= args.size()) return Error{"option " + flag + " needs a value"};
+        value = args[++i];
+      }
+      f->set(o, std::move(*value));
+    } else if (a == "--tee") {
+      o.tee = true;
+    } else if (a == "--show") {
+      o.show = true;
     } else if (a == "--version" || a == "-V") {
       o.command = CliOptions::Command::Version;
     } else if (a == "--help" || a == "-h") {
@@ -124,13 +181,7 @@ Result<CliOptions> parseCli(const std::vector<std::string>& args) {
       return Error{"unknown argument '" + a + "'"};
     }
   }
-  if (o.command == CliOptions::Command::Check && o.config_path.empty()) {
-    return Error{"check needs --config FILE"};
-  }
-  if (!o.exec.empty() && o.drain_url.empty() && o.config_path.empty()) {
-    return Error{"-- CMD needs --drain URL (or a --config with sinks)"};
-  }
-  return o;
+  return finishCli(std::move(o), drain_from_env);
 }
 
 }  // namespace sluice

@@ -1,5 +1,7 @@
 #pragma once
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/core/result.h"
@@ -10,10 +12,19 @@ struct CliOptions {
   enum class Command { Run, Check, Version, Help, HelpPlugin, Convert, Logs, Health };
   Command command = Command::Run;
   std::string config_path;          // --config
-  std::string drain_url;            // --drain
+  std::string drain_url;            // --drain, else $SLUICE_DRAIN_URL in quick mode
+  std::string drain_origin = "--drain";  // where drain_url came from, for errors: "--drain" or "SLUICE_DRAIN_URL"
   std::vector<std::string> exec;    // after --
   std::string source_name;          // --name (quick mode)
   std::string log_level;            // --log-level
+  // Quick mode: each becomes a key of the config it writes (api.listen, agent.shutdown_timeout, agent.state_dir,
+  // the drain's buffer.mode and buffer.disk, the source's tee), so that the config's checks apply to them.
+  std::optional<std::string> api_listen;   // --api ADDR ("" turns the API off)
+  std::string shutdown_timeout;            // --shutdown-timeout D
+  std::string buffer_mode;                 // --buffer always|overflow (needs --state-dir)
+  std::string state_dir;                   // --state-dir DIR
+  bool tee = false;                        // --tee
+  bool show = false;                       // check --show
   std::string plugin;               // --help-plugin NAME
   // sluice convert --from clf --to json [--schema compact|ecs] [--unparsed raw|drop], or --from json --to clf
   std::string convert_from;
@@ -23,8 +34,12 @@ struct CliOptions {
   std::vector<std::string> logs_args;  // `sluice logs ...`: parsed by logs_command.cc
 };
 
-// Parses the command line of shared/CONFIG.md. Errors are usage errors (exit 2).
-Result<CliOptions> parseCli(const std::vector<std::string>& args);
+// Parses the command line of shared/CONFIG.md. Errors are usage errors (exit 2). `drain_from_env` is
+// $SLUICE_DRAIN_URL (null when unset): the drain when neither --drain nor --config is given.
+Result<CliOptions> parseCli(const std::vector<std::string>& args, const char* drain_from_env = nullptr);
+
+// The spool size of the drain sink in quick mode with --buffer.
+inline constexpr std::string_view kQuickSpoolSize = "1GiB";
 
 std::string usageText();
 

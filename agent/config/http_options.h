@@ -19,7 +19,8 @@ inline constexpr OptionSpec kTimeoutOptions[] = {
 
 inline constexpr OptionSpec kHttpRequestOptions[] = {
     {"token", OptionType::Secret, "", "basic-auth password with user 'token' (overrides the URL's); {token} in message fields"},
-    {"headers", OptionType::StringMap, "{}", "extra HTTP headers sent with every request"},
+    // Their values may carry credentials (Authorization: Bearer ...).
+    secretOption({"headers", OptionType::StringMap, "{}", "extra HTTP headers sent with every request"}),
 };
 
 // Everything an HTTP output reads besides its URL.

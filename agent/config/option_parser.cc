@@ -396,7 +396,9 @@ OptionValues parseOptions(const YAML::Node& node, const Mark& section_mark,
   for (std::span<const OptionSpec> table : tables) {
     for (const OptionSpec& spec : table) {
       // The first table wins a name declared twice (core keys before a plugin's).
-      impl.entries.try_emplace(std::string(spec.name), Entry{spec, {}, false, false, section_mark, section_mark});
+      auto [it, fresh] =
+          impl.entries.try_emplace(std::string(spec.name), Entry{spec, {}, false, false, section_mark, section_mark});
+      if (fresh) impl.order.push_back(it->first);
     }
   }
   Parser parser(impl, errors, ignore);

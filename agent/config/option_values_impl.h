@@ -25,6 +25,7 @@ struct OptionValues::Impl {
     Mark key_mark;         // of the key: what "duplicate key" points back to
   };
   std::map<std::string, Entry, std::less<>> entries;
+  std::vector<std::string> order;  // the names as the tables declare them (`check --show` keeps that order)
   Mark section;
 };
 

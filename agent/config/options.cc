@@ -65,7 +65,23 @@ std::string_view optionTypeName(OptionType type) {
   return "?";
 }
 
+void ConfigErrors::setLineOrigins(std::string file, std::map<int, LineOrigin> origins) {
+  origins_file_ = std::move(file);
+  origins_ = std::move(origins);
+}
+
 void ConfigErrors::add(const Mark& mark, std::string message) {
+  if (!origins_file_.empty() && mark.file == origins_file_) {
+    auto it = origins_.find(mark.line);
+    if (it == origins_.end()) {
+      messages_.push_back(origins_file_ + ": " + message);
+      return;
+    }
+    const std::string prefix = it->second.key + ": ";
+    if (message.starts_with(prefix)) message.erase(0, prefix.size());
+    messages_.push_back(it->second.flag + ": " + message);
+    return;
+  }
   std::string where = formatMark(mark);
   messages_.push_back(where.empty() ? std::move(message) : where + ": " + message);
 }

@@ -45,9 +45,18 @@ struct OptionSpec {
   std::string_view help;
   std::string_view choices = {};              // Enum only: "block|drop_newest|drop_oldest"
   std::string_view scope = {};                // when a shared key applies ("https output"): the help says so first
+  bool secret = false;                        // never shown (`check --show` prints ****); Secret implies it
 };
 
 inline constexpr std::optional<std::string_view> kRequired = std::nullopt;
+
+// A key whose value is a credential although its type is not Secret (a list of tokens, headers that carry one).
+constexpr OptionSpec secretOption(OptionSpec spec) {
+  spec.secret = true;
+  return spec;
+}
+
+constexpr bool isSecret(const OptionSpec& spec) { return spec.secret || spec.type == OptionType::Secret; }
 
 // Option groups: a plugin's table is its own keys and the shared groups it includes (tls.*, timeouts, ...), joined
 // at compile time so that the descriptor still has one table, which validation and --help-plugin both read.
@@ -106,9 +115,19 @@ struct Mark {
   int column = 0;
 };
 
+// What wrote a line of a config that no file holds: quick mode's YAML is written from flags, and an error in
+// it names the flag (`--drain: ...`), not a line of text the user never saw.
+struct LineOrigin {
+  std::string flag;  // "--drain", or "SLUICE_DRAIN_URL"
+  std::string key;   // the key on that line ("url"): its "url: " prefix is left out of messages
+};
+
 // Errors are collected, not thrown; each prints as "FILE:LINE:COL: message".
 class ConfigErrors {
  public:
+  // From now on, an error at `file`:LINE prints as "ORIGIN: message" for the lines `origins` names, and as
+  // "`file`: message" for the other lines of that file.
+  void setLineOrigins(std::string file, std::map<int, LineOrigin> origins);
   void add(const Mark& mark, std::string message);
   void addPlain(std::string message);  // no position (e.g. a file that cannot be read)
   bool empty() const { return messages_.empty(); }
@@ -118,6 +137,8 @@ class ConfigErrors {
 
  private:
   std::vector<std::string> messages_;
+  std::string origins_file_;
+  std::map<int, LineOrigin> origins_;
 };
 
 struct ParsedUrl;

@@ -157,6 +157,7 @@ void HeldPipeReader::readPiece(bool writer_gone) {
   unwatch();
   in_flight_ = true;
   entry_.open([this, take](AckEntry&, bool ok) { onAcked(ok, take); });
+  if (echo_.on()) echo_.write(data.substr(0, take));
   routeLines(data.substr(0, take));
   counters_.received_bytes += take;
   router_.flush();  // the spool acknowledges what it has written: do not let a linger hold the pipe

@@ -15,6 +15,7 @@
 #include "agent/loop/loop.h"
 #include "agent/pipeline/line_splitter.h"
 #include "agent/pipeline/router.h"
+#include "agent/sources/line_echo.h"
 
 namespace sluice {
 
@@ -28,6 +29,9 @@ class HeldPipeReader {
 
   // Fails when `fd` is not a pipe (the caller then reads it the ordinary way).
   Status open(int fd);
+  // tee: what is taken from the pipe is also written to `fd` (Sluice's stdout), once, as it is routed.
+  void echoTo(int fd) { echo_.setFd(fd); }
+
   void start();
   void pause();
   void resume();
@@ -65,6 +69,7 @@ class HeldPipeReader {
   bool watching_ = false;
   int pending_without_newline_ = 0; // timer rounds a partial line has waited
   uint64_t acked_bytes_ = 0;
+  LineEcho echo_;
   UvHandle<uv_poll_t> poll_;
   UvHandle<uv_timer_t> timer_;
 };

@@ -82,9 +82,9 @@ void LineReader::stop() {
 }
 
 void LineReader::readFile() {
-  auto req = FileReadReq::make(FileRead{this});
-  FileReadReq* in_flight = req.get();
   uv_buf_t buf = splitter_.readBuffer();
+  auto req = FileReadReq::make(FileRead{this, buf.base});
+  FileReadReq* in_flight = req.get();
   int rc = FileReadReq::start(req, [&](uv_fs_t* r) {
     return uv_fs_read(loop_.get(), r, file_fd_, &buf, 1, -1, &LineReader::onFileRead);
   });
@@ -104,7 +104,7 @@ void LineReader::onFileRead(uv_fs_t* r) noexcept {
   if (self == nullptr) return;
   self->file_read_ = nullptr;
   if (n > 0) {
-    self->route(static_cast<size_t>(n));
+    self->route(req->buffer, static_cast<size_t>(n));
     if (self->reading_) {
       self->readFile();
     } else if (self->stopping_) {
@@ -126,11 +126,11 @@ void LineReader::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) noexcept {
   *buf = self->splitter_.readBuffer();
 }
 
-void LineReader::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noexcept {
+void LineReader::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
   LineReader* self = ownerOf<LineReader>(stream);
   if (self == nullptr) return;
   if (nread > 0) {
-    self->route(static_cast<size_t>(nread));
+    self->route(buf->base, static_cast<size_t>(nread));
   } else if (nread < 0) {
     if (nread != UV_EOF) {
       spdlog::warn("source {}: read error: {}", self->record_.source->name, uv_strerror(static_cast<int>(nread)));
@@ -140,7 +140,8 @@ void LineReader::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noe
   }
 }
 
-void LineReader::route(size_t nread) {
+void LineReader::route(const char* data, size_t nread) {
+  if (echo_.on()) echo_.write(std::string_view(data, nread));
   record_.received_us = wallMicros();  // one clock read per read, not per line
   counters_.received_bytes += nread;
   uint64_t lines = 0;

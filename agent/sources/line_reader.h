@@ -10,6 +10,7 @@
 #include "agent/loop/uv_request.h"
 #include "agent/pipeline/line_splitter.h"
 #include "agent/pipeline/router.h"
+#include "agent/sources/line_echo.h"
 
 namespace sluice {
 
@@ -28,6 +29,9 @@ class LineReader {
   // The pipe to pass to uv_spawn as a child's stdout/stderr; reading starts with start().
   uv_pipe_t* createPipe();
 
+  // tee: what is read is also written to `fd` (Sluice's stdout or stderr) as it is read.
+  void echoTo(int fd) { echo_.setFd(fd); }
+
   void start();
   void pause();
   void resume();
@@ -40,7 +44,7 @@ class LineReader {
   static void onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
   void readFile();
   static void onFileRead(uv_fs_t* req) noexcept;
-  void route(size_t nread);
+  void route(const char* data, size_t nread);
   void end(int status);
   uv_stream_t* stream() const;
 
@@ -55,6 +59,7 @@ class LineReader {
   int file_fd_ = -1;                 // regular file mode
   struct FileRead {
     LineReader* owner = nullptr;     // nulled when the reader is destroyed first
+    const char* buffer = nullptr;    // where the read goes
   };
   using FileReadReq = UvRequest<uv_fs_t, FileRead>;
   FileReadReq* file_read_ = nullptr;  // a read in flight (its buffer is splitter_'s: the loop outlives it)
@@ -64,6 +69,7 @@ class LineReader {
   bool ended_ = false;
   uint64_t split_seen_ = 0;
   RateLimitedLog split_log_;
+  LineEcho echo_;
 };
 
 }  // namespace sluice

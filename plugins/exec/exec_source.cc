@@ -1,5 +1,7 @@
 #include "plugins/exec/exec_source.h"
 
+#include <unistd.h>
+
 #include <csignal>
 
 extern char** environ;
@@ -12,7 +14,12 @@ ExecSource::ExecSource(Loop& loop, Router& router, SourceInfo info, ExecOptions 
       router_(router),
       options_(std::move(options)),
       out_(loop, router, info_, options_.stdout_severity, max_line_bytes, counters_, [this](int) { maybeFinish(); }),
-      err_(loop, router, info_, options_.stderr_severity, max_line_bytes, counters_, [this](int) { maybeFinish(); }) {}
+      err_(loop, router, info_, options_.stderr_severity, max_line_bytes, counters_, [this](int) { maybeFinish(); }) {
+  if (options_.tee) {
+    out_.echoTo(STDOUT_FILENO);
+    err_.echoTo(STDERR_FILENO);
+  }
+}
 
 ExecSource::~ExecSource() = default;
 

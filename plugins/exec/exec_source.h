@@ -19,6 +19,7 @@ struct ExecOptions {
   Severity stdout_severity = Severity::Info;
   Severity stderr_severity = Severity::Error;
   bool inherit_stdin = true;                // false: the child's stdin is /dev/null
+  bool tee = false;                         // its stdout lines also to Sluice's stdout, stderr lines to stderr
 };
 
 class ExecSource : public Source {

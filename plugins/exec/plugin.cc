@@ -12,6 +12,7 @@ const OptionSpec kOptions[] = {
     {"working_dir", OptionType::String, "", "the child's working directory (default: Sluice's)"},
     {"stdout_severity", OptionType::Enum, "info", "severity of lines the child writes to stdout", kSeverityNames},
     {"stderr_severity", OptionType::Enum, "err", "severity of lines the child writes to stderr", kSeverityNames},
+    {"tee", OptionType::Bool, "false", "also write the child's lines to Sluice's own stdout and stderr as they are read"},
 };
 
 Result<std::unique_ptr<Source>> create(const PluginConfig& config, SourceContext& context) {
@@ -22,6 +23,7 @@ Result<std::unique_ptr<Source>> create(const PluginConfig& config, SourceContext
   o.working_dir = v.str("working_dir");
   o.stdout_severity = severityOption(v, "stdout_severity", Severity::Info);
   o.stderr_severity = severityOption(v, "stderr_severity", Severity::Error);
+  o.tee = v.boolean("tee");
   // Sluice's stdin goes to the child unless a stdin source reads it.
   o.inherit_stdin = !context.has_stdin_source;
   return std::unique_ptr<Source>(std::make_unique<ExecSource>(context.loop, context.router, std::move(context.info),

@@ -1,15 +1,22 @@
 #include "plugins/stdin/stdin_source.h"
 
+#include <unistd.h>
+
 namespace sluice::plugins::stdin {
 
 StdinSource::StdinSource(Loop& loop, Router& router, SourceInfo info, Severity severity, size_t max_line_bytes,
-                         int fd, bool hold_until_acked)
+                         int fd, bool hold_until_acked, bool tee)
     : Source(std::move(info)),
       router_(router),
       fd_(fd),
       hold_(hold_until_acked),
       reader_(loop, router, info_, severity, max_line_bytes, counters_, [this](int) { markFinished(); }),
-      held_(loop, router, info_, severity, max_line_bytes, counters_, [this](int) { markFinished(); }) {}
+      held_(loop, router, info_, severity, max_line_bytes, counters_, [this](int) { markFinished(); }) {
+  if (tee) {
+    reader_.echoTo(STDOUT_FILENO);
+    held_.echoTo(STDOUT_FILENO);
+  }
+}
 
 void StdinSource::pause() {
   if (holding_) {

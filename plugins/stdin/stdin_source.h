@@ -14,8 +14,9 @@ namespace sluice::plugins::stdin {
 // spooled (HeldPipeReader); otherwise they are read as they come.
 class StdinSource : public Source {
  public:
+  // `tee`: every line is also written to Sluice's stdout as it is read.
   StdinSource(Loop& loop, Router& router, SourceInfo info, Severity severity, size_t max_line_bytes, int fd = 0,
-              bool hold_until_acked = false);
+              bool hold_until_acked = false, bool tee = false);
 
   Status start() override;
   void pause() override;

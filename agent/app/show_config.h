@@ -1,0 +1,13 @@
+#pragma once
+// `sluice check --config FILE --show`: the configuration as Sluice understands it, as YAML: every key of every
+// section, source and sink (defaults filled in, ${VAR}s expanded), credentials as ****, and under each tail
+// source, as comments, the files its paths match now.
+#include <string>
+
+#include "agent/app/agent_config.h"
+
+namespace sluice {
+
+std::string showConfig(const AgentConfig& config, const PluginRegistry& registry);
+
+}  // namespace sluice
