@@ -10,7 +10,7 @@ constexpr std::string_view kHelp = "an HTTP(S) input for application/logplex-1 P
 constexpr OptionSpec kOwnOptions[] = {
     {"listen", OptionType::String, "127.0.0.1:8443", "HOST:PORT accepting application/logplex-1 POSTs"},
     {"path", OptionType::String, "/logs", "the path POSTs go to"},
-    {"tokens", OptionType::StringList, kRequired, "log tokens accepted as basic auth token:<token>; never logged"},
+    secretOption({"tokens", OptionType::StringList, kRequired, "log tokens accepted as basic auth token:<token>; never logged"}),
     {"token_names", OptionType::StringMap, "{}", "a name per token, for {token_name} in rewrite.* (default: the source's name)"},
     {"rewrite.hostname", OptionType::String, "", "replaces the HOSTNAME of every frame; {token_name} and {source} expand (\"\": as sent)"},
     {"rewrite.app_name", OptionType::String, "", "replaces the APP-NAME of every frame; {token_name} and {source} expand (\"\": as sent)"},
