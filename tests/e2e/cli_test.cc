@@ -95,7 +95,7 @@ TEST_CASE("sluice --help-plugin describes a source plugin and names every type",
   CHECK(out.find("max_line_bytes") != std::string::npos);   // a key of every source
   AgentProcess none(env.agent({"--help-plugin", "nope"}));
   CHECK(finish(none, 30s) == 2);
-  CHECK(none.stderrText().find("Sources: exec logplex stdin tail") != std::string::npos);
+  CHECK(none.stderrText().find("Sources: exec journald logplex stdin tail") != std::string::npos);
 }
 
 TEST_CASE("an unknown argument is a usage error, exit 2", "[e2e]") {

@@ -1,0 +1,139 @@
+#include "plugins/journald/cursor_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "agent/buffer/crc32c.h"
+#include "agent/buffer/spool_format.h"
+#include "agent/buffer/spool_io.h"
+#include "agent/core/durable_file.h"
+#include "agent/core/path.h"
+
+namespace sluice::plugins::journald {
+namespace {
+
+constexpr uint32_t kSlotMagic = 0x31434a53;  // "SJC1"
+constexpr size_t kHeaderBytes = 20;
+
+}  // namespace
+
+bool encodeCursorSlot(const CursorSlot& slot, char out[kCursorSlotBytes]) {
+  const std::string& cursor = slot.position.cursor;
+  if (cursor.size() > kMaxCursorBytes) return false;
+  std::memset(out, 0, kCursorSlotBytes);
+  putLe32(out, kSlotMagic);
+  putLe64(out + 8, slot.generation);
+  out[16] = static_cast<char>(cursor.size() & 0xff);
+  out[17] = static_cast<char>(cursor.size() >> 8);
+  out[18] = static_cast<char>(slot.position.kind);
+  std::memcpy(out + kHeaderBytes, cursor.data(), cursor.size());
+  putLe32(out + 4, crc32c(0, out + 8, kCursorSlotBytes - 8));
+  return true;
+}
+
+std::optional<CursorSlot> decodeCursorSlot(std::string_view bytes) {
+  if (bytes.size() != kCursorSlotBytes) return std::nullopt;
+  const char* p = bytes.data();
+  if (getLe32(p) != kSlotMagic || getLe32(p + 4) != crc32c(0, p + 8, kCursorSlotBytes - 8)) return std::nullopt;
+  CursorSlot slot;
+  slot.generation = getLe64(p + 8);
+  const size_t len = static_cast<unsigned char>(p[16]) | static_cast<size_t>(static_cast<unsigned char>(p[17])) << 8;
+  const auto kind = static_cast<JournalPosition::Kind>(p[18]);
+  if (slot.generation == 0 || len > kMaxCursorBytes) return std::nullopt;
+  if (kind == JournalPosition::Kind::Cursor) {
+    if (len == 0) return std::nullopt;
+  } else if (kind != JournalPosition::Kind::Head || len != 0) {
+    return std::nullopt;
+  }
+  slot.position.kind = kind;
+  slot.position.cursor.assign(p + kHeaderBytes, len);
+  return slot;
+}
+
+CursorScan scanCursorFile(std::string_view bytes) {
+  CursorScan scan;
+  for (size_t i = 0; i < 2; ++i) {
+    if (bytes.size() < (i + 1) * kCursorSlotBytes) break;
+    std::string_view slot = bytes.substr(i * kCursorSlotBytes, kCursorSlotBytes);
+    std::optional<CursorSlot> s = decodeCursorSlot(slot);
+    if (!s) {
+      if (slot.find_first_not_of('\0') != std::string_view::npos) ++scan.torn;
+      continue;
+    }
+    ++scan.valid;
+    if (!scan.newest || s->generation > scan.newest->generation) scan.newest = std::move(s);
+  }
+  return scan;
+}
+
+CursorFile::CursorFile(const std::string& state_dir, std::string_view source_name) {
+  dir_ = state_dir;
+  while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
+  dir_ += "/checkpoints";
+  path_ = dir_ + "/" + safeFileName(source_name) + ".cursor";
+}
+
+CursorFile::~CursorFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<CursorScan> CursorFile::open() {
+  if (Status st = makeDirs(dir_); !st) return makeError("cannot create the checkpoint directory: " + st.error().message);
+  CursorScan scan;
+  int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd >= 0) {
+    Result<std::string> bytes = readWholeFile(path_);
+    if (!bytes) {
+      ::close(fd);
+      return bytes.takeError();
+    }
+    scan = scanCursorFile(*bytes);
+    if (bytes->size() != kCursorFileBytes) {
+      ::close(fd);  // cut short (or grown): made again below, after its content was read
+      fd = -1;
+    }
+  } else if (errno != ENOENT) {
+    return posixError("cannot open", path_, errno);
+  }
+  if (fd < 0) {
+    // Made whole under another name and renamed, so that a crash never leaves a short file.
+    const char zeros[kCursorFileBytes] = {};
+    if (Status made = writeFileDurably(path_, std::string_view(zeros, sizeof zeros), {.mode = 0640}); !made) {
+      return made.takeError();
+    }
+    fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return posixError("cannot open", path_, errno);
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  generation_ = scan.newest ? scan.newest->generation : 0;
+  return scan;
+}
+
+int CursorFile::write(const JournalPosition& position) noexcept {
+  if (fd_ < 0) return EBADF;
+  char slot[kCursorSlotBytes];
+  CursorSlot s{generation_ + 1, position};
+  if (!encodeCursorSlot(s, slot)) return EOVERFLOW;
+  const off_t at = static_cast<off_t>((s.generation & 1) * kCursorSlotBytes);
+  size_t done = 0;
+  while (done < sizeof slot) {
+    ssize_t n = ::pwrite(fd_, slot + done, sizeof slot - done, at + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : EIO;
+    done += static_cast<size_t>(n);
+  }
+  generation_ = s.generation;
+  return 0;
+}
+
+int CursorFile::sync() noexcept {
+  if (fd_ < 0) return EBADF;
+  return ::fdatasync(fd_) == 0 ? 0 : errno;
+}
+
+}  // namespace sluice::plugins::journald
