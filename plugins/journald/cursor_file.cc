@@ -1,7 +1,5 @@
 #include "plugins/journald/cursor_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -55,19 +53,7 @@ std::optional<CursorSlot> decodeCursorSlot(std::string_view bytes) {
 }
 
 CursorScan scanCursorFile(std::string_view bytes) {
-  CursorScan scan;
-  for (size_t i = 0; i < 2; ++i) {
-    if (bytes.size() < (i + 1) * kCursorSlotBytes) break;
-    std::string_view slot = bytes.substr(i * kCursorSlotBytes, kCursorSlotBytes);
-    std::optional<CursorSlot> s = decodeCursorSlot(slot);
-    if (!s) {
-      if (slot.find_first_not_of('\0') != std::string_view::npos) ++scan.torn;
-      continue;
-    }
-    ++scan.valid;
-    if (!scan.newest || s->generation > scan.newest->generation) scan.newest = std::move(s);
-  }
-  return scan;
+  return scanSlots<CursorSlot>(bytes, kCursorSlotBytes, decodeCursorSlot);
 }
 
 CursorFile::CursorFile(const std::string& state_dir, std::string_view source_name) {
@@ -82,34 +68,20 @@ CursorFile::~CursorFile() {
 }
 
 Result<CursorScan> CursorFile::open() {
-  if (Status st = makeDirs(dir_); !st) return makeError("cannot create the checkpoint directory: " + st.error().message);
+  if (Status st = makeDirs(dir_); !st) {
+    return makeError("cannot create the checkpoint directory: " + st.error().message);
+  }
   CursorScan scan;
-  int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd >= 0) {
+  if (::access(path_.c_str(), F_OK) == 0) {
     Result<std::string> bytes = readWholeFile(path_);
-    if (!bytes) {
-      ::close(fd);
-      return bytes.takeError();
-    }
+    if (!bytes) return bytes.takeError();
     scan = scanCursorFile(*bytes);
-    if (bytes->size() != kCursorFileBytes) {
-      ::close(fd);  // cut short (or grown): made again below, after its content was read
-      fd = -1;
-    }
-  } else if (errno != ENOENT) {
-    return posixError("cannot open", path_, errno);
   }
-  if (fd < 0) {
-    // Made whole under another name and renamed, so that a crash never leaves a short file.
-    const char zeros[kCursorFileBytes] = {};
-    if (Status made = writeFileDurably(path_, std::string_view(zeros, sizeof zeros), {.mode = 0640}); !made) {
-      return made.takeError();
-    }
-    fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) return posixError("cannot open", path_, errno);
-  }
+  // Read first: a file of another size is made again (zeros) by openSlotFile.
+  Result<int> fd = openSlotFile(path_, kCursorFileBytes, 0640);
+  if (!fd) return fd.takeError();
   if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
+  fd_ = *fd;
   generation_ = scan.newest ? scan.newest->generation : 0;
   return scan;
 }
@@ -119,14 +91,7 @@ int CursorFile::write(const JournalPosition& position) noexcept {
   char slot[kCursorSlotBytes];
   CursorSlot s{generation_ + 1, position};
   if (!encodeCursorSlot(s, slot)) return EOVERFLOW;
-  const off_t at = static_cast<off_t>((s.generation & 1) * kCursorSlotBytes);
-  size_t done = 0;
-  while (done < sizeof slot) {
-    ssize_t n = ::pwrite(fd_, slot + done, sizeof slot - done, at + static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return n < 0 ? errno : EIO;
-    done += static_cast<size_t>(n);
-  }
+  if (int err = writeSlot(fd_, s.generation & 1, std::string_view(slot, sizeof slot)); err != 0) return err;
   generation_ = s.generation;
   return 0;
 }

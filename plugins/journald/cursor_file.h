@@ -2,8 +2,8 @@
 // Where a journald source resumes: the journal cursor of the last entry acknowledged (every entry up to it was
 // delivered or durably spooled), in <state_dir>/checkpoints/<source name>.cursor.
 //
-// The file is two fixed-size slots written in turn, one pwrite per event-loop turn in which the position moved,
-// as the spool's ack slots are (STYLE.md): the page cache keeps the newest through kill -9, so a crash of the
+// The file is two fixed-size slots written in turn (slot_file.h), one pwrite per event-loop turn in which the
+// position moved, as the spool's ack slots are: the page cache keeps the newest through kill -9, so a crash of the
 // process sends again only what was not yet acknowledged. fsync runs every checkpoint_interval (and at the end)
 // on a worker thread; a slot torn by a power loss fails its CRC and the other slot is then the truth.
 //
@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "agent/buffer/slot_file.h"
 #include "agent/core/result.h"
 
 namespace sluice::plugins::journald {
@@ -42,11 +43,7 @@ bool encodeCursorSlot(const CursorSlot& slot, char out[kCursorSlotBytes]);
 // The slot when whole (magic, CRC, a generation above 0, a known kind, a length that fits); else nullopt.
 std::optional<CursorSlot> decodeCursorSlot(std::string_view bytes);
 
-struct CursorScan {
-  std::optional<CursorSlot> newest;   // the valid slot with the highest generation
-  int valid = 0;
-  int torn = 0;                       // slots that hold something but do not decode
-};
+using CursorScan = SlotScan<CursorSlot>;
 CursorScan scanCursorFile(std::string_view bytes);
 
 class CursorFile {

@@ -13,7 +13,9 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& directory) {
   sd_journal* j = nullptr;
   const int rc = directory.empty() ? sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY)
                                    : sd_journal_open_directory(&j, directory.c_str(), 0);
-  if (rc < 0) return journalError(directory.empty() ? "cannot open the system journal" : "cannot open " + directory, rc);
+  if (rc < 0) {
+    return journalError(directory.empty() ? "cannot open the system journal" : "cannot open " + directory, rc);
+  }
   // Whole fields, however long: a message longer than max_line_bytes is sent in pieces, never cut short silently
   // (the default keeps the first 64 KiB of a compressed field).
   sd_journal_set_data_threshold(j, 0);

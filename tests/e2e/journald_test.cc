@@ -2,6 +2,7 @@
 // journald needed) and sends to the test drain.
 #include <cstdio>
 
+#include "agent/formats/syslog_header.h"
 #include "plugins/journald/cursor_file.h"
 #include "tests/e2e/tail_e2e.h"
 #include "tests/support/journal_writer.h"
@@ -48,17 +49,12 @@ void append(JournalWriter& writer, const std::vector<JournalEntry>& entries) {
   REQUIRE(problem.empty());
 }
 
-// The header fields of a message as Sluice frames it: PRI, TIMESTAMP, HOSTNAME, APP-NAME, PROCID.
-std::vector<std::string> headerOf(const std::string& message) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  for (int i = 0; i < 5; ++i) {
-    size_t sp = message.find(' ', pos);
-    out.push_back(message.substr(pos, sp - pos));
-    pos = sp + 1;
-  }
-  out[0] = out[0].substr(0, out[0].find('>') + 1);
-  return out;
+// The header of a message as the drain received it (the views point into `message`).
+SyslogHeader headerOf(const std::string& message) {
+  SyslogHeader h;
+  const char* error = nullptr;
+  REQUIRE(parseSyslogHeader(message, &h, &error));
+  return h;
 }
 
 }  // namespace
@@ -81,12 +77,17 @@ TEST_CASE("journald: entries reach the drain with their PRIORITY, identifier as 
   CHECK(drain.protocolErrors().empty());
   std::vector<std::string> m = drain.messages();
   REQUIRE(m.size() == 3);
-  CHECK(headerOf(m[0]) == std::vector<std::string>{"<187>", "2023-11-14T22:13:20.123456Z", "test-host", "sshd", "sys"});
-  CHECK(syslogBody(m[0]) == "Accepted publickey for root");
-  CHECK(headerOf(m[1])[0] == "<189>");   // local7.notice
-  CHECK(headerOf(m[1])[3] == "cron");    // no SYSLOG_IDENTIFIER: _COMM
-  CHECK(headerOf(m[2])[0] == "<190>");   // no PRIORITY: severity info
-  CHECK(headerOf(m[2])[3] == "SECRET");  // no identifier at all: the sink's token, as for other sources
+  const SyslogHeader sshd_h = headerOf(m[0]);
+  CHECK(sshd_h.pri == 187);   // local7.err
+  CHECK(sshd_h.timestamp == "2023-11-14T22:13:20.123456Z");
+  CHECK(sshd_h.hostname == "test-host");
+  CHECK(sshd_h.app_name == "sshd");
+  CHECK(sshd_h.procid == "sys");
+  CHECK(sshd_h.msg == "Accepted publickey for root");
+  CHECK(headerOf(m[1]).pri == 189);             // local7.notice
+  CHECK(headerOf(m[1]).app_name == "cron");     // no SYSLOG_IDENTIFIER: _COMM
+  CHECK(headerOf(m[2]).pri == 190);             // no PRIORITY: severity info
+  CHECK(headerOf(m[2]).app_name == "SECRET");   // no identifier at all: the sink's token, as for other sources
   CHECK(agent.stderrText().find("journal entries read") != std::string::npos);
 }
 
@@ -125,7 +126,7 @@ TEST_CASE("journald: start_at end sends what is written after the first start, b
   REQUIRE(drain.waitForMessages(7, 30s));
   CHECK(terminateAndFinish(agent) == 0);
   std::map<std::string, std::vector<std::string>> by_source;
-  for (const std::string& m : drain.messages()) by_source[headerOf(m)[4]].emplace_back(syslogBody(m));
+  for (const std::string& m : drain.messages()) by_source[std::string(headerOf(m).procid)].emplace_back(syslogBody(m));
   CHECK(by_source["from-end"] == std::vector<std::string>{"line-00000003", "line-00000004"});
   CHECK(by_source["from-start"].size() == 5);
 }
@@ -202,7 +203,8 @@ TEST_CASE("journald: entries the drain has not accepted are sent after a restart
   drain.failRandomly(1.0, 503);   // every batch is refused (for now): a retry, never an acknowledgement
   JournalWriter writer(env.dir.file("journal"));
   append(writer, numbered(0, 10));
-  std::string config = env.config(drain, "", "  shutdown_timeout: 1s\n", journaldSource("sys", writer.dir(), "beginning"));
+  std::string config =
+      env.config(drain, "", "  shutdown_timeout: 1s\n", journaldSource("sys", writer.dir(), "beginning"));
   {
     AgentProcess agent(env.agent({"--config", config}));
     REQUIRE(waitFor([&] { return drain.requestsArrived() >= 2; }, 30s));   // read, sent, refused, sent again
