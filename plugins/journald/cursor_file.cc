@@ -16,18 +16,19 @@ namespace {
 
 constexpr uint32_t kSlotMagic = 0x31434a53;  // "SJC1"
 constexpr size_t kHeaderBytes = 20;
+constexpr char kFormat = 1;
 
 }  // namespace
 
 bool encodeCursorSlot(const CursorSlot& slot, char out[kCursorSlotBytes]) {
-  const std::string& cursor = slot.position.cursor;
-  if (cursor.size() > kMaxCursorBytes) return false;
+  const std::string& cursor = slot.cursor;
+  if (cursor.empty() || cursor.size() > kMaxCursorBytes) return false;
   std::memset(out, 0, kCursorSlotBytes);
   putLe32(out, kSlotMagic);
   putLe64(out + 8, slot.generation);
   out[16] = static_cast<char>(cursor.size() & 0xff);
   out[17] = static_cast<char>(cursor.size() >> 8);
-  out[18] = static_cast<char>(slot.position.kind);
+  out[18] = kFormat;
   std::memcpy(out + kHeaderBytes, cursor.data(), cursor.size());
   putLe32(out + 4, crc32c(0, out + 8, kCursorSlotBytes - 8));
   return true;
@@ -40,15 +41,8 @@ std::optional<CursorSlot> decodeCursorSlot(std::string_view bytes) {
   CursorSlot slot;
   slot.generation = getLe64(p + 8);
   const size_t len = static_cast<unsigned char>(p[16]) | static_cast<size_t>(static_cast<unsigned char>(p[17])) << 8;
-  const auto kind = static_cast<JournalPosition::Kind>(p[18]);
-  if (slot.generation == 0 || len > kMaxCursorBytes) return std::nullopt;
-  if (kind == JournalPosition::Kind::Cursor) {
-    if (len == 0) return std::nullopt;
-  } else if (kind != JournalPosition::Kind::Head || len != 0) {
-    return std::nullopt;
-  }
-  slot.position.kind = kind;
-  slot.position.cursor.assign(p + kHeaderBytes, len);
+  if (slot.generation == 0 || len == 0 || len > kMaxCursorBytes || p[18] != kFormat) return std::nullopt;
+  slot.cursor.assign(p + kHeaderBytes, len);
   return slot;
 }
 
@@ -86,10 +80,10 @@ Result<CursorScan> CursorFile::open() {
   return scan;
 }
 
-int CursorFile::write(const JournalPosition& position) noexcept {
+int CursorFile::write(std::string_view cursor) noexcept {
   if (fd_ < 0) return EBADF;
   char slot[kCursorSlotBytes];
-  CursorSlot s{generation_ + 1, position};
+  CursorSlot s{generation_ + 1, std::string(cursor)};
   if (!encodeCursorSlot(s, slot)) return EOVERFLOW;
   if (int err = writeSlot(fd_, s.generation & 1, std::string_view(slot, sizeof slot)); err != 0) return err;
   generation_ = s.generation;

@@ -8,7 +8,7 @@
 // on a worker thread; a slot torn by a power loss fails its CRC and the other slot is then the truth.
 //
 // A slot, little-endian, 512 bytes: u32 magic "SJC1" | u32 CRC-32C of the 504 bytes that follow | u64 generation
-// | u16 length | u8 kind (1: a cursor, 2: the journal's head) | u8 0 | the cursor's bytes | zeros.
+// | u16 length | u8 format (1) | u8 0 | the cursor's bytes | zeros.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,24 +23,14 @@ inline constexpr size_t kCursorSlotBytes = 512;
 inline constexpr size_t kCursorFileBytes = 2 * kCursorSlotBytes;
 inline constexpr size_t kMaxCursorBytes = kCursorSlotBytes - 20;   // sd-journal's cursors are ~110 bytes
 
-struct JournalPosition {
-  // Head: read from the journal's beginning (a first start found it empty, or its directory missing: whatever
-  // comes later is new). Cursor: after the entry `cursor` names.
-  enum class Kind : uint8_t { Cursor = 1, Head = 2 };
-  Kind kind = Kind::Cursor;
-  std::string cursor;
-
-  bool operator==(const JournalPosition&) const = default;
-};
-
 struct CursorSlot {
   uint64_t generation = 0;
-  JournalPosition position;
+  std::string cursor;   // sd-journal's, of the last entry acknowledged; never empty
 };
 
-// False (nothing written to `out`) when the cursor is longer than a slot holds.
+// False (nothing written to `out`) when the cursor is empty or longer than a slot holds.
 bool encodeCursorSlot(const CursorSlot& slot, char out[kCursorSlotBytes]);
-// The slot when whole (magic, CRC, a generation above 0, a known kind, a length that fits); else nullopt.
+// The slot when whole (magic, CRC, a generation above 0, format 1, a cursor of 1 to kMaxCursorBytes); else nullopt.
 std::optional<CursorSlot> decodeCursorSlot(std::string_view bytes);
 
 using CursorScan = SlotScan<CursorSlot>;
@@ -60,8 +50,8 @@ class CursorFile {
   // its slots hold. A file of another size is read, then made again.
   Result<CursorScan> open();
   // One pwrite of the slot not written last, with the next generation. 0, or an errno (EOVERFLOW: the cursor is
-  // too long); the previous slot then stays the truth.
-  int write(const JournalPosition& position) noexcept;
+  // empty or too long); the previous slot then stays the truth.
+  int write(std::string_view cursor) noexcept;
   // Blocking fdatasync (at the end; the interval's runs on a worker thread with a dup of fd()).
   int sync() noexcept;
   int fd() const { return fd_; }

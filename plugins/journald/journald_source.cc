@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <utility>
+
 namespace sluice::plugins::journald {
 namespace {
 
@@ -43,7 +45,7 @@ Status JournaldSource::start() {
                   scan->torn == 1 ? "" : "s",
                   scan->newest ? "the other one is used" : "starting as on a first run (start_at)");
   }
-  if (scan->newest) saved_ = acked_ = scan->newest->position;
+  if (scan->newest) saved_ = acked_ = scan->newest->cursor;
 
   auto timer = [&](UvHandle<uv_timer_t>& t) {
     return t.init(this, [&](uv_timer_t* h) noexcept { return uv_timer_init(loop_.get(), h); });
@@ -56,7 +58,6 @@ Status JournaldSource::start() {
   uv_unref(write_check_.handle());  // runs while the loop does; never keeps it alive
   paused_ = router_.paused();
   tryOpen();
-  if (!journal_ && !acked_ && opened_late_) acked_ = JournalPosition{JournalPosition::Kind::Head, {}};
   // The start position (start_at: end) counts from now on, even if Sluice is killed before anything is read.
   if (acked_) {
     write_pending_ = true;
@@ -131,15 +132,19 @@ void JournaldSource::tryOpen() {
     readError("journal_open", st.error().message);
     return;
   }
+  if (Status st = positionJournal(); !st) {
+    journal_.reset();
+    poll_.close();
+    readError("journal_open", st.error().message);
+    return;
+  }
   if (warned_missing_) spdlog::info("source {}: {} appeared; reading it", info_.name, options_.directory);
-  positionJournal();
   noteEmpty();
 }
 
 Status JournaldSource::openJournal() {
   Result<std::unique_ptr<Journal>> j = Journal::open(options_.directory);
   if (!j) return j.takeError();
-  if (Status st = (*j)->addMatches(options_.matches); !st) return st;
   Result<int> fd = (*j)->fd();
   if (!fd) return fd.takeError();
   int rc = poll_.init(this, [&](uv_poll_t* p) noexcept { return uv_poll_init(loop_.get(), p, *fd); });
@@ -149,45 +154,46 @@ Status JournaldSource::openJournal() {
   return {};
 }
 
-void JournaldSource::positionJournal() {
-  if (saved_ && seekSaved(*saved_)) {
-    saved_.reset();
-    return;
+// Where reading begins: after the saved cursor; on a first start, after the journal's last entry (start_at: end,
+// taken before the matches apply, so that a restart resumes there whatever matched) or at its head. Nothing is
+// saved for a head: a journal that shows no file (an unreadable one) must not make a later start read it all.
+Status JournaldSource::positionJournal() {
+  std::optional<std::string> from = std::exchange(saved_, std::nullopt);
+  const bool first_start = !from;
+  if (first_start && !options_.start_at_beginning && !opened_late_) from = lastEntry();
+  if (Status st = journal_->addMatches(options_.matches); !st) return st;
+  if (from && seekAfter(*from)) return {};
+  if (!first_start && !options_.start_at_beginning) {
+    // The saved cursor was refused: start_at end, as on a first start.
+    if (std::optional<std::string> last = lastEntry(); last && seekAfter(*last)) return {};
   }
-  saved_.reset();
-  seekStartAt();
+  if (Status st = journal_->seekHead(); !st) readError("journal_read", st.error().message);
+  return {};
 }
 
-// After the saved entry. If that entry is gone (vacuumed, or no longer matched), sd-journal stands on the first
-// one after where it was, which is then read first.
-bool JournaldSource::seekSaved(const JournalPosition& saved) {
-  Status st = saved.kind == JournalPosition::Kind::Head ? journal_->seekHead() : journal_->seekCursor(saved.cursor);
-  if (!st) {
+std::optional<std::string> JournaldSource::lastEntry() {
+  if (!journal_->seekTail() || journal_->previous() <= 0) return std::nullopt;
+  Result<std::string> c = journal_->cursor();
+  if (!c) return std::nullopt;
+  return std::move(*c);
+}
+
+// After the entry `cursor` names. If that entry is gone (vacuumed) or is not matched, sd-journal stands on the first
+// matching one after where it was, which is then read first.
+bool JournaldSource::seekAfter(const std::string& cursor) {
+  if (Status st = journal_->seekCursor(cursor); !st) {
     ++counters_.errors["cursor_invalid"];
     spdlog::error("source {}: {}; starting at start_at instead", info_.name, st.error().message);
     return false;
   }
-  acked_ = saved;
-  if (saved.kind == JournalPosition::Kind::Head) return true;
+  acked_ = cursor;
   const int r = journal_->next();
   if (r < 0) {
     readError("journal_read", journalError("cannot read the journal", r).message);
-  } else if (r > 0 && !journal_->testCursor(saved.cursor)) {
+  } else if (r > 0 && !journal_->testCursor(cursor)) {
     pending_current_ = true;
   }
   return true;
-}
-
-void JournaldSource::seekStartAt() {
-  if (!options_.start_at_beginning && !opened_late_ && journal_->seekTail() && journal_->previous() > 0) {
-    if (Result<std::string> c = journal_->cursor()) {
-      acked_ = JournalPosition{JournalPosition::Kind::Cursor, std::move(*c)};
-      return;
-    }
-  }
-  // From the beginning, or an empty journal (nothing matches yet): whatever comes later is new.
-  if (Status st = journal_->seekHead(); !st) readError("journal_read", st.error().message);
-  acked_ = JournalPosition{JournalPosition::Kind::Head, {}};
 }
 
 void JournaldSource::noteEmpty() {

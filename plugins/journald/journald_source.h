@@ -47,22 +47,22 @@ class JournaldSource : public Source {
   bool acksOutstanding() const override;
 
   const std::string& cursorPath() const { return cursor_file_.path(); }
-  // The position every entry up to which is acknowledged (nullopt: none yet).
-  const std::optional<JournalPosition>& ackedPosition() const { return acked_; }
+  // The cursor of the entry up to which every entry is acknowledged (nullopt: none yet).
+  const std::optional<std::string>& ackedCursor() const { return acked_; }
   const AppNames& appNames() const { return app_names_; }
 
  private:
   struct Chunk {
     AckEntry entry;
-    JournalPosition position;   // of its last journal entry; empty cursor: unknown (it does not move the cursor)
+    std::string cursor;   // of its last journal entry; empty: unknown (it does not move the saved cursor)
   };
 
   // journald_source.cc: opening and positioning.
   void tryOpen();
   Status openJournal();
-  void positionJournal();
-  bool seekSaved(const JournalPosition& saved);
-  void seekStartAt();
+  Status positionJournal();
+  std::optional<std::string> lastEntry();
+  bool seekAfter(const std::string& cursor);
   void noteEmpty();
   void processChanges();
   static void onPoll(uv_poll_t* poll, int status, int events) noexcept;
@@ -91,8 +91,8 @@ class JournaldSource : public Source {
   CursorFile cursor_file_;
   AppNames app_names_;
   std::unique_ptr<Journal> journal_;
-  std::optional<JournalPosition> saved_;   // from the cursor file, until the journal is positioned
-  std::optional<JournalPosition> acked_;
+  std::optional<std::string> saved_;   // from the cursor file, until the journal is positioned
+  std::optional<std::string> acked_;
   std::deque<Chunk> chunks_;
   Record record_;
   bool opened_late_ = false;       // the directory was missing at start: whatever appears in it is new

@@ -84,7 +84,7 @@ JournaldSource::Chunk& JournaldSource::openChunk() {
 void JournaldSource::closeChunk(Chunk& chunk) {
   record_.ack = nullptr;
   if (Result<std::string> c = journal_->cursor()) {
-    chunk.position = JournalPosition{JournalPosition::Kind::Cursor, std::move(*c)};
+    chunk.cursor = std::move(*c);
   } else {
     readError("journal_read", c.error().message);  // this chunk does not move the cursor; the next one will
   }
@@ -116,10 +116,10 @@ void JournaldSource::advance(const AckEntry* running) {
     if (!c.entry.complete()) break;
     if (!c.entry.ok()) ack_blocked_ = true;
     if (ack_blocked_) break;
-    if (!c.position.cursor.empty()) last_ok = &c;
+    if (!c.cursor.empty()) last_ok = &c;
   }
-  if (last_ok != nullptr && (!acked_ || *acked_ != last_ok->position)) {
-    acked_ = last_ok->position;
+  if (last_ok != nullptr && (!acked_ || *acked_ != last_ok->cursor)) {
+    acked_ = last_ok->cursor;
     scheduleWrite();
   }
   // The entry whose callback is running stays until the next call: it must not be freed under its own feet.

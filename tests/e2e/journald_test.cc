@@ -19,7 +19,7 @@ size_t acknowledgedEntries(const Env& env, const std::string& name) {
   auto scan = file.open();
   REQUIRE(scan.ok());
   REQUIRE(scan->newest.has_value());
-  const std::string& cursor = scan->newest->position.cursor;
+  const std::string& cursor = scan->newest->cursor;
   const size_t i = cursor.find(";i=");
   REQUIRE(i != std::string::npos);
   return std::stoul(cursor.substr(i + 3), nullptr, 16);

@@ -59,11 +59,11 @@ void checkCursorFile(std::string_view in) {
     std::string_view slot = in.substr(i, kCursorSlotBytes);
     std::optional<CursorSlot> s = decodeCursorSlot(slot);
     if (!s) continue;
-    FUZZ_CHECK(s->generation > 0 && s->position.cursor.size() <= kMaxCursorBytes);
+    FUZZ_CHECK(s->generation > 0 && !s->cursor.empty() && s->cursor.size() <= kMaxCursorBytes);
     char again[kCursorSlotBytes];
     FUZZ_CHECK(encodeCursorSlot(*s, again));
     std::optional<CursorSlot> back = decodeCursorSlot(std::string_view(again, sizeof again));
-    FUZZ_CHECK(back && back->generation == s->generation && back->position == s->position);
+    FUZZ_CHECK(back && back->generation == s->generation && back->cursor == s->cursor);
   }
 }
 

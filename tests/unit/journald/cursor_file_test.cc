@@ -15,23 +15,20 @@ namespace {
 const std::string kCursor = "s=7590920ddef9412094ba5c1707dcc49d;i=2;b=0123456789abcdef0123456789abcdef;m=3e9;"
                             "t=60a24181e4001;x=ea7ffa29f9ea85b9";
 
-JournalPosition at(const std::string& cursor) { return {JournalPosition::Kind::Cursor, cursor}; }
-
 }  // namespace
 
 TEST_CASE("journald: a cursor slot encodes and decodes, and damage or a bad length is refused", "[journald]") {
   char slot[kCursorSlotBytes];
-  REQUIRE(encodeCursorSlot(CursorSlot{7, at(kCursor)}, slot));
+  REQUIRE(encodeCursorSlot(CursorSlot{7, kCursor}, slot));
   auto back = decodeCursorSlot(std::string_view(slot, sizeof slot));
   REQUIRE(back.has_value());
   CHECK(back->generation == 7);
-  CHECK(back->position == at(kCursor));
+  CHECK(back->cursor == kCursor);
   slot[30] ^= 1;
   CHECK_FALSE(decodeCursorSlot(std::string_view(slot, sizeof slot)).has_value());
-  REQUIRE(encodeCursorSlot(CursorSlot{1, {JournalPosition::Kind::Head, ""}}, slot));
-  CHECK(decodeCursorSlot(std::string_view(slot, sizeof slot))->position.kind == JournalPosition::Kind::Head);
-  CHECK_FALSE(encodeCursorSlot(CursorSlot{1, at(std::string(kMaxCursorBytes + 1, 'x'))}, slot));
-  CHECK(encodeCursorSlot(CursorSlot{1, at(std::string(kMaxCursorBytes, 'x'))}, slot));
+  CHECK_FALSE(encodeCursorSlot(CursorSlot{1, ""}, slot));
+  CHECK_FALSE(encodeCursorSlot(CursorSlot{1, std::string(kMaxCursorBytes + 1, 'x')}, slot));
+  CHECK(encodeCursorSlot(CursorSlot{1, std::string(kMaxCursorBytes, 'x')}, slot));
   CHECK_FALSE(decodeCursorSlot(std::string_view(slot, sizeof slot - 1)).has_value());
 }
 
@@ -44,9 +41,9 @@ TEST_CASE("journald: the cursor file is made at its size, and a start finds the 
     REQUIRE(scan.ok());
     CHECK_FALSE(scan->newest.has_value());
     CHECK(readFile(f.path()).size() == kCursorFileBytes);
-    CHECK(f.write(at("first")) == 0);
-    CHECK(f.write(at("second")) == 0);
-    CHECK(f.write(at(kCursor)) == 0);
+    CHECK(f.write("first") == 0);
+    CHECK(f.write("second") == 0);
+    CHECK(f.write(kCursor) == 0);
     CHECK(f.sync() == 0);
   }
   CursorFile again(dir.file("state"), "sys log");
@@ -55,11 +52,11 @@ TEST_CASE("journald: the cursor file is made at its size, and a start finds the 
   CHECK(scan->valid == 2);
   CHECK(scan->torn == 0);
   REQUIRE(scan->newest.has_value());
-  CHECK(scan->newest->position == at(kCursor));
+  CHECK(scan->newest->cursor == kCursor);
   CHECK(again.generation() == 3);
-  CHECK(again.write(at("fourth")) == 0);   // over the older slot
+  CHECK(again.write("fourth") == 0);   // over the older slot
   CursorFile third(dir.file("state"), "sys log");
-  CHECK(third.open()->newest->position == at("fourth"));
+  CHECK(third.open()->newest->cursor == "fourth");
 }
 
 TEST_CASE("journald: a torn slot is reported and the other one is the truth", "[journald]") {
@@ -68,8 +65,8 @@ TEST_CASE("journald: a torn slot is reported and the other one is the truth", "[
   {
     CursorFile f(dir.file("state"), "sys");
     REQUIRE(f.open().ok());
-    CHECK(f.write(at("older")) == 0);
-    CHECK(f.write(at("newer")) == 0);   // generation 2: slot 0
+    CHECK(f.write("older") == 0);
+    CHECK(f.write("newer") == 0);   // generation 2: slot 0
     path = f.path();
   }
   std::string bytes = readFile(path);
@@ -79,9 +76,9 @@ TEST_CASE("journald: a torn slot is reported and the other one is the truth", "[
   auto scan = f.open();
   REQUIRE(scan.ok());
   CHECK(scan->torn == 1);
-  CHECK(scan->newest->position == at("older"));
-  CHECK(f.write(at("next")) == 0);   // generation 2 again, over the torn slot
-  CHECK(CursorFile(dir.file("state"), "sys").open()->newest->position == at("next"));
+  CHECK(scan->newest->cursor == "older");
+  CHECK(f.write("next") == 0);   // generation 2 again, over the torn slot
+  CHECK(CursorFile(dir.file("state"), "sys").open()->newest->cursor == "next");
 }
 
 TEST_CASE("journald: a cursor file of another size is read, then made again at its size", "[journald]") {
@@ -90,13 +87,13 @@ TEST_CASE("journald: a cursor file of another size is read, then made again at i
   {
     CursorFile f(dir.file("state"), "sys");
     REQUIRE(f.open().ok());
-    CHECK(f.write(at("kept")) == 0);
+    CHECK(f.write("kept") == 0);
     path = f.path();
   }
   writeFile(path, readFile(path) + "extra");
   CursorFile f(dir.file("state"), "sys");
   auto scan = f.open();
   REQUIRE(scan.ok());
-  CHECK(scan->newest->position == at("kept"));
+  CHECK(scan->newest->cursor == "kept");
   CHECK(readFile(path).size() == kCursorFileBytes);
 }

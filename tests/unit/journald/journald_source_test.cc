@@ -103,12 +103,12 @@ struct Fixture {
     runLoopUntil(loop, [&] { return std::chrono::steady_clock::now() >= end; }, d + 1s);
   }
   // The position saved in the cursor file now.
-  std::optional<JournalPosition> saved() const {
+  std::optional<std::string> saved() const {
     CursorFile f(dir.file("state"), "sys");
     auto scan = f.open();
     REQUIRE(scan.ok());
     if (!scan->newest) return std::nullopt;
-    return scan->newest->position;
+    return scan->newest->cursor;
   }
 
   TempDir dir;
@@ -153,15 +153,15 @@ TEST_CASE("journald: the cursor moves only when what was read is delivered", "[j
   f.sink.transport->hold = true;
   f.write(entries(0, 3));
   f.startSource(f.options());
-  REQUIRE(f.saved().has_value());
-  CHECK(f.saved()->kind == JournalPosition::Kind::Head);   // written at start: a restart begins there too
+  CHECK_FALSE(f.saved().has_value());   // start_at: beginning, nothing acknowledged yet
   REQUIRE(runLoopUntil(f.loop, [&] { return f.sink.transport->messages == 3; }, 5s));
   f.runFor(100ms);   // ten checkpoint intervals
-  CHECK(f.saved()->kind == JournalPosition::Kind::Head);
+  CHECK_FALSE(f.saved().has_value());
   CHECK(f.source->acksOutstanding());
   f.sink.transport->release();
-  REQUIRE(runLoopUntil(f.loop, [&] { return f.saved()->kind == JournalPosition::Kind::Cursor; }, 5s));
-  CHECK(f.saved() == f.source->ackedPosition());
+  REQUIRE(runLoopUntil(f.loop, [&] { return f.saved().has_value(); }, 5s));
+  CHECK(f.saved() == f.source->ackedCursor());
+  CHECK(f.saved()->find(";i=3;") != std::string::npos);   // the third entry's
   CHECK_FALSE(f.source->acksOutstanding());
 }
 
@@ -196,6 +196,7 @@ TEST_CASE("journald: a directory that appears after the start is read from its b
   f.journal_dir = f.dir.file("later/journal");
   f.startSource(f.options(false));
   f.runFor(60ms);
+  CHECK_FALSE(f.saved().has_value());   // nothing saved: a later start does not read from the head
   JournalWriter late(f.journal_dir);
   REQUIRE(late.append(entries(0, 4)).empty());
   REQUIRE(f.waitForRecords(4));
@@ -230,4 +231,22 @@ TEST_CASE("journald: matches filter, one field's values OR'ed and different fiel
   REQUIRE(f.waitForRecords(2));
   f.runFor(100ms);
   CHECK(f.tap.messages() == std::vector<std::string>{"a-err", "b-err"});
+}
+
+TEST_CASE("journald: start_at end saves the journal's last entry whatever matched, so a restart misses nothing",
+          "[journald]") {
+  Fixture f;
+  f.write(entries(0, 5));   // PRIORITY=6: none matches
+  JournaldOptions o = f.options(false);
+  o.matches = {"PRIORITY=3"};
+  f.startSource(o);
+  REQUIRE(f.saved().has_value());
+  CHECK(f.saved()->find(";i=5;") != std::string::npos);
+  f.runFor(60ms);
+  f.finish();
+  f.write({journalEntry("while stopped", "app", 3), journalEntry("not this", "app", 6)});
+  f.startSource(o);
+  REQUIRE(f.waitForRecords(1));
+  f.runFor(100ms);
+  CHECK(f.tap.messages() == std::vector<std::string>{"while stopped"});
 }
