@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 namespace sluice::plugins::journald {
@@ -126,15 +128,11 @@ void JournaldSource::tryOpen() {
       return;
     }
   }
-  if (Status st = openJournal(); !st) {
+  Status st = openJournal();
+  if (st) st = positionJournal();
+  if (!st) {
+    poll_.close();   // before the descriptor it watches goes with the journal
     journal_.reset();
-    poll_.close();
-    readError("journal_open", st.error().message);
-    return;
-  }
-  if (Status st = positionJournal(); !st) {
-    journal_.reset();
-    poll_.close();
     readError("journal_open", st.error().message);
     return;
   }
@@ -145,13 +143,33 @@ void JournaldSource::tryOpen() {
 Status JournaldSource::openJournal() {
   Result<std::unique_ptr<Journal>> j = Journal::open(options_.directory);
   if (!j) return j.takeError();
-  Result<int> fd = (*j)->fd();
-  if (!fd) return fd.takeError();
-  int rc = poll_.init(this, [&](uv_poll_t* p) noexcept { return uv_poll_init(loop_.get(), p, *fd); });
-  if (rc < 0) return makeError(std::string("cannot watch the journal: ") + uv_strerror(rc), rc);
-  uv_poll_start(poll_.get(), UV_READABLE, &JournaldSource::onPoll);
   journal_ = std::move(*j);
+  watch();
   return {};
+}
+
+// Without inotify (no instance or watch left: fs.inotify limits) the journal is still read every poll_interval,
+// and watching is tried again then; journal files that appear meanwhile are seen once it works.
+void JournaldSource::watch() {
+  Result<int> fd = journal_->fd();
+  int rc = -EINVAL;
+  if (fd) {
+    rc = poll_.init(this, [&](uv_poll_t* p) noexcept { return uv_poll_init(loop_.get(), p, *fd); });
+  } else if (fd.error().code < 0) {
+    rc = fd.error().code;
+  }
+  if (rc < 0) {
+    if (!warned_watch_) {
+      warned_watch_ = true;
+      ++counters_.errors["journal_watch"];
+      spdlog::warn("source {}: cannot watch the journal for changes ({}); looking at it every {} ms instead",
+                   info_.name, std::strerror(-rc), ms(options_.poll_interval));
+    }
+    return;
+  }
+  if (warned_watch_) spdlog::info("source {}: watching the journal for changes again", info_.name);
+  warned_watch_ = false;
+  uv_poll_start(poll_.get(), UV_READABLE, &JournaldSource::onPoll);
 }
 
 // Where reading begins: after the saved cursor; on a first start, after the journal's last entry (start_at: end,
@@ -226,6 +244,7 @@ void JournaldSource::onTick(uv_timer_t* timer) noexcept {
   if (!self->journal_) {
     self->tryOpen();
   } else {
+    if (!self->poll_) self->watch();
     self->processChanges();
   }
   self->readTurn();

@@ -60,6 +60,7 @@ class JournaldSource : public Source {
   // journald_source.cc: opening and positioning.
   void tryOpen();
   Status openJournal();
+  void watch();
   Status positionJournal();
   std::optional<std::string> lastEntry();
   bool seekAfter(const std::string& cursor);
@@ -105,6 +106,7 @@ class JournaldSource : public Source {
   bool unsynced_ = false;          // written since the last fsync
   bool warned_missing_ = false;
   bool warned_empty_ = false;
+  bool warned_watch_ = false;
   uint64_t entries_read_ = 0;
   UvHandle<uv_poll_t> poll_;
   UvHandle<uv_timer_t> tick_;
