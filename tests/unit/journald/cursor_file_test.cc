@@ -15,6 +15,14 @@ namespace {
 const std::string kCursor = "s=7590920ddef9412094ba5c1707dcc49d;i=2;b=0123456789abcdef0123456789abcdef;m=3e9;"
                             "t=60a24181e4001;x=ea7ffa29f9ea85b9";
 
+// The path of source "sys"'s cursor file under `dir`/state after writing `cursors` in turn.
+std::string writeCursors(const TempDir& dir, const std::vector<std::string>& cursors) {
+  CursorFile f(dir.file("state"), "sys");
+  REQUIRE(f.open().ok());
+  for (const std::string& c : cursors) CHECK(f.write(c) == 0);
+  return f.path();
+}
+
 }  // namespace
 
 TEST_CASE("journald: a cursor slot encodes and decodes, and damage or a bad length is refused", "[journald]") {
@@ -61,14 +69,7 @@ TEST_CASE("journald: the cursor file is made at its size, and a start finds the 
 
 TEST_CASE("journald: a torn slot is reported and the other one is the truth", "[journald]") {
   TempDir dir;
-  std::string path;
-  {
-    CursorFile f(dir.file("state"), "sys");
-    REQUIRE(f.open().ok());
-    CHECK(f.write("older") == 0);
-    CHECK(f.write("newer") == 0);   // generation 2: slot 0
-    path = f.path();
-  }
+  const std::string path = writeCursors(dir, {"older", "newer"});   // "newer": generation 2, slot 0
   std::string bytes = readFile(path);
   bytes[40] ^= 0x55;   // slot 0, torn by a power loss
   writeFile(path, bytes);
@@ -83,13 +84,7 @@ TEST_CASE("journald: a torn slot is reported and the other one is the truth", "[
 
 TEST_CASE("journald: a cursor file of another size is read, then made again at its size", "[journald]") {
   TempDir dir;
-  std::string path;
-  {
-    CursorFile f(dir.file("state"), "sys");
-    REQUIRE(f.open().ok());
-    CHECK(f.write("kept") == 0);
-    path = f.path();
-  }
+  const std::string path = writeCursors(dir, {"kept"});
   writeFile(path, readFile(path) + "extra");
   CursorFile f(dir.file("state"), "sys");
   auto scan = f.open();
