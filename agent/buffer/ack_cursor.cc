@@ -1,7 +1,5 @@
 #include "agent/buffer/ack_cursor.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,17 +7,12 @@
 
 #include "agent/buffer/crc32c.h"
 #include "agent/buffer/spool_format.h"
-#include "agent/core/durable_file.h"
 
 namespace sluice {
 namespace {
 
 constexpr uint32_t kSlotMagic = 0x314b4153;  // "SAK1"
 constexpr size_t kBitmapOffset = 32;
-
-Error fileError(const std::string& what, const std::string& path, int err) {
-  return Error{what + " " + path + ": " + std::strerror(err), -err};
-}
 
 }  // namespace
 
@@ -60,44 +53,13 @@ std::optional<AckState> decodeAckSlot(std::string_view bytes) {
   return s;
 }
 
-AckFileScan scanAckFile(std::string_view bytes) {
-  AckFileScan scan;
-  for (size_t i = 0; i < 2; ++i) {
-    if (bytes.size() < (i + 1) * kAckSlotBytes) break;
-    std::string_view slot = bytes.substr(i * kAckSlotBytes, kAckSlotBytes);
-    auto s = decodeAckSlot(slot);
-    if (!s) {
-      if (slot.find_first_not_of('\0') != std::string_view::npos) ++scan.torn;
-      continue;
-    }
-    ++scan.valid;
-    if (!scan.newest || s->generation > scan.newest->generation) scan.newest = s;
-  }
-  return scan;
-}
+AckFileScan scanAckFile(std::string_view bytes) { return scanSlots<AckState>(bytes, kAckSlotBytes, decodeAckSlot); }
 
 AckCursor::~AckCursor() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<int> AckCursor::openFile(const std::string& dir) {
-  const std::string p = path(dir);
-  int fd = ::open(p.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd >= 0) {
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size == static_cast<off_t>(kAckFileBytes)) return fd;
-    ::close(fd);  // cut short: made again below (its content was read already)
-  } else if (errno != ENOENT) {
-    return fileError("cannot open", p, errno);
-  }
-  // Made whole under another name and renamed, so that a crash never leaves a short file.
-  const char zeros[kAckFileBytes] = {};
-  Status made = writeFileDurably(p, std::string_view(zeros, sizeof zeros));
-  if (!made) return made.takeError();
-  fd = ::open(p.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return fileError("cannot open", p, errno);
-  return fd;
-}
+Result<int> AckCursor::openFile(const std::string& dir) { return openSlotFile(path(dir), kAckFileBytes); }
 
 void AckCursor::attach(int fd, uint64_t generation) {
   if (fd_ >= 0) ::close(fd_);
@@ -111,11 +73,7 @@ int AckCursor::write(AckState state) noexcept {
   char slot[kAckSlotBytes];
   encodeAckSlot(state, slot);
   const size_t index = state.generation & 1;
-  ssize_t n;
-  do {
-    n = ::pwrite(fd_, slot, sizeof slot, static_cast<off_t>(index * kAckSlotBytes));
-  } while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(sizeof slot)) return n < 0 ? errno : EIO;
+  if (int err = writeSlot(fd_, index, std::string_view(slot, sizeof slot)); err != 0) return err;
   written_[index] = state.position;
   return 0;
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "agent/buffer/slot_file.h"
 #include "agent/core/result.h"
 
 namespace sluice {
@@ -41,11 +42,7 @@ void encodeAckSlot(const AckState& state, char out[kAckSlotBytes]);
 // The slot's state when it is whole (magic, CRC, a generation above 0); nullopt when empty or torn.
 std::optional<AckState> decodeAckSlot(std::string_view bytes);
 
-struct AckFileScan {
-  std::optional<AckState> newest;  // the valid slot with the highest generation
-  int valid = 0;
-  int torn = 0;                    // slots that hold something but fail their CRC (a power loss mid-write)
-};
+using AckFileScan = SlotScan<AckState>;
 AckFileScan scanAckFile(std::string_view bytes);
 
 class AckCursor {

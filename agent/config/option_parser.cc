@@ -265,8 +265,9 @@ class Parser {
   }
 
   // Lists and maps. On failure `problem` is the whole message and `where` (when given) points at the bad item.
+  // `item_marks` (when given) receives where each item of a list was written.
   bool readCollection(const OptionSpec& spec, const YAML::Node& node, bool do_expand, OptionValue& out,
-                      std::string& problem, Mark* where = nullptr) {
+                      std::string& problem, Mark* where = nullptr, std::vector<Mark>* item_marks = nullptr) {
     auto scalarText = [&](const YAML::Node& n, std::string& text) {
       if (n.IsNull()) {
         text.clear();
@@ -297,10 +298,12 @@ class Parser {
       } else if (node.IsScalar()) {
         if (!scalarText(node, text)) return false;
         items.push_back(text);
+        if (item_marks) item_marks->push_back(markOr(node, file_, where ? *where : Mark{}));
       } else if (node.IsSequence()) {
         for (const YAML::Node& item : node) {
           if (!scalarText(item, text)) return false;
           items.push_back(text);
+          if (item_marks) item_marks->push_back(markOr(item, file_, where ? *where : Mark{}));
         }
       } else {
         problem = "'" + std::string(spec.name) + "' must be a list of strings";
@@ -343,7 +346,7 @@ class Parser {
       OptionValue v;
       std::string problem;
       Mark where = mark;
-      if (!readCollection(spec, value, /*expand=*/true, v, problem, &where)) {
+      if (!readCollection(spec, value, /*expand=*/true, v, problem, &where, &e.item_marks)) {
         errors_.add(where, problem);
         return;
       }

@@ -23,6 +23,7 @@ struct OptionValues::Impl {
     bool written = false;  // written at all (even when invalid): no "missing" error, duplicates detected
     Mark mark;             // of the value: what errors about the value point at
     Mark key_mark;         // of the key: what "duplicate key" points back to
+    std::vector<Mark> item_marks;   // a written list's items, in order
   };
   std::map<std::string, Entry, std::less<>> entries;
   std::vector<std::string> order;  // the names as the tables declare them (`check --show` keeps that order)

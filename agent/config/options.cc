@@ -146,6 +146,13 @@ Mark OptionValues::mark(std::string_view name) const {
   return e != nullptr && e->written ? e->mark : sectionMark();
 }
 
+Mark OptionValues::itemMark(std::string_view name, size_t index) const {
+  const Entry* e = findEntry(impl_.get(), name);
+  assert(e != nullptr && "option not declared in the section's tables");
+  if (e != nullptr && e->written && index < e->item_marks.size()) return e->item_marks[index];
+  return mark(name);
+}
+
 const Mark& OptionValues::sectionMark() const {
   static const Mark kNone;
   return impl_ ? impl_->section : kNone;

@@ -165,6 +165,8 @@ class OptionValues {
 
   bool isSet(std::string_view name) const;      // written in the YAML (not defaulted)
   Mark mark(std::string_view name) const;       // where it was written, else where the section starts
+  // Where item `index` of a written list was written; else mark(name).
+  Mark itemMark(std::string_view name, size_t index) const;
   const Mark& sectionMark() const;
 
   // A stable text form of every value (secrets included, for change detection on reload; never log it).

@@ -1,6 +1,7 @@
 #include "agent/core/durable_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -53,6 +54,21 @@ Status writeFileDurably(const std::string& path, std::string_view bytes, const D
     return st;
   }
   return syncDirectory(dirName(path));
+}
+
+Status makeDirs(const std::string& path) {
+  if (path.empty()) return {};
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    std::string part = path.substr(0, pos);
+    if (::mkdir(part.c_str(), 0750) != 0 && errno != EEXIST) {
+      return makeError("cannot create " + part + ": " + std::strerror(errno), -errno);
+    }
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return makeError(path + " is not a directory");
+  return {};
 }
 
 }  // namespace sluice

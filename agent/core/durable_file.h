@@ -30,4 +30,8 @@ Status writeAll(int fd, std::string_view bytes, const std::string& path);
 // fsync of a directory, so that a create, rename or unlink in it is durable.
 Status syncDirectory(const std::string& dir);
 
+// Creates `path` and the directories above it that are missing (mode 0750); an error when it cannot, or when
+// `path` exists and is not a directory.
+Status makeDirs(const std::string& path);
+
 }  // namespace sluice

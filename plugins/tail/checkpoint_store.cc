@@ -10,6 +10,7 @@
 
 #include "agent/core/clock.h"
 #include "agent/core/durable_file.h"
+#include "agent/core/path.h"
 
 namespace sluice::plugins::tail {
 namespace {
@@ -83,42 +84,13 @@ std::string hex64(uint64_t v) {
   return buf;
 }
 
-Status makeDirs(const std::string& path) {
-  if (path.empty()) return {};
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = path.find('/', pos + 1);
-    std::string part = path.substr(0, pos);
-    if (::mkdir(part.c_str(), 0750) != 0 && errno != EEXIST) {
-      return makeError("cannot create " + part + ": " + std::strerror(errno), -errno);
-    }
-  }
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return makeError(path + " is not a directory");
-  return {};
-}
-
 }  // namespace
 
 CheckpointStore::CheckpointStore(const std::string& state_dir, std::string_view source_name) {
   dir_ = state_dir;
   while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
   dir_ += "/checkpoints";
-  // Letters, digits, '-', '_' and '.' are kept; anything else becomes %XX, so names never collide.
-  static const char kHex[] = "0123456789abcdef";
-  std::string file;
-  for (unsigned char c : source_name) {
-    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                c == '_' || (c == '.' && !file.empty());
-    if (keep) {
-      file += static_cast<char>(c);
-    } else {
-      file += '%';
-      file += kHex[c >> 4];
-      file += kHex[c & 15];
-    }
-  }
-  path_ = dir_ + "/" + file + ".checkpoint";
+  path_ = dir_ + "/" + safeFileName(source_name) + ".checkpoint";
 }
 
 Status CheckpointStore::prepare() const { return makeDirs(dir_); }

@@ -147,3 +147,16 @@ TEST_CASE("a durable write on a full disk fails with ENOSPC, keeps the old file 
   CHECK_FALSE(fs::exists(path + ".tmp"));
   CHECK(small.freeBytes() == free_before);
 }
+
+TEST_CASE("makeDirs creates the missing directories of a path, and refuses a path that is a file", "[durable]") {
+  TempDir dir;
+  const std::string deep = dir.file("a/b/c");
+  REQUIRE(makeDirs(deep).ok());
+  CHECK(fs::is_directory(deep));
+  CHECK(makeDirs(deep).ok());  // already there
+  writeFile(dir.file("file"), "x");
+  Status st = makeDirs(dir.file("file"));
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().message.find("is not a directory") != std::string::npos);
+  CHECK_FALSE(makeDirs(dir.file("file/sub")).ok());
+}

@@ -103,6 +103,20 @@ TEST_CASE("written values are typed, marked with their position and reported as 
   CHECK(p.values.mark("batch.linger").column == 11);
 }
 
+TEST_CASE("each item of a written list is marked with its own position", "[config]") {
+  Parsed block = parse("url: https://h\ncommand:\n  - /bin/app\n  - \"--port\"\n");
+  REQUIRE(block.errors.empty());
+  CHECK(block.values.itemMark("command", 0).line == 3);
+  CHECK(block.values.itemMark("command", 1).line == 4);
+  CHECK(block.values.itemMark("command", 1).column == 5);
+  Parsed flow = parse("url: https://h\ncommand: [a, bb]\n");
+  CHECK(flow.values.itemMark("command", 1).line == 2);
+  CHECK(flow.values.itemMark("command", 1).column == 14);
+  // Past the end, or a list that was not written: the key's own mark.
+  CHECK(flow.values.itemMark("command", 5).column == flow.values.mark("command").column);
+  CHECK(parse("url: https://h\n").values.itemMark("command", 0).line == 1);
+}
+
 TEST_CASE("an unknown key is reported with the nearest valid key at its level", "[config]") {
   CHECK(errorsOf("batch:\n  lingr: 1s\n") == Messages{"test.yaml:3:3: unknown key 'lingr' (did you mean 'linger'?)"});
 }

@@ -53,6 +53,15 @@ TEST_CASE("path parts: base name and the directory to open", "[text]") {
   CHECK(dirName("app.log") == ".");
 }
 
+TEST_CASE("a source's name as a file name: safe characters kept, the rest escaped so that names never collide",
+          "[text]") {
+  CHECK(safeFileName("web-1_a.b") == "web-1_a.b");
+  CHECK(safeFileName("a source") == "a%20source");
+  CHECK(safeFileName("../x") == "%2e.%2fx");   // no leading dot, no slash: never a path
+  CHECK(safeFileName("a/b") != safeFileName("a%2fb"));
+  CHECK(safeFileName("") == "");
+}
+
 TEST_CASE("UTF-8 validity rejects overlong forms, surrogates and code points past U+10FFFF", "[text]") {
   CHECK(validUtf8("plain ascii, long enough for the fast path"));
   CHECK(validUtf8("caf\xc3\xa9 \xf0\x9f\x98\x80"));

@@ -1,4 +1,5 @@
-// The helpers the tests share (tests/support): files, the test-server base and the SinkRunner harness.
+// The helpers the tests share (tests/support): files, the test-server base, the SinkRunner harness and the journal
+// writer.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -9,7 +10,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "plugins/journald/journal.h"
 #include "tests/support/files.h"
+#include "tests/support/journal_writer.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/sink_harness.h"
 #include "tests/support/temp_dir.h"
@@ -116,4 +119,28 @@ TEST_CASE("the sink harness delivers numbered lines and reads back their bodies 
   CHECK(n.user == 2);
   CHECK(n.reported == 10);
   CHECK(n.reason == "(buffer full, drop_oldest)");
+}
+
+TEST_CASE("the journal writer's entries read back from its directory, appended runs and binary values included",
+          "[support]") {
+  uint64_t monotonic = 1;
+  JournalEntry e = journalEntry("a\nb", "app", 3);
+  e.realtime_us = 42;
+  const std::string text = JournalWriter::exportFormat({e}, &monotonic);
+  CHECK(text.find("__REALTIME_TIMESTAMP=42\n__MONOTONIC_TIMESTAMP=1\n") == 0);
+  CHECK(text.find(std::string("MESSAGE\n\x03\0\0\0\0\0\0\0a\nb\n", 17)) != std::string::npos);   // binary form
+  CHECK(text.find("SYSLOG_IDENTIFIER=app\nPRIORITY=3\n\n") != std::string::npos);
+  CHECK(monotonic == 2);
+
+  TempDir dir;
+  JournalWriter writer(dir.file("journal"));
+  REQUIRE(writer.append({e, journalEntry("second")}) == "");
+  REQUIRE(writer.append({journalEntry("third")}) == "");
+  auto journal = plugins::journald::Journal::open(writer.dir());
+  REQUIRE(journal.ok());
+  std::vector<std::string> messages;
+  int error = 0;
+  while ((*journal)->next() > 0) messages.emplace_back(*(*journal)->data("MESSAGE", &error));
+  CHECK(error == 0);
+  CHECK(messages == std::vector<std::string>{"MESSAGE=a\nb", "MESSAGE=second", "MESSAGE=third"});
 }
