@@ -58,7 +58,7 @@ Status JournaldSource::start() {
     return makeError("cannot create timers");
   }
   uv_unref(write_check_.handle());  // runs while the loop does; never keeps it alive
-  paused_ = router_.paused();
+  paused_ = router_.pausedFor(info_.name);
   tryOpen();
   // The start position (start_at: end) counts from now on, even if Sluice is killed before anything is read.
   if (acked_) {
