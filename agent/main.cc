@@ -15,6 +15,7 @@
 #include "agent/app/agent_config.h"
 #include "agent/core/fd_limit.h"
 #include "agent/core/log.h"
+#include "agent/core/units.h"
 #include "agent/plugin/external_plugin.h"
 #include "agent/plugin/registry.h"
 #include "agent/sink/sink_options.h"
@@ -122,8 +123,9 @@ int runAgent(CliOptions& cli, PluginRegistry& registry) {
       std::cout << showConfig(*config, registry);
       return kExitOk;
     }
-    std::cout << cli.config_path << ": ok (" << config->sources.size() << " sources, " << config->sinks.size()
-              << " sinks)\n";
+    std::cout << cli.config_path << ": ok (" << countOf(config->sources.size(), "source") << ", "
+              << countOf(config->sinks.size(), "sink") << ")\n";
+    for (const std::string& note : checkNotes(*config)) std::cout << note << "\n";
     return kExitOk;
   }
   if (!config) {

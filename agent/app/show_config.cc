@@ -1,9 +1,12 @@
 #include "agent/app/show_config.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <vector>
 
 #include "agent/config/option_show.h"
+#include "agent/core/path.h"
 #include "agent/core/path_glob.h"
 
 namespace sluice {
@@ -87,6 +90,22 @@ std::string showConfig(const AgentConfig& config, const PluginRegistry& registry
     out += indented(showOptions(sink.values, sink.settings.type), "  - ", "    ");
   }
   return commentOutInapplicable(out, registry);
+}
+
+std::vector<std::string> checkNotes(const AgentConfig& config) {
+  std::vector<std::string> notes;
+  for (const SourceConfig& source : config.sources) {
+    if (source.type != "tail" || !source.values.boolean("enabled")) continue;
+    for (const std::string& pattern : source.values.list("paths")) {
+      if (!matchGlobs({pattern}, source.values.list("exclude_paths")).files.empty()) continue;
+      const std::string dir = dirName(pattern);
+      struct stat st{};
+      const bool missing = dir.find_first_of("*?[{") == std::string::npos && ::stat(dir.c_str(), &st) != 0;
+      notes.push_back("note: source " + source.name + ": nothing matches " + pattern + " now" +
+                      (missing ? " (the directory " + dir + " does not exist)" : ""));
+    }
+  }
+  return notes;
 }
 
 }  // namespace sluice

@@ -36,3 +36,16 @@ TEST_CASE("at start each source and sink says what it does, and an empty tail pa
   CHECK(waitFor([&] { return said("source later: " + env.dir.file("later") + "/*.log matches files now"); }, 30s));
   CHECK(terminateAndFinish(agent, 30s) == 0);
 }
+
+TEST_CASE("sluice check notes a tail pattern that matches nothing now, and counts in the right number", "[e2e]") {
+  Env env;
+  const std::string missing_dir = env.dir.file("no-such-dir");
+  std::string config = env.writeFile(
+      "sluice.yaml", "sources:\n  - name: gone\n    type: tail\n    paths: [\"" + missing_dir +
+                         "/*.log\"]\nsinks:\n  - name: out\n    type: stdout\n");
+  AgentProcess check(env.agent({"check", "--config", config}));
+  CHECK(finish(check, 30s) == 0);
+  CHECK(check.stdoutText().find(config + ": ok (1 source, 1 sink)") != std::string::npos);
+  CHECK(check.stdoutText().find("note: source gone: nothing matches " + missing_dir + "/*.log now (the directory " +
+                                missing_dir + " does not exist)") != std::string::npos);
+}
