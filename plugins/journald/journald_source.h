@@ -44,6 +44,12 @@ class JournaldSource : public Source {
   // Stops reading; what was read is acknowledged while the sinks drain, and the cursor is written once more
   // when the source is destroyed (after the loop ended).
   void stop() override;
+  std::string describe() const override {
+    std::string out = "reads " + (options_.directory.empty() ? std::string("the system journal")
+                                                               : "the journal in " + options_.directory);
+    for (const std::string& m : options_.matches) out += ", " + m;
+    return out;
+  }
   bool acksOutstanding() const override;
 
   const std::string& cursorPath() const { return cursor_file_.path(); }
