@@ -191,7 +191,7 @@ void AdminServer::healthz(HttpResponder& responder) {
     sinks += ",\"buffered_events\":" + std::to_string(sink->bufferedEvents()) + "}";
     if (unhealthy && reason.empty()) {
       reason = "sink " + sink->name() + " has failed for " +
-               formatDuration(std::chrono::milliseconds((now - since) / 1000)) + ": " + sink->lastError();
+               roughDuration(std::chrono::milliseconds((now - since) / 1000)) + ": " + sink->lastError();
     }
   }
   sinks += "]";

@@ -10,6 +10,7 @@
 
 #include "agent/buffer/spool_io.h"
 #include "agent/core/durable_file.h"
+#include "agent/core/units.h"
 
 namespace sluice {
 
@@ -214,8 +215,8 @@ void Spool::retire(uint32_t id) {
         dir_dirty_ = true;
         if (no_space_ && *free >= kLowDiskSpace) {
           no_space_ = false;
-          spdlog::info("spool {}: the disk has room again ({} bytes free); batches are spooled again", options_.dir,
-                       *free);
+          spdlog::info("spool {}: the disk has room again ({} free); batches are spooled again", options_.dir,
+                       formatSize(*free));
         }
       });
 }

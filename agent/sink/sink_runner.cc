@@ -196,9 +196,9 @@ void SinkRunner::onOutcome(Flight& flight, Outcome outcome) {
       counters_.errors["rejected_" + errorType(outcome)] += 1;
       counters_.dropped["rejected"] += userMessages(batch);
       if (rejected_codes_logged_.insert(outcome.code).second) {
-        spdlog::error("sink {}: the receiver rejected a batch of {} messages, which will not be retried: {} "
+        spdlog::error("sink {}: the receiver rejected a batch of {}, which will not be retried: {} "
                       "(further rejections with this status are only counted)",
-                      settings_.name, batch.count, outcome.reason);
+                      settings_.name, countOf(batch.count, "message"), outcome.reason);
       }
       finishFlight(flight, true);  // will never be delivered: counted as lost, not read again
       return;

@@ -28,8 +28,9 @@ Status SinkRunner::openSpool(const std::string& state_dir) {
 void SinkRunner::reportSpool(const SpoolReport& r) {
   for (const std::string& note : r.notes) spdlog::warn("sink {}: spool: {}", settings_.name, note);
   if (r.records > 0) {
-    spdlog::info("sink {}: the spool holds {} batches ({} messages, {}) from an earlier run; they are delivered first",
-                 settings_.name, r.records, r.frames, formatSize(r.bytes));
+    spdlog::info("sink {}: the spool holds {} ({}, {}) from an earlier run; they are delivered first",
+                 settings_.name, countOf(r.records, "batch", "batches"), countOf(r.frames, "message"),
+                 formatSize(r.bytes));
   }
   if (r.disk_full) {
     spdlog::warn("sink {}: the disk holding its spool is full ({} free): new batches are kept in memory "
@@ -158,7 +159,7 @@ void SinkRunner::readFromSpool() {
       counters_.dropped["spool_corrupt"] += frames;
       counters_.errors["spool_read"] += 1;
       spool_->ack(seq);
-      spdlog::error("sink {}: {}: {} messages skipped", settings_.name, st.error().message, frames);
+      spdlog::error("sink {}: {}: {} skipped", settings_.name, st.error().message, countOf(frames, "message"));
       batcher_.recycle(std::move(batch));
       pump();
       checkDrained();

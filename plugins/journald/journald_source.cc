@@ -6,6 +6,8 @@
 #include <cstring>
 #include <utility>
 
+#include "agent/core/units.h"
+
 namespace sluice::plugins::journald {
 namespace {
 
@@ -122,8 +124,8 @@ void JournaldSource::tryOpen() {
       if (!warned_missing_) {
         warned_missing_ = true;
         opened_late_ = !saved_;  // entries that appear in it later are all new
-        spdlog::warn("source {}: the journal directory {} does not exist (yet); looking for it every {} ms",
-                     info_.name, options_.directory, ms(options_.poll_interval));
+        spdlog::warn("source {}: the journal directory {} does not exist (yet); looking for it every {}",
+                     info_.name, options_.directory, roughDuration(options_.poll_interval));
       }
       return;
     }
@@ -162,8 +164,8 @@ void JournaldSource::watch() {
     if (!warned_watch_) {
       warned_watch_ = true;
       ++counters_.errors["journal_watch"];
-      spdlog::warn("source {}: cannot watch the journal for changes ({}); looking at it every {} ms instead",
-                   info_.name, std::strerror(-rc), ms(options_.poll_interval));
+      spdlog::warn("source {}: cannot watch the journal for changes ({}); looking at it every {} instead",
+                   info_.name, std::strerror(-rc), roughDuration(options_.poll_interval));
     }
     return;
   }
