@@ -131,8 +131,10 @@ void SinkRunner::dropBatch(std::unique_ptr<Batch> batch, const char* reason) {
   batch->resolveAcks(std::string_view(reason) != "shutdown");
   uint64_t suppressed = 0;
   if (drop_log_.allow(&suppressed)) {
-    spdlog::warn("sink {}: dropped {} messages ({}); {} dropped in total{}", settings_.name, messages, reason,
-                 counters_.droppedTotal(),
+    std::string why(reason);
+    std::replace(why.begin(), why.end(), '_', ' ');  // "buffer full", not the counter's key
+    spdlog::warn("sink {}: dropped {} ({}); {} dropped in total{}", settings_.name, countOf(messages, "message"), why,
+                 countOf(counters_.droppedTotal(), "message"),
                  suppressed > 0 ? " (" + std::to_string(suppressed) + " similar messages suppressed)" : "");
   }
   batcher_.recycle(std::move(batch));
