@@ -98,11 +98,9 @@ std::vector<std::string> checkNotes(const AgentConfig& config) {
     if (source.type != "tail" || !source.values.boolean("enabled")) continue;
     for (const std::string& pattern : source.values.list("paths")) {
       if (!matchGlobs({pattern}, source.values.list("exclude_paths")).files.empty()) continue;
-      const std::string dir = dirName(pattern);
-      struct stat st{};
-      const bool missing = dir.find_first_of("*?[{") == std::string::npos && ::stat(dir.c_str(), &st) != 0;
+      const std::string missing = missingGlobDirectory(pattern);
       notes.push_back("note: source " + source.name + ": nothing matches " + pattern + " now" +
-                      (missing ? " (the directory " + dir + " does not exist)" : ""));
+                      (missing.empty() ? "" : " (the directory " + missing + " does not exist)"));
     }
   }
   return notes;

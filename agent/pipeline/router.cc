@@ -30,9 +30,7 @@ void Router::removeSource(Source* source) {
 
 const std::vector<LineSink*>& Router::lookUpTargets(const SourceInfo* source, uint32_t id) {
   const std::vector<LineSink*>* targets = &every_sink_;
-  const bool every_sink_takes_all =
-      std::all_of(sinks_.begin(), sinks_.end(), [](const Route& r) { return r.inputs.takesAll(); });
-  if (!every_sink_takes_all) {
+  if (!every_sink_takes_all_) {
     auto it = targets_.find(id);
     if (it == targets_.end()) {
       // Records of no source (Sluice's own) go only where every source goes.
@@ -58,6 +56,8 @@ void Router::forgetSource(uint32_t source_id) {
 void Router::sinksChanged() {
   every_sink_.clear();
   for (const Route& r : sinks_) every_sink_.push_back(r.sink);
+  every_sink_takes_all_ =
+      std::all_of(sinks_.begin(), sinks_.end(), [](const Route& r) { return r.inputs.takesAll(); });
   targets_.clear();
   last_id_ = UINT32_MAX;
   last_targets_ = nullptr;

@@ -101,6 +101,7 @@ class Router {
   static constexpr uint32_t kNoSource = UINT32_MAX - 1;
   std::vector<Route> sinks_;
   std::vector<LineSink*> every_sink_;                              // when every sink takes every source
+  bool every_sink_takes_all_ = true;
   std::unordered_map<uint32_t, std::vector<LineSink*>> targets_;   // by SourceInfo id, otherwise
   uint32_t last_id_ = UINT32_MAX;
   const std::vector<LineSink*>* last_targets_ = nullptr;

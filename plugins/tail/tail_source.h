@@ -59,7 +59,6 @@ class TailSource : public Source, private FdBudget::Holder {
   std::vector<Match> match();
   // Warns once about a pattern that matches nothing (and why, when its directory is missing), until it does.
   void noteMatches(const std::string& pattern, bool matched);
-  bool excluded(const std::string& path) const;
   void scan(bool initial);
   bool readFromStart(const Match& m, bool initial) const;
   void forgetGoneDormant(const std::set<FileKey>& matched);

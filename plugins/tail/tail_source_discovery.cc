@@ -2,11 +2,10 @@
 // glob matches any more is looked for where rotation puts it; whatever takes the name of a rotated file is new.
 #include <dirent.h>
 #include <fcntl.h>
-#include <fnmatch.h>
-#include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -15,6 +14,7 @@
 #include "agent/core/clock.h"
 #include "agent/core/durable_file.h"
 #include "agent/core/path.h"
+#include "agent/core/path_glob.h"
 #include "agent/core/units.h"
 #include "plugins/tail/tail_source.h"
 
@@ -33,36 +33,17 @@ std::string realPathOf(const std::string& path) {
 
 }  // namespace
 
-bool TailSource::excluded(const std::string& path) const {
-  const std::string base(baseName(path));
-  for (const std::string& pattern : options_.exclude_paths) {
-    if (fnmatch(pattern.c_str(), path.c_str(), 0) == 0 || fnmatch(pattern.c_str(), base.c_str(), 0) == 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
 std::vector<TailSource::Match> TailSource::match() {
-  std::set<std::string> paths;
+  GlobMatches globs = expandGlobs(options_.paths, options_.exclude_paths);
   for (const std::string& pattern : options_.paths) {
-    glob_t g{};
-    int rc = glob(pattern.c_str(), GLOB_NOSORT | GLOB_BRACE, nullptr, &g);
-    noteMatches(pattern, rc == 0);
-    if (rc == 0) {
-      for (size_t i = 0; i < g.gl_pathc; ++i) paths.insert(g.gl_pathv[i]);
-    } else if (rc != GLOB_NOMATCH) {
-      uint64_t suppressed = 0;
-      if (glob_log_.allow(&suppressed)) {
-        spdlog::warn("source {}: cannot expand {}: {}", info_.name, pattern,
-                     rc == GLOB_ABORTED ? "a directory cannot be read" : "out of memory");
-      }
-    }
-    globfree(&g);
+    noteMatches(pattern, std::find(globs.unmatched.begin(), globs.unmatched.end(), pattern) == globs.unmatched.end());
+  }
+  uint64_t suppressed = 0;
+  if (!globs.problems.empty() && glob_log_.allow(&suppressed)) {
+    for (const std::string& problem : globs.problems) spdlog::warn("source {}: {}", info_.name, problem);
   }
   std::vector<Match> out;
-  for (const std::string& p : paths) {
-    if (excluded(p)) continue;
+  for (const std::string& p : globs.files) {
     std::optional<FileStat> st = statPath(p);  // follows symlinks: /var/log/containers/*.log
     if (!st || !st->regular) continue;
     out.push_back(Match{p, *st});
@@ -76,12 +57,10 @@ void TailSource::noteMatches(const std::string& pattern, bool matched) {
     return;
   }
   if (!unmatched_.insert(pattern).second) return;  // said once, until it matches again
-  // A directory that does not exist is likely a typo or a missing volume: say which.
-  const std::string dir = dirName(pattern);
-  struct stat st{};
-  if (dir.find_first_of("*?[{") == std::string::npos && ::stat(dir.c_str(), &st) != 0) {
+  const std::string missing = missingGlobDirectory(pattern);
+  if (!missing.empty()) {
     spdlog::warn("source {}: nothing matches {}: the directory {} does not exist (looking again every {})",
-                 info_.name, pattern, dir, roughDuration(options_.refresh_interval));
+                 info_.name, pattern, missing, roughDuration(options_.refresh_interval));
   } else {
     spdlog::warn("source {}: nothing matches {} yet (looking again every {})", info_.name, pattern,
                  roughDuration(options_.refresh_interval));
@@ -292,7 +271,7 @@ TailedFile* TailSource::openFile(const std::string& path, const std::string& ope
 // Whatever now has the name of a rotated file is new: it is read from its start, after the rotated one.
 void TailSource::lookAtPath(const std::string& path) {
   std::optional<FileStat> st = statPath(path);
-  if (!st || !st->regular || excluded(path)) return;
+  if (!st || !st->regular || globExcluded(path, options_.exclude_paths)) return;
   vacated_.erase(path);
   if (files_.count(st->key)) return;
   const FileCheckpoint* known = nullptr;

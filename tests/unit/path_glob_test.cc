@@ -28,3 +28,26 @@ TEST_CASE("matchGlobs matches nothing in a directory that does not exist, withou
   CHECK(m.files.empty());
   CHECK(m.problems.empty());
 }
+
+TEST_CASE("expandGlobs keeps every kind of path and names the patterns that matched nothing", "[path]") {
+  TempDir dir;
+  writeFile(dir.file("a.log"), "x");
+  REQUIRE(::mkdir(dir.file("d.log").c_str(), 0755) == 0);
+  GlobMatches m = expandGlobs({dir.file("*.log"), dir.file("*.txt"), dir.file("a.log")}, {});
+  CHECK(m.files == std::vector<std::string>{dir.file("a.log"), dir.file("d.log")});
+  CHECK(m.unmatched == std::vector<std::string>{dir.file("*.txt")});
+}
+
+TEST_CASE("globExcluded matches an exclude glob against the path or its base name", "[path]") {
+  CHECK(globExcluded("/var/log/app.log.gz", {"*.gz"}));
+  CHECK(globExcluded("/var/log/app.log", {"/var/log/*.log"}));
+  CHECK_FALSE(globExcluded("/var/log/app.log", {"*.gz", "/tmp/*"}));
+  CHECK_FALSE(globExcluded("/var/log/app.log", {}));
+}
+
+TEST_CASE("missingGlobDirectory names a directory without wildcards that does not exist", "[path]") {
+  TempDir dir;
+  CHECK(missingGlobDirectory(dir.file("none/*.log")) == dir.file("none"));
+  CHECK(missingGlobDirectory(dir.file("*.log")).empty());
+  CHECK(missingGlobDirectory(dir.file("n*e/app.log")).empty());  // a wildcard in the directory: cannot say
+}
