@@ -13,6 +13,7 @@
 #include "agent/admin/archive_format.h"
 #include "agent/core/clock.h"
 #include "agent/core/durable_file.h"
+#include "agent/core/units.h"
 
 namespace sluice {
 namespace {
@@ -255,9 +256,9 @@ void Archive::add(const Record& r, const LineSource& source) {
     ++dropped_lines_;
     uint64_t suppressed = 0;
     if (drop_log_.allow(&suppressed)) {
-      spdlog::warn("api archive: the disk is not keeping up; {} lines not archived so far (they were still "
+      spdlog::warn("api archive: the disk is not keeping up; {} not archived so far (they were still "
                    "forwarded)",
-                   dropped_lines_);
+                   countOf(dropped_lines_, "line"));
     }
     return;
   }

@@ -63,7 +63,7 @@ void Spool::noteError(const char* type, const std::string& message) {
   uint64_t suppressed = 0;
   if (error_log_.allow(&suppressed)) {
     spdlog::error("spool {}: {}{}", options_.dir, message,
-                  suppressed > 0 ? " (" + std::to_string(suppressed) + " similar messages suppressed)" : "");
+                  suppressedNote(suppressed));
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "agent/core/units.h"
+
 namespace sluice {
 
 bool setupLogging(std::string_view level) {
@@ -30,6 +32,11 @@ bool RateLimitedLog::allow(uint64_t* suppressed) {
   }
   ++suppressed_;
   return false;
+}
+
+std::string suppressedNote(uint64_t suppressed, std::string_view what) {
+  if (suppressed == 0) return {};
+  return " (" + countOf(suppressed, what) + " not logged)";
 }
 
 }  // namespace sluice

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace sluice {
@@ -26,5 +27,9 @@ class RateLimitedLog {
   bool any_ = false;
   uint64_t suppressed_ = 0;
 };
+
+// What an allowed message adds about those held back before it: "" for none, else " (3 similar messages not
+// logged)", the noun given in the singular.
+std::string suppressedNote(uint64_t suppressed, std::string_view what = "similar message");
 
 }  // namespace sluice

@@ -164,7 +164,7 @@ void HttpServer::Impl::refuse(uv_stream_t* l) {
   uint64_t suppressed = 0;
   if (refusals_log.allow(&suppressed)) {
     spdlog::warn("http server on port {}: {} connections, all busy: a new connection was refused{}", port,
-                 conns.size(), suppressed > 0 ? " (" + std::to_string(suppressed) + " more since the last report)" : "");
+                 conns.size(), suppressedNote(suppressed));
   }
   // Take it off the backlog and drop it; leaving it there would make libuv call us again at once.
   UvHandle<uv_tcp_t> drop;

@@ -185,7 +185,7 @@ void ExternalSinkTransport::complete(uint64_t delivery, int verdict, uint64_t re
     if (misuse_log_.allow(&suppressed)) {
       spdlog::error("sink {}: the plugin {} completed delivery {}, which is not outstanding (completed twice?); "
                     "ignored{}", name_, config_->plugin().path, delivery,
-                    suppressed > 0 ? " (" + std::to_string(suppressed) + " more suppressed)" : "");
+                    suppressedNote(suppressed));
     }
     return;
   }

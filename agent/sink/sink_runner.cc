@@ -135,7 +135,7 @@ void SinkRunner::dropBatch(std::unique_ptr<Batch> batch, const char* reason) {
     std::replace(why.begin(), why.end(), '_', ' ');  // "buffer full", not the counter's key
     spdlog::warn("sink {}: dropped {} ({}); {} dropped in total{}", settings_.name, countOf(messages, "message"), why,
                  countOf(counters_.droppedTotal(), "message"),
-                 suppressed > 0 ? " (" + std::to_string(suppressed) + " similar messages suppressed)" : "");
+                 suppressedNote(suppressed));
   }
   batcher_.recycle(std::move(batch));
 }
@@ -223,7 +223,7 @@ void SinkRunner::onOutcome(Flight& flight, Outcome outcome) {
   if (retry_log_.allow(&suppressed)) {
     spdlog::warn("sink {}: delivery failed ({}); retrying batch {} in {} (attempt {}){}", settings_.name,
                  outcome.reason, batch.frame_id, formatDuration(delay), flight.attempts + 1,
-                 suppressed > 0 ? " [" + std::to_string(suppressed) + " similar messages suppressed]" : "");
+                 suppressedNote(suppressed));
   }
   uv_timer_start(flight.retry_timer.get(), &SinkRunner::onRetryTimer, static_cast<uint64_t>(delay.count()), 0);
 }

@@ -1,3 +1,4 @@
+#include "agent/core/units.h"
 #include "plugins/clf_json/transport.h"
 
 #include <spdlog/spdlog.h>
@@ -35,10 +36,10 @@ void ClfJsonTransport::deliver(const Batch& batch, DeliverCallback done) {
         countEvent("unparsed_dropped", c.unparsed_dropped);
         uint64_t suppressed = 0;
         if (unparsed_log_.allow(&suppressed)) {
-          spdlog::warn("sink {}: {} messages were not access-log lines ({}){}", name_,
-                       c.unparsed_raw + c.unparsed_dropped,
+          spdlog::warn("sink {}: {} not access-log lines ({}){}", name_,
+                       countOf(c.unparsed_raw + c.unparsed_dropped, "message was", "messages were"),
                        config_.unparsed == Unparsed::Drop ? "left out, unparsed: drop" : "written as {\"raw\": ...}",
-                       suppressed > 0 ? " [" + std::to_string(suppressed) + " similar messages suppressed]" : "");
+                       suppressedNote(suppressed));
         }
       }
     }

@@ -96,7 +96,7 @@ void JournaldSource::readError(const char* type, const std::string& message) {
   uint64_t suppressed = 0;
   if (read_log_.allow(&suppressed)) {
     spdlog::error("source {}: {}{}", info_.name, message,
-                  suppressed > 0 ? " (" + std::to_string(suppressed) + " more errors not logged)" : "");
+                  suppressedNote(suppressed, "more error"));
   }
 }
 

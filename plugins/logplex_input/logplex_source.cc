@@ -164,7 +164,7 @@ void LogplexSource::reject(HttpResponder& responder, int status, const std::stri
   uint64_t suppressed = 0;
   if (reject_log_.allow(&suppressed)) {
     spdlog::warn("source {}: answered {} to a POST from {}: {}{}", info_.name, status, peer, why,
-                 suppressed > 0 ? " (" + std::to_string(suppressed) + " similar messages suppressed)" : "");
+                 suppressedNote(suppressed));
   }
   std::vector<HttpHeader> headers{{"Content-Type", "text/plain"}};
   if (status == 401) headers.push_back({"WWW-Authenticate", "Basic realm=\"sluice\""});

@@ -64,7 +64,7 @@ void StreamTransport::onStreamConnected() noexcept {
     spdlog::info("sink {}: connected to {}", name_, endpoint_);
   } else if (connect_log_.allow(&suppressed)) {
     spdlog::info("sink {}: reconnected to {}{}", name_, endpoint_,
-                 suppressed > 0 ? " (" + std::to_string(suppressed) + " earlier reconnections not logged)" : "");
+                 suppressedNote(suppressed, "earlier reconnection"));
   }
   ever_connected_ = true;
   writeJobs();

@@ -238,9 +238,9 @@ TailedFile* TailSource::openFile(const std::string& path, const std::string& ope
       offset = known->offset;
       if (st->size < offset) {
         ++counters_.errors["truncated"];
-        spdlog::warn("source {}: {} is shorter ({} bytes) than its checkpoint ({}): truncated while Sluice was "
+        spdlog::warn("source {}: {} is shorter ({}) than its checkpoint ({}): truncated while Sluice was "
                      "stopped; reading it from its start",
-                     info_.name, path, st->size, offset);
+                     info_.name, path, countOf(st->size, "byte"), offset);
         offset = 0;
       }
     } else {

@@ -1,3 +1,4 @@
+#include "agent/core/units.h"
 #include "plugins/tail/tailed_file.h"
 
 #include <unistd.h>
@@ -348,9 +349,9 @@ void TailedFile::startDraining() {
 void TailedFile::truncated(uint64_t size) {
   ++truncations_;
   ++ctx_.counters.errors["truncated"];
-  spdlog::warn("source {}: {} was truncated (read up to offset {}, now {} bytes; copytruncate?): reading it again "
+  spdlog::warn("source {}: {} was truncated (read up to offset {}, now {}; copytruncate?): reading it again "
                "from its start. Lines written between the copy and the truncation, if any, are only in the copy",
-               ctx_.source_name, path_, read_offset_, size);
+               ctx_.source_name, path_, read_offset_, countOf(size, "byte"));
   flushHeld();
   // The entries before this one hold positions in the old content: a marker at 0 resets the checkpoint once they
   // are acknowledged.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "agent/core/path.h"
+#include "agent/core/units.h"
 #include "plugins/tail/tailed_file.h"
 
 namespace sluice::plugins::tail {
@@ -104,8 +105,8 @@ void TailedFile::gone() {
   if (unread) {
     ++ctx_.counters.errors["closed_file_gone"];
     spdlog::warn("source {}: {} was deleted (or moved out of its directory) while closed for want of descriptors; "
-                 "at least {} bytes after offset {} were not read",
-                 ctx_.source_name, path_, seen_size_ - read_offset_, read_offset_);
+                 "at least {} after offset {} were not read",
+                 ctx_.source_name, path_, countOf(seen_size_ - read_offset_, "byte"), read_offset_);
   } else {
     spdlog::info("source {}: {} was deleted while closed for want of descriptors, after it was read to offset {}",
                  ctx_.source_name, path_, read_offset_);
