@@ -8,41 +8,48 @@
 namespace sluice {
 namespace {
 
+// Every family /metrics may show: name, Prometheus type, help. A family without samples is still declared, so
+// that scrapers see the whole set from the first scrape.
+struct Family {
+  std::string_view name, type, help;
+};
+constexpr Family kFamilies[] = {
+    {"sluice_component_received_events_total", "counter", "Lines (events) a component received."},
+    {"sluice_component_received_bytes_total", "counter", "Bytes a source read."},
+    {"sluice_component_sent_events_total", "counter", "Messages a sink delivered."},
+    {"sluice_component_sent_bytes_total", "counter", "Frame bytes a sink delivered."},
+    {"sluice_component_sent_batches_total", "counter", "Batches a sink delivered."},
+    {"sluice_component_retries_total", "counter", "Batch deliveries retried."},
+    {"sluice_component_split_events_total", "counter", "Lines longer than max_line_bytes, sent in pieces."},
+    {"sluice_component_errors_total", "counter", "Errors by type (http_503, transport, unauthorized, ...)."},
+    {"sluice_component_dropped_events_total", "counter", "Messages that will not be delivered, by reason."},
+    {"sluice_component_plugin_events_total", "counter", "Messages a sink changed or left out on purpose (truncated or split datagrams, unparsed lines dropped, ...)."},
+    {"sluice_component_files_open", "gauge", "Files a tail source holds open now."},
+    {"sluice_component_files_tracked", "gauge", "Files a tail source follows, open or closed."},
+    {"sluice_component_failing_seconds", "gauge", "How long a sink's deliveries have been failing (0: fine)."},
+    {"sluice_buffer_bytes", "gauge", "Bytes held for a sink (open batch, queued, in flight)."},
+    {"sluice_buffer_events", "gauge", "Messages queued or in flight for a sink."},
+    {"sluice_buffer_disk_full", "gauge", "1 while a sink's spool has no disk space (batches wait in memory)."},
+    {"sluice_delivery_latency_seconds", "histogram", "From receiving a line to its batch being delivered."},
+    {"sluice_api_connections", "gauge", "Connections to the admin API open now."},
+    {"sluice_api_connections_turned_away_total", "counter", "Admin API connections closed to make room (evicted: the one idle longest) or refused (all busy)."},
+    {"sluice_api_recent_lines", "gauge", "Lines in the admin API's ring (GET /logs?n=)."},
+    {"sluice_api_stream_clients", "gauge", "Live log streams (SSE and WebSocket) open now."},
+    {"sluice_api_stream_dropped_events_total", "counter", "Lines live-stream clients missed by being slow."},
+    {"sluice_api_archived_events_total", "counter", "Lines written to the local archive."},
+    {"sluice_api_archive_dropped_events_total", "counter", "Lines not archived because the disk fell behind."},
+    {"sluice_api_archive_bytes", "gauge", "Size of the local archive on disk."},
+    {"sluice_build_info", "gauge", "The running version."},
+    {"process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds."},
+    {"process_resident_memory_bytes", "gauge", "Resident memory size in bytes."},
+    {"process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes."},
+    {"process_open_fds", "gauge", "Open file descriptors."},
+    {"process_max_fds", "gauge", "The limit of open file descriptors."},
+    {"process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds."},
+};
+
 void declareFamilies(PrometheusText& p) {
-  p.family("sluice_component_received_events_total", "counter", "Lines (events) a component received.");
-  p.family("sluice_component_received_bytes_total", "counter", "Bytes a source read.");
-  p.family("sluice_component_sent_events_total", "counter", "Messages a sink delivered.");
-  p.family("sluice_component_sent_bytes_total", "counter", "Frame bytes a sink delivered.");
-  p.family("sluice_component_sent_batches_total", "counter", "Batches a sink delivered.");
-  p.family("sluice_component_retries_total", "counter", "Batch deliveries retried.");
-  p.family("sluice_component_split_events_total", "counter", "Lines longer than max_line_bytes, sent in pieces.");
-  p.family("sluice_component_errors_total", "counter", "Errors by type (http_503, transport, unauthorized, ...).");
-  p.family("sluice_component_dropped_events_total", "counter", "Messages that will not be delivered, by reason.");
-  p.family("sluice_component_plugin_events_total", "counter",
-           "Messages a sink changed or left out on purpose (truncated or split datagrams, unparsed lines dropped, ...).");
-  p.family("sluice_component_files_open", "gauge", "Files a tail source holds open now.");
-  p.family("sluice_component_files_tracked", "gauge", "Files a tail source follows, open or closed.");
-  p.family("sluice_component_failing_seconds", "gauge", "How long a sink's deliveries have been failing (0: fine).");
-  p.family("sluice_buffer_bytes", "gauge", "Bytes held for a sink (open batch, queued, in flight).");
-  p.family("sluice_buffer_events", "gauge", "Messages queued or in flight for a sink.");
-  p.family("sluice_buffer_disk_full", "gauge", "1 while a sink's spool has no disk space (batches wait in memory).");
-  p.family("sluice_delivery_latency_seconds", "histogram", "From receiving a line to its batch being delivered.");
-  p.family("sluice_api_connections", "gauge", "Connections to the admin API open now.");
-  p.family("sluice_api_connections_turned_away_total", "counter",
-           "Admin API connections closed to make room (evicted: the one idle longest) or refused (all busy).");
-  p.family("sluice_api_recent_lines", "gauge", "Lines in the admin API's ring (GET /logs?n=).");
-  p.family("sluice_api_stream_clients", "gauge", "Live log streams (SSE and WebSocket) open now.");
-  p.family("sluice_api_stream_dropped_events_total", "counter", "Lines live-stream clients missed by being slow.");
-  p.family("sluice_api_archived_events_total", "counter", "Lines written to the local archive.");
-  p.family("sluice_api_archive_dropped_events_total", "counter", "Lines not archived because the disk fell behind.");
-  p.family("sluice_api_archive_bytes", "gauge", "Size of the local archive on disk.");
-  p.family("sluice_build_info", "gauge", "The running version.");
-  p.family("process_cpu_seconds_total", "counter", "User and system CPU time spent, in seconds.");
-  p.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-  p.family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-  p.family("process_open_fds", "gauge", "Open file descriptors.");
-  p.family("process_max_fds", "gauge", "The limit of open file descriptors.");
-  p.family("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds.");
+  for (const Family& f : kFamilies) p.family(f.name, f.type, f.help);
 }
 
 void byKey(PrometheusText& p, std::string_view family, const PromLabels& labels, std::string_view key,

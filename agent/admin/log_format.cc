@@ -25,6 +25,31 @@ void appendOneLine(std::string& out, std::string_view s) {
   out.append(s.substr(start));
 }
 
+// `,"key":` and `value` as a JSON string.
+void appendJsonField(std::string& out, std::string_view key, std::string_view value) {
+  out.append(",\"").append(key).append("\":");
+  appendJsonString(out, value);
+}
+
+// A preformatted line's RFC 5424 fields after its severity and facility, as NDJSON keys in the order written.
+struct HeaderField {
+  std::string_view key;
+  std::string_view SyslogHeader::*value;
+};
+constexpr HeaderField kHeaderFields[] = {
+    {"hostname", &SyslogHeader::hostname}, {"app_name", &SyslogHeader::app_name},
+    {"procid", &SyslogHeader::procid},     {"msgid", &SyslogHeader::msgid},
+    {"structured_data", &SyslogHeader::structured_data}, {"message", &SyslogHeader::msg},
+};
+
+// The message without its RFC 5424 header when the line is preformatted.
+std::string_view messageText(const LogLine& line) {
+  SyslogHeader h;
+  const char* err = nullptr;
+  if (line.preformatted && parseSyslogHeader(line.message, &h, &err)) return h.msg;
+  return line.message;
+}
+
 }  // namespace
 
 std::optional<LogFormat> parseLogFormat(std::string_view name) {
@@ -66,45 +91,26 @@ void LineFormatter::appendJson(const LogLine& line, std::string& out) {
   char ts[TimestampFormatter::kLength];
   ts_.format(line.received_us, ts);
   out.append(ts, sizeof ts);
-  out.append("\",\"source\":");
-  appendJsonString(out, line.source);
-  out.append(",\"type\":");
-  appendJsonString(out, line.type);
-  if (!line.instance.empty()) {
-    out.append(",\"file\":");
-    appendJsonString(out, line.instance);
-  }
+  out.push_back('"');
+  appendJsonField(out, "source", line.source);
+  appendJsonField(out, "type", line.type);
+  if (!line.instance.empty()) appendJsonField(out, "file", line.instance);
   SyslogHeader h;
   const char* err = nullptr;
   if (line.preformatted && parseSyslogHeader(line.message, &h, &err)) {
-    out.append(",\"time\":");
-    appendJsonString(out, h.timestamp);
+    appendJsonField(out, "time", h.timestamp);
     out.append(",\"severity\":\"").append(kSeverityKeywords[h.pri & 7]).append("\"");
     out.append(",\"facility\":\"").append(kFacilities[(h.pri >> 3) % 24]).append("\"");
-    out.append(",\"hostname\":");
-    appendJsonString(out, h.hostname);
-    out.append(",\"app_name\":");
-    appendJsonString(out, h.app_name);
-    out.append(",\"procid\":");
-    appendJsonString(out, h.procid);
-    out.append(",\"msgid\":");
-    appendJsonString(out, h.msgid);
-    out.append(",\"structured_data\":");
-    appendJsonString(out, h.structured_data);
-    out.append(",\"message\":");
-    appendJsonString(out, h.msg);
+    for (const HeaderField& f : kHeaderFields) appendJsonField(out, f.key, h.*f.value);
   } else {
     out.append(",\"time\":\"");
     ts_.format(line.event_us != 0 ? line.event_us : line.received_us, ts);
     out.append(ts, sizeof ts);
     out.append("\",\"severity\":\"").append(severityName(line.severity)).append("\"");
-    out.append(",\"hostname\":");
-    appendJsonString(out, hostname_);
+    appendJsonField(out, "hostname", hostname_);
     // What the frames' PROCID is by default (message.procid: "{source}").
-    out.append(",\"procid\":");
-    appendJsonString(out, line.instance.empty() ? line.source : line.instance);
-    out.append(",\"message\":");
-    appendJsonString(out, line.message);
+    appendJsonField(out, "procid", line.instance.empty() ? line.source : line.instance);
+    appendJsonField(out, "message", line.message);
   }
   out.push_back('}');
 }
@@ -115,15 +121,10 @@ void LineFormatter::append(const LogLine& line, LogFormat format, std::string& o
       appendText(line, out);
       out.push_back('\n');
       return;
-    case LogFormat::Raw: {
-      std::string_view msg = line.message;
-      SyslogHeader h;
-      const char* err = nullptr;
-      if (line.preformatted && parseSyslogHeader(msg, &h, &err)) msg = h.msg;
-      appendOneLine(out, msg);
+    case LogFormat::Raw:
+      appendOneLine(out, messageText(line));
       out.push_back('\n');
       return;
-    }
     case LogFormat::Ndjson:
       appendJson(line, out);
       out.push_back('\n');
@@ -134,12 +135,8 @@ void LineFormatter::append(const LogLine& line, LogFormat format, std::string& o
     case LogFormat::Clf: {
       // Access-log lines only, written back in their own format (for GoAccess and friends, as in
       // shared/seeds/000); other lines are left out.
-      std::string_view msg = line.message;
-      SyslogHeader h;
-      const char* err = nullptr;
-      if (line.preformatted && parseSyslogHeader(msg, &h, &err)) msg = h.msg;
       AccessFields f;
-      if (!parseAccessLine(msg, &f)) return;
+      if (!parseAccessLine(messageText(line), &f)) return;
       formatAccessLine(f, out);
       out.push_back('\n');
       return;

@@ -1,6 +1,5 @@
 #include "agent/app/agent_config.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -11,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "agent/buffer/spool_io.h"
 #include "agent/config/env.h"
 #include "agent/config/yaml_support.h"
 #include "agent/core/listen_address.h"
@@ -129,12 +129,20 @@ class Loader {
   }
 
  private:
-  OptionValues loadAgent(const YAML::Node& node, const Mark& mark, AgentSettings& out) {
+  // The options of the section `key` (all defaults when it is absent); nullopt, reported, when it is no mapping.
+  std::optional<OptionValues> mappingOptions(const YAML::Node& node, const Mark& mark, std::string_view key,
+                                             std::span<const OptionSpec> table) {
     if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
-      errors_.add(mark, "key 'agent' must be a mapping");
-      return {};
+      errors_.add(mark, "key '" + std::string(key) + "' must be a mapping");
+      return std::nullopt;
     }
-    OptionValues v = parseOptions(node, mark, {agentOptions()}, errors_);
+    return parseOptions(node, mark, {table}, errors_);
+  }
+
+  OptionValues loadAgent(const YAML::Node& node, const Mark& mark, AgentSettings& out) {
+    std::optional<OptionValues> section = mappingOptions(node, mark, "agent", agentOptions());
+    if (!section) return {};
+    OptionValues& v = *section;
     out.hostname = v.str("hostname");
     if (out.hostname.empty()) out.hostname = machineHostname();
     out.state_dir = v.str("state_dir");
@@ -145,15 +153,13 @@ class Loader {
     if (v.isSet("max_line_bytes") && (out.max_line_bytes < 1024 || out.max_line_bytes > (16u << 20))) {
       errors_.add(v.mark("max_line_bytes"), "max_line_bytes must be between 1KiB and 16MiB");
     }
-    return v;
+    return std::move(v);
   }
 
   OptionValues loadApi(const YAML::Node& node, const Mark& mark, ApiSettings& out) {
-    if (node.IsDefined() && !node.IsNull() && !node.IsMap()) {
-      errors_.add(mark, "key 'api' must be a mapping");
-      return {};
-    }
-    OptionValues v = parseOptions(node, mark, {apiOptions()}, errors_);
+    std::optional<OptionValues> section = mappingOptions(node, mark, "api", apiOptions());
+    if (!section) return {};
+    OptionValues& v = *section;
     out.listen = v.str("listen");
     out.listen_set = v.isSet("listen");
     out.token = v.str("token");
@@ -186,7 +192,7 @@ class Loader {
     if (out.recent_bytes < 64 * 1024) errors_.add(v.mark("recent_bytes"), "recent_bytes must be at least 64KiB");
     if (out.keepalive.count() < 10) errors_.add(v.mark("keepalive"), "keepalive must be at least 10ms");
     if (out.stream_buffer < 4096) errors_.add(v.mark("stream_buffer"), "stream_buffer must be at least 4KiB");
-    return v;
+    return std::move(v);
   }
 
   // Checks that a list entry is a mapping with a usable `type:`; returns the (expanded) type or "".
@@ -252,20 +258,33 @@ class Loader {
     return fresh;
   }
 
-  size_t loadSources(const YAML::Node& node, const Mark& mark, std::vector<SourceConfig>& out) {
-    if (!sequenceOf(node, mark, "sources")) return 0;
-    std::map<std::string, Mark> seen;
+  // Each entry of the `sources` or `sinks` list whose type names a plugin of `kind`, handed to
+  // load(item, item_mark, plugin) -> whether it is enabled; an entry without a type, or of an unknown one, is
+  // reported and left out. Returns how many are enabled.
+  template <class Load>
+  size_t loadEntries(const YAML::Node& node, const Mark& mark, PluginKind kind,
+                     const std::vector<std::string>& aliases, Load&& load) {
+    const std::string_view what = kind == PluginKind::Source ? "source" : "sink";
+    if (!sequenceOf(node, mark, kind == PluginKind::Source ? "sources" : "sinks")) return 0;
     size_t enabled = 0;
     for (const YAML::Node& item : node) {
       Mark item_mark = markOr(item, file_, mark);
-      std::string type = entryType(item, item_mark, "source");
+      std::string type = entryType(item, item_mark, what);
       if (type.empty()) continue;
-      const PluginDescriptor* plugin = registry_.find(PluginKind::Source, type);
+      const PluginDescriptor* plugin = registry_.find(kind, type);
       if (plugin == nullptr) {
         errors_.add(markOr(findKey(item, "type"), file_, item_mark),
-                    unknownType("source", type, registry_.names(PluginKind::Source), {}));
+                    unknownType(what, type, registry_.names(kind), aliases));
         continue;
       }
+      if (load(item, item_mark, plugin)) ++enabled;
+    }
+    return enabled;
+  }
+
+  size_t loadSources(const YAML::Node& node, const Mark& mark, std::vector<SourceConfig>& out) {
+    std::map<std::string, Mark> seen;
+    auto load = [&](const YAML::Node& item, const Mark& item_mark, const PluginDescriptor* plugin) {
       SourceConfig sc;
       const size_t errors_before = errors_.size();
       sc.values = parseOptions(item, item_mark, {commonSourceOptions(), plugin->options}, errors_, {"type"});
@@ -275,31 +294,21 @@ class Loader {
       sc.type = std::string(plugin->name);
       sc.mark = item_mark;
       uniqueName(seen, sc.values, "source");
-      if (sc.values.boolean("enabled")) ++enabled;
+      const bool enabled = sc.values.boolean("enabled");
       out.push_back(std::move(sc));
-    }
-    return enabled;
+      return enabled;
+    };
+    return loadEntries(node, mark, PluginKind::Source, {}, load);
   }
 
   size_t loadSinks(const YAML::Node& node, const Mark& mark, std::vector<SinkConfig>& out) {
-    if (!sequenceOf(node, mark, "sinks")) return 0;
     std::vector<std::string> aliases;
     for (const PluginDescriptor* d : registry_.all()) {
       if (d->kind != PluginKind::Sink) continue;
       for (std::string_view a : d->aliases) aliases.emplace_back(a);
     }
     std::map<std::string, Mark> seen;
-    size_t enabled = 0;
-    for (const YAML::Node& item : node) {
-      Mark item_mark = markOr(item, file_, mark);
-      std::string type = entryType(item, item_mark, "sink");
-      if (type.empty()) continue;
-      const PluginDescriptor* plugin = registry_.find(PluginKind::Sink, type);
-      if (plugin == nullptr) {
-        errors_.add(markOr(findKey(item, "type"), file_, item_mark),
-                    unknownType("sink", type, registry_.names(PluginKind::Sink), aliases));
-        continue;
-      }
+    auto load = [&](const YAML::Node& item, const Mark& item_mark, const PluginDescriptor* plugin) {
       size_t errors_before = errors_.size();
       SinkConfig sc;
       sc.plugin = plugin;
@@ -311,10 +320,11 @@ class Loader {
       // A plugin sees only values that parsed: otherwise it would complain again about defaults standing in
       // for the keys reported above.
       if (errors_.size() == errors_before) sc.plugin_config = validatePluginConfig(*plugin, sc.values, errors_);
-      if (sc.settings.enabled) ++enabled;
+      const bool enabled = sc.settings.enabled;
       out.push_back(std::move(sc));
-    }
-    return enabled;
+      return enabled;
+    };
+    return loadEntries(node, mark, PluginKind::Sink, aliases, load);
   }
 
   // Every `inputs:` entry names a source, and every enabled source reaches an enabled sink: a line that would go
@@ -420,28 +430,12 @@ std::optional<AgentConfig> loadConfigText(std::string_view yaml, const std::stri
 
 std::optional<AgentConfig> loadConfigFile(const std::string& path, const PluginRegistry& registry,
                                           ConfigErrors& errors) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    errors.addPlain(path + ": cannot read: " + std::strerror(errno));
+  Result<std::string> text = readWholeFile(path);
+  if (!text) {
+    errors.addPlain(path + ": cannot read: " + std::strerror(-text.error().code));
     return std::nullopt;
   }
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n > 0) {
-      text.append(buf, static_cast<size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      int err = errno;
-      ::close(fd);
-      errors.addPlain(path + ": cannot read: " + std::strerror(err));
-      return std::nullopt;
-    }
-  }
-  ::close(fd);
-  return loadConfigText(text, path, registry, errors);
+  return loadConfigText(*text, path, registry, errors);
 }
 
 }  // namespace sluice

@@ -8,26 +8,15 @@
 #include "agent/config/option_show.h"
 #include "agent/core/path.h"
 #include "agent/core/path_glob.h"
+#include "agent/core/text_split.h"
 
 namespace sluice {
 namespace {
 
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) nl = text.size();
-    out.push_back(text.substr(start, nl - start));
-    start = nl + 1;
-  }
-  return out;
-}
-
 // `block` (lines of YAML) indented under a key, or as an item of a list ("  - " before its first line).
 std::string indented(const std::string& block, std::string_view first, std::string_view rest) {
   std::string out;
-  for (const std::string& row : lines(block)) {
+  for (const std::string& row : splitLines(block)) {
     out += out.empty() ? first : rest;
     out += row + "\n";
   }
@@ -55,7 +44,7 @@ std::string commentOutInapplicable(const std::string& text, const PluginRegistry
   static const std::string kShown = "(shown)";
   ConfigErrors errors;
   (void)loadConfigText(text, kShown, registry, errors);
-  std::vector<std::string> rows = lines(text);
+  std::vector<std::string> rows = splitLines(text);
   for (const std::string& message : errors.messages()) {
     if (!message.starts_with(kShown + ":")) continue;
     char* end = nullptr;

@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "agent/buffer/crc32c.h"
 #include "agent/buffer/spool_format.h"
 
 namespace sluice {
@@ -31,26 +30,20 @@ bool AckState::mark(uint64_t seq) {
 }
 
 void encodeAckSlot(const AckState& s, char out[kAckSlotBytes]) {
-  std::memset(out, 0, kAckSlotBytes);
-  putLe32(out, kSlotMagic);
-  putLe64(out + 8, s.generation);
+  beginSlot(out, kAckSlotBytes, kSlotMagic, s.generation);
   putLe64(out + 16, s.position);
   putLe32(out + 24, s.epoch);
   for (size_t w = 0; w < s.above.size(); ++w) putLe64(out + kBitmapOffset + 8 * w, s.above[w]);
-  putLe32(out + 4, crc32c(0, out + 8, kAckSlotBytes - 8));
+  sealSlot(out, kAckSlotBytes);
 }
 
 std::optional<AckState> decodeAckSlot(std::string_view bytes) {
-  if (bytes.size() != kAckSlotBytes) return std::nullopt;
-  const char* p = bytes.data();
-  if (getLe32(p) != kSlotMagic || getLe32(p + 4) != crc32c(0, p + 8, kAckSlotBytes - 8)) return std::nullopt;
-  AckState s;
-  s.generation = getLe64(p + 8);
-  s.position = getLe64(p + 16);
-  s.epoch = getLe32(p + 24);
-  for (size_t w = 0; w < s.above.size(); ++w) s.above[w] = getLe64(p + kBitmapOffset + 8 * w);
-  if (s.generation == 0) return std::nullopt;
-  return s;
+  return decodeSlot<AckState>(bytes, kAckSlotBytes, kSlotMagic, [](const char* p, AckState& s) {
+    s.position = getLe64(p + 16);
+    s.epoch = getLe32(p + 24);
+    for (size_t w = 0; w < s.above.size(); ++w) s.above[w] = getLe64(p + kBitmapOffset + 8 * w);
+    return true;
+  });
 }
 
 AckFileScan scanAckFile(std::string_view bytes) { return scanSlots<AckState>(bytes, kAckSlotBytes, decodeAckSlot); }

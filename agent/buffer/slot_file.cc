@@ -5,12 +5,32 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
+#include "agent/buffer/crc32c.h"
+#include "agent/buffer/spool_format.h"
 #include "agent/buffer/spool_io.h"
 #include "agent/core/durable_file.h"
 
 namespace sluice {
+
+void beginSlot(char* out, size_t size, uint32_t magic, uint64_t generation) {
+  std::memset(out, 0, size);
+  putLe32(out, magic);
+  putLe64(out + 8, generation);
+}
+
+void sealSlot(char* out, size_t size) { putLe32(out + 4, crc32c(0, out + 8, size - 8)); }
+
+std::optional<uint64_t> slotGeneration(std::string_view bytes, size_t size, uint32_t magic) {
+  if (bytes.size() != size) return std::nullopt;
+  const char* p = bytes.data();
+  if (getLe32(p) != magic || getLe32(p + 4) != crc32c(0, p + 8, size - 8)) return std::nullopt;
+  const uint64_t generation = getLe64(p + 8);
+  if (generation == 0) return std::nullopt;
+  return generation;
+}
 
 Result<int> openSlotFile(const std::string& path, size_t size, mode_t mode) {
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,26 @@ SlotScan<Slot> scanSlots(std::string_view bytes, size_t slot_size, Decode&& deco
     if (!scan.newest || s->generation > scan.newest->generation) scan.newest = std::move(s);
   }
   return scan;
+}
+
+// Every slot starts alike: a magic number (4 bytes), the CRC-32C of all that follows its first 8 bytes (4), and the
+// generation (8, above 0). beginSlot zeros the `size` bytes at `out` and writes the magic and the generation;
+// sealSlot writes the CRC once the rest is in.
+void beginSlot(char* out, size_t size, uint32_t magic, uint64_t generation);
+void sealSlot(char* out, size_t size);
+// The generation of a slot that is `size` bytes long, has `magic`, a good CRC and a generation above 0; nullopt
+// when it is empty, torn or of another kind.
+std::optional<uint64_t> slotGeneration(std::string_view bytes, size_t size, uint32_t magic);
+// A whole slot (as slotGeneration) read into a Slot: its generation set, the rest read by `body(const char* slot,
+// Slot&) -> bool`, false when what follows the header is not valid.
+template <class Slot, class Body>
+std::optional<Slot> decodeSlot(std::string_view bytes, size_t size, uint32_t magic, Body&& body) {
+  std::optional<uint64_t> generation = slotGeneration(bytes, size, magic);
+  if (!generation) return std::nullopt;
+  Slot slot;
+  slot.generation = *generation;
+  if (!body(bytes.data(), slot)) return std::nullopt;
+  return slot;
 }
 
 // Opens `path` read-write. When it is missing, or not `size` bytes long (its content was read before), it is made

@@ -70,6 +70,20 @@ OptionValue emptyValue(OptionType type) {
   }
 }
 
+// An Int or a Count ('+' allowed): `noun` names it when out of range, `expected` when it is no number at all.
+template <class T>
+Result<OptionValue> parseInteger(const std::string& text, std::string_view noun, std::string_view expected) {
+  T v = 0;
+  std::string_view s = text;
+  if (s.starts_with('+')) s.remove_prefix(1);
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec == std::errc::result_out_of_range) return makeError(std::string(noun) + " '" + text + "' is out of range");
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
+    return makeError("expected " + std::string(expected) + ", got '" + text + "'");
+  }
+  return OptionValue{v};
+}
+
 // Converts the (already expanded) text of a scalar option. Messages never quote a Secret (it has no parse
 // errors) and name no key: the caller prefixes it.
 Result<OptionValue> convertScalar(const OptionSpec& spec, const std::string& text) {
@@ -83,28 +97,10 @@ Result<OptionValue> convertScalar(const OptionSpec& spec, const std::string& tex
       if (l == "false" || l == "no" || l == "off") return OptionValue{false};
       return makeError("expected true or false (or yes/no, on/off), got '" + text + "'");
     }
-    case OptionType::Int: {
-      int64_t v = 0;
-      std::string_view s = text;
-      if (s.starts_with('+')) s.remove_prefix(1);
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec == std::errc::result_out_of_range) return makeError("integer '" + text + "' is out of range");
-      if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-        return makeError("expected an integer, got '" + text + "'");
-      }
-      return OptionValue{v};
-    }
-    case OptionType::Count: {
-      uint64_t v = 0;
-      std::string_view s = text;
-      if (s.starts_with('+')) s.remove_prefix(1);
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec == std::errc::result_out_of_range) return makeError("number '" + text + "' is out of range");
-      if (ec != std::errc() || end != s.data() + s.size() || s.empty()) {
-        return makeError("expected a non-negative integer, got '" + text + "'");
-      }
-      return OptionValue{v};
-    }
+    case OptionType::Int:
+      return parseInteger<int64_t>(text, "integer", "an integer");
+    case OptionType::Count:
+      return parseInteger<uint64_t>(text, "number", "a non-negative integer");
     case OptionType::Size: {
       Result<uint64_t> r = parseSize(text);
       if (!r) return r.takeError();

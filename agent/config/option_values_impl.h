@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agent/config/options.h"
+#include "agent/core/text_split.h"
 
 namespace sluice {
 
@@ -37,16 +38,6 @@ inline std::string lowerAscii(std::string_view s) {
 }
 
 // "a|b|c" → {"a", "b", "c"}
-inline std::vector<std::string> splitChoices(std::string_view choices) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= choices.size() && !choices.empty()) {
-    size_t bar = choices.find('|', start);
-    if (bar == std::string_view::npos) bar = choices.size();
-    out.emplace_back(choices.substr(start, bar - start));
-    start = bar + 1;
-  }
-  return out;
-}
+inline std::vector<std::string> splitChoices(std::string_view choices) { return splitText(choices, '|'); }
 
 }  // namespace sluice

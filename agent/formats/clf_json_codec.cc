@@ -102,9 +102,8 @@ void ecsClient(const AccessFields& f, JsonOut& o) {
   if (isIpLiteral(f.client)) {
     o.key("\"ip\"");
     o.string(f.client);
-  } else if (f.client != "-") {
-    o.key("\"domain\"");
-    o.string(f.client);
+  } else {
+    o.stringIf(f.client != "-", "\"domain\"", f.client);
   }
   o.close();
   if (f.user != "-") {
@@ -122,14 +121,8 @@ void ecsHttp(const AccessFields& f, JsonOut& o) {
   if (f.has_method || f.combined) {
     o.key("\"request\"");
     o.open();
-    if (f.has_method) {
-      o.key("\"method\"");
-      o.string(f.method);
-    }
-    if (f.combined) {
-      o.key("\"referrer\"");
-      o.string(f.referer);
-    }
+    o.stringIf(f.has_method, "\"method\"", f.method);
+    o.stringIf(f.combined, "\"referrer\"", f.referer);
     o.close();
   }
   const bool http_version = f.has_proto && f.proto.starts_with("HTTP/");
@@ -158,10 +151,7 @@ bool ecsUrl(const AccessFields& f, JsonOut& o) {
   if (f.has_path || clean_vhost) {
     o.key("\"url\"");
     o.open();
-    if (f.has_path) {
-      o.key("\"original\"");
-      o.string(f.path);
-    }
+    o.stringIf(f.has_path, "\"original\"", f.path);
     if (clean_vhost) {
       o.key("\"domain\"");
       o.string(domain);
@@ -204,30 +194,15 @@ void ecsClfExtras(const AccessFields& f, JsonOut& o, bool clean_vhost) {
       !f.time_text.empty()) {
     o.key("\"clf\"");
     o.open();
-    if (!f.time_text.empty()) {
-      o.key("\"time\"");
-      o.string(f.time_text);
-    }
-    if (f.ident != "-") {
-      o.key("\"ident\"");
-      o.string(f.ident);
-    }
-    if (f.has_rtime) {
-      o.key("\"request_time\"");
-      o.string(f.rtime);
-    }
+    o.stringIf(!f.time_text.empty(), "\"time\"", f.time_text);
+    o.stringIf(f.ident != "-", "\"ident\"", f.ident);
+    o.stringIf(f.has_rtime, "\"request_time\"", f.rtime);
     if (f.bytes_dash) {
       o.key("\"bytes_dash\"");
       o.boolean(true);
     }
-    if (other_proto) {
-      o.key("\"protocol\"");
-      o.string(f.proto);
-    }
-    if (f.has_vhost && !clean_vhost) {
-      o.key("\"vhost\"");
-      o.string(f.vhost);
-    }
+    o.stringIf(other_proto, "\"protocol\"", f.proto);
+    o.stringIf(f.has_vhost && !clean_vhost, "\"vhost\"", f.vhost);
     o.close();
   }
 }
@@ -270,32 +245,14 @@ void JsonEncoder::compact(const AccessFields& f, JsonOut& o) {
   o.open();
   o.key("\"t\"");
   o.plain(std::string_view(last_time_, TimestampFormatter::kLength));
-  if (f.has_vhost) {
-    o.key("\"h\"");
-    o.string(f.vhost);
-  }
+  o.stringIf(f.has_vhost, "\"h\"", f.vhost);
   o.key("\"ipS\"");
   o.string(f.client);
-  if (f.ident != "-") {
-    o.key("\"ident\"");
-    o.string(f.ident);
-  }
-  if (f.user != "-") {
-    o.key("\"user\"");
-    o.string(f.user);
-  }
-  if (f.has_method) {
-    o.key("\"vb\"");
-    o.string(f.method);
-  }
-  if (f.has_path) {
-    o.key("\"path\"");
-    o.string(f.path);
-  }
-  if (f.has_proto) {
-    o.key("\"proto\"");
-    o.string(f.proto);
-  }
+  o.stringIf(f.ident != "-", "\"ident\"", f.ident);
+  o.stringIf(f.user != "-", "\"user\"", f.user);
+  o.stringIf(f.has_method, "\"vb\"", f.method);
+  o.stringIf(f.has_path, "\"path\"", f.path);
+  o.stringIf(f.has_proto, "\"proto\"", f.proto);
   o.key("\"sC\"");
   o.number(static_cast<int64_t>(f.status));
   o.key("\"sT\"");
@@ -312,10 +269,7 @@ void JsonEncoder::compact(const AccessFields& f, JsonOut& o) {
     o.key("\"ua\"");
     o.string(f.user_agent);
   }
-  if (f.has_rtime) {
-    o.key("\"rTime\"");
-    o.string(f.rtime);
-  }
+  o.stringIf(f.has_rtime, "\"rTime\"", f.rtime);
   o.key("\"tz\"");
   std::string tz;  // 5 bytes: no allocation
   formatOffset(f.tz_minutes, false, tz);

@@ -54,6 +54,13 @@ class JsonOut {
     out_.commit(s.size() + 2);
   }
   void string(std::string_view s);
+  // A key and its string value, or nothing when the line has no such field.
+  template <size_t N>
+  void stringIf(bool present, const char (&quoted)[N], std::string_view s) {
+    if (!present) return;
+    key(quoted);
+    string(s);
+  }
 
  private:
   ByteBuffer& out_;

@@ -13,8 +13,6 @@ struct HttpHeader {
 // Case-insensitive lookup; nullptr when absent.
 const std::string* findHeader(const std::vector<HttpHeader>& headers, std::string_view name);
 
-std::string_view httpStatusText(int status);
-
 // Case-insensitive equality, as header names and tokens compare.
 bool equalsNoCase(std::string_view a, std::string_view b);
 // True when the comma-separated header value lists `token` (Connection: keep-alive, Upgrade); false for nullptr.

@@ -18,26 +18,13 @@ constexpr size_t kMaxResponseHead = 64 * 1024;
 bool equalsNoCase(const std::string& a, const char* b) { return strcasecmp(a.c_str(), b) == 0; }
 }  // namespace
 
-struct ClientParserCallbacks {
+struct ClientParserCallbacks : HeaderCallbacks<ClientParserCallbacks> {
   static HttpClientConnection* self(llhttp_t* p) { return static_cast<HttpClientConnection*>(p->data); }
+  static constexpr int kHeadTooLarge = -1;
+  static bool headFits(llhttp_t* p, size_t n) { return self(p)->head_parts_.count(n, kMaxResponseHead); }
+  static HeadCollector& headParts(llhttp_t* p) { return self(p)->head_parts_; }
+  static std::vector<HttpHeader>& headers(llhttp_t* p) { return self(p)->response_.headers; }
 
-  static int onHeaderField(llhttp_t* p, const char* at, size_t n) {
-    auto* c = self(p);
-    if (!c->head_parts_.count(n, kMaxResponseHead)) return -1;
-    c->head_parts_.name(at, n);
-    return 0;
-  }
-  static int onHeaderValue(llhttp_t* p, const char* at, size_t n) {
-    auto* c = self(p);
-    if (!c->head_parts_.count(n, kMaxResponseHead)) return -1;
-    c->head_parts_.value(at, n);
-    return 0;
-  }
-  static int onHeaderValueComplete(llhttp_t* p) {
-    auto* c = self(p);
-    c->head_parts_.complete(c->response_.headers);
-    return 0;
-  }
   static int onHeadersComplete(llhttp_t* p) {
     auto* c = self(p);
     c->response_.status = llhttp_get_status_code(p);

@@ -22,7 +22,7 @@ constexpr size_t kMaxPipelined = 64 * 1024;
 }  // namespace
 
 
-struct ServerParserCallbacks {
+struct ServerParserCallbacks : HeaderCallbacks<ServerParserCallbacks> {
   static HttpServerConnection* self(llhttp_t* p) { return static_cast<HttpServerConnection*>(p->data); }
 
   static bool overHeaderLimit(HttpServerConnection* c, size_t n) {
@@ -50,23 +50,6 @@ struct ServerParserCallbacks {
     auto* c = self(p);
     if (overHeaderLimit(c, n)) return HPE_USER;
     c->request_.target.append(at, n);
-    return 0;
-  }
-  static int onHeaderField(llhttp_t* p, const char* at, size_t n) {
-    auto* c = self(p);
-    if (overHeaderLimit(c, n)) return HPE_USER;
-    c->head_parts_.name(at, n);
-    return 0;
-  }
-  static int onHeaderValue(llhttp_t* p, const char* at, size_t n) {
-    auto* c = self(p);
-    if (overHeaderLimit(c, n)) return HPE_USER;
-    c->head_parts_.value(at, n);
-    return 0;
-  }
-  static int onHeaderValueComplete(llhttp_t* p) {
-    auto* c = self(p);
-    c->head_parts_.complete(c->request_.headers);
     return 0;
   }
   static int onHeadersComplete(llhttp_t* p) {
@@ -107,6 +90,12 @@ struct ServerParserCallbacks {
     self(p)->message_done_ = true;
     return HPE_PAUSED;  // one request at a time: what follows waits until this one is answered
   }
+
+  // For the header callbacks (HeaderCallbacks).
+  static constexpr int kHeadTooLarge = HPE_USER;
+  static bool headFits(llhttp_t* p, size_t n) { return !overHeaderLimit(self(p), n); }
+  static HeadCollector& headParts(llhttp_t* p) { return self(p)->head_parts_; }
+  static std::vector<HttpHeader>& headers(llhttp_t* p) { return self(p)->request_.headers; }
 };
 
 HttpServerConnection::HttpServerConnection(HttpServer::Impl& server, Loop& loop) : server_(&server), loop_(loop) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "agent/formats/http_status_text.h"
 #include "agent/net/http_server_connection.h"
 
 namespace sluice {
@@ -33,7 +34,7 @@ std::string HttpServerConnection::responseHead(int status, const std::vector<Htt
                                                size_t length) {
   std::string head;
   head.reserve(160 + headers.size() * 48);
-  head.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(httpStatusText(status));
+  head.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(statusText(status));
   head.append("\r\nDate: ").append(httpDate()).append("\r\n");
   for (const auto& h : headers) {
     if (equalsNoCase(h.name, "Date")) continue;

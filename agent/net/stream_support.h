@@ -3,13 +3,16 @@
 // its stream is gone, the writes made before a stream is up, and how an endpoint is named in messages.
 #include <uv.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "agent/core/result.h"
 #include "agent/loop/loop.h"
 
 namespace sluice {
@@ -70,5 +73,7 @@ inline bool answerWithoutWriting(Loop& loop, const std::shared_ptr<bool>& alive,
 std::string bareHost(const std::string& host);
 // "host:port" as the user named it, for messages ("[::1]:6514" for an IPv6 literal).
 std::string endpointName(const std::string& host, uint16_t port);
+// The error of a connect (or handshake) timer that fired: "connect to host:port timed out after 5s", UV_ETIMEDOUT.
+Error timedOut(std::string_view what, const std::string& endpoint, std::chrono::milliseconds timeout);
 
 }  // namespace sluice

@@ -315,8 +315,7 @@ void TcpStream::onTimer(uv_timer_t* timer) noexcept {
     self->close();  // the peer did not close its side in time
     return;
   }
-  self->fail(Error{"connect to " + self->endpoint_ + " timed out after " + formatDuration(self->connect_timeout_),
-                   UV_ETIMEDOUT});
+  self->fail(timedOut("connect to ", self->endpoint_, self->connect_timeout_));
 }
 
 void TcpStream::close(bool reset) {

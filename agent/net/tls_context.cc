@@ -20,10 +20,18 @@ Error tlsError(std::string what) {
   return Error{std::move(what)};
 }
 
-// A context freed on every early return; released into the TlsContext on success.
+// A new context for `method`, TLS 1.2 or later, freed on every early return; released into the TlsContext on
+// success. `ctx` is null when OpenSSL could not make one (its error queue, cleared first, says why).
 struct CtxGuard {
-  SSL_CTX* ctx;
+  explicit CtxGuard(const SSL_METHOD* method) {
+    ERR_clear_error();
+    ctx = SSL_CTX_new(method);
+    if (ctx != nullptr) SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  }
   ~CtxGuard() { SSL_CTX_free(ctx); }
+  CtxGuard(const CtxGuard&) = delete;
+  CtxGuard& operator=(const CtxGuard&) = delete;
+  SSL_CTX* ctx = nullptr;
   SSL_CTX* release() { return std::exchange(ctx, nullptr); }
 };
 
@@ -71,11 +79,9 @@ std::string opensslErrors() {
 }
 
 Result<std::shared_ptr<TlsContext>> TlsContext::makeClient(const TlsClientOptions& options) {
-  ERR_clear_error();
-  CtxGuard guard{SSL_CTX_new(TLS_client_method())};
+  CtxGuard guard(TLS_client_method());
   SSL_CTX* ctx = guard.ctx;
   if (ctx == nullptr) return tlsError("cannot create TLS client context");
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   if (options.verify) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     if (!options.ca_file.empty()) {
@@ -98,11 +104,9 @@ Result<std::shared_ptr<TlsContext>> TlsContext::makeClient(const TlsClientOption
 }
 
 Result<std::shared_ptr<TlsContext>> TlsContext::makeServer(const TlsServerOptions& options) {
-  ERR_clear_error();
-  CtxGuard guard{SSL_CTX_new(TLS_server_method())};
+  CtxGuard guard(TLS_server_method());
   SSL_CTX* ctx = guard.ctx;
   if (ctx == nullptr) return tlsError("cannot create TLS server context");
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   if (options.cert_file.empty() || options.key_file.empty()) {
     return Error{"a TLS server needs cert_file and key_file"};
   }

@@ -217,9 +217,8 @@ void TlsStream::resumeReading() {
 void TlsStream::onTimer(uv_timer_t* timer) noexcept {
   auto* self = ownerOf<TlsStream>(timer);
   if (self == nullptr || self->state_ == State::Closed) return;
-  const char* what = self->state_ == State::Handshaking ? "TLS handshake with " : "connect to ";
-  self->fail(Error{what + self->endpoint_ + " timed out after " + formatDuration(self->connect_timeout_),
-                   UV_ETIMEDOUT});
+  const bool handshaking = self->state_ == State::Handshaking;
+  self->fail(timedOut(handshaking ? "TLS handshake with " : "connect to ", self->endpoint_, self->connect_timeout_));
 }
 
 void TlsStream::close(bool reset) {

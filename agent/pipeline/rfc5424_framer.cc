@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "agent/core/placeholders.h"
+
 namespace sluice {
 
 std::string sanitizeHeaderField(std::string_view value, size_t max) {
@@ -15,30 +17,13 @@ std::string sanitizeHeaderField(std::string_view value, size_t max) {
 }
 
 std::string expandTemplate(std::string_view text, const TemplateValues& values) {
-  std::string out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t open = text.find('{', pos);
-    if (open == std::string_view::npos) break;
-    size_t close = text.find('}', open);
-    if (close == std::string_view::npos) break;
-    out.append(text.substr(pos, open - pos));
-    std::string_view name = text.substr(open + 1, close - open - 1);
-    if (name == "source") {
-      out.append(values.source);
-    } else if (name == "token") {
-      out.append(values.token);
-    } else if (name == "hostname") {
-      out.append(values.hostname);
-    } else if (name == "app_name") {
-      out.append(values.app_name);
-    } else {
-      out.append(text.substr(open, close - open + 1));
-    }
-    pos = close + 1;
-  }
-  out.append(text.substr(pos));
-  return out;
+  return expandPlaceholders(text, [&](std::string_view name) -> std::optional<std::string_view> {
+    if (name == "source") return values.source;
+    if (name == "token") return values.token;
+    if (name == "hostname") return values.hostname;
+    if (name == "app_name") return values.app_name;
+    return std::nullopt;
+  });
 }
 
 Rfc5424Framer::Rfc5424Framer(const MessageFields& fields, std::string hostname, std::string token)

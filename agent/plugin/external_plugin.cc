@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <utility>
 
 #include "agent/config/yaml_support.h"
 #include "agent/plugin/external_sink.h"
@@ -50,29 +51,20 @@ bool validOptionName(std::string_view name) {
   return true;
 }
 
+// The C ABI's option types (sluice_plugin.h) and the agent's; a C plugin has no lists or maps.
+constexpr std::pair<int, OptionType> kOptionTypes[] = {
+    {SLUICE_OPTION_STRING, OptionType::String}, {SLUICE_OPTION_SECRET, OptionType::Secret},
+    {SLUICE_OPTION_BOOL, OptionType::Bool},     {SLUICE_OPTION_INT, OptionType::Int},
+    {SLUICE_OPTION_COUNT, OptionType::Count},   {SLUICE_OPTION_SIZE, OptionType::Size},
+    {SLUICE_OPTION_DURATION, OptionType::Duration}, {SLUICE_OPTION_URL, OptionType::Url},
+    {SLUICE_OPTION_ENUM, OptionType::Enum},
+};
+
 std::optional<OptionType> optionType(int type) {
-  switch (type) {
-    case SLUICE_OPTION_STRING:
-      return OptionType::String;
-    case SLUICE_OPTION_SECRET:
-      return OptionType::Secret;
-    case SLUICE_OPTION_BOOL:
-      return OptionType::Bool;
-    case SLUICE_OPTION_INT:
-      return OptionType::Int;
-    case SLUICE_OPTION_COUNT:
-      return OptionType::Count;
-    case SLUICE_OPTION_SIZE:
-      return OptionType::Size;
-    case SLUICE_OPTION_DURATION:
-      return OptionType::Duration;
-    case SLUICE_OPTION_URL:
-      return OptionType::Url;
-    case SLUICE_OPTION_ENUM:
-      return OptionType::Enum;
-    default:
-      return std::nullopt;
+  for (const auto& [abi, agent] : kOptionTypes) {
+    if (abi == type) return agent;
   }
+  return std::nullopt;
 }
 
 // The first segment of a dotted name ("batch" of "batch.linger").

@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "agent/buffer/crc32c.h"
 #include "agent/buffer/spool_format.h"
 #include "agent/buffer/spool_io.h"
 #include "agent/core/durable_file.h"
@@ -23,27 +22,22 @@ constexpr char kFormat = 1;
 bool encodeCursorSlot(const CursorSlot& slot, char out[kCursorSlotBytes]) {
   const std::string& cursor = slot.cursor;
   if (cursor.empty() || cursor.size() > kMaxCursorBytes) return false;
-  std::memset(out, 0, kCursorSlotBytes);
-  putLe32(out, kSlotMagic);
-  putLe64(out + 8, slot.generation);
+  beginSlot(out, kCursorSlotBytes, kSlotMagic, slot.generation);
   out[16] = static_cast<char>(cursor.size() & 0xff);
   out[17] = static_cast<char>(cursor.size() >> 8);
   out[18] = kFormat;
   std::memcpy(out + kHeaderBytes, cursor.data(), cursor.size());
-  putLe32(out + 4, crc32c(0, out + 8, kCursorSlotBytes - 8));
+  sealSlot(out, kCursorSlotBytes);
   return true;
 }
 
 std::optional<CursorSlot> decodeCursorSlot(std::string_view bytes) {
-  if (bytes.size() != kCursorSlotBytes) return std::nullopt;
-  const char* p = bytes.data();
-  if (getLe32(p) != kSlotMagic || getLe32(p + 4) != crc32c(0, p + 8, kCursorSlotBytes - 8)) return std::nullopt;
-  CursorSlot slot;
-  slot.generation = getLe64(p + 8);
-  const size_t len = static_cast<unsigned char>(p[16]) | static_cast<size_t>(static_cast<unsigned char>(p[17])) << 8;
-  if (slot.generation == 0 || len == 0 || len > kMaxCursorBytes || p[18] != kFormat) return std::nullopt;
-  slot.cursor.assign(p + kHeaderBytes, len);
-  return slot;
+  return decodeSlot<CursorSlot>(bytes, kCursorSlotBytes, kSlotMagic, [](const char* p, CursorSlot& slot) {
+    const size_t len = static_cast<unsigned char>(p[16]) | static_cast<size_t>(static_cast<unsigned char>(p[17])) << 8;
+    if (len == 0 || len > kMaxCursorBytes || p[18] != kFormat) return false;
+    slot.cursor.assign(p + kHeaderBytes, len);
+    return true;
+  });
 }
 
 CursorScan scanCursorFile(std::string_view bytes) {

@@ -12,6 +12,7 @@
 #include "agent/core/clock.h"
 #include "agent/core/fd_limit.h"
 #include "agent/core/listen_address.h"
+#include "agent/core/placeholders.h"
 #include "agent/net/http_wire.h"
 #include "agent/formats/logplex_body.h"
 #include "agent/pipeline/rfc5424_framer.h"
@@ -40,26 +41,11 @@ bool basicPassword(const std::string* header, std::string* password) {
 }
 
 std::string expandRewrite(const std::string& tmpl, const std::string& token_name, const std::string& source) {
-  std::string out;
-  size_t pos = 0;
-  while (pos < tmpl.size()) {
-    size_t open = tmpl.find('{', pos);
-    if (open == std::string::npos) break;
-    size_t close = tmpl.find('}', open);
-    if (close == std::string::npos) break;
-    out.append(tmpl, pos, open - pos);
-    std::string name = tmpl.substr(open + 1, close - open - 1);
-    if (name == "token_name") {
-      out += token_name;
-    } else if (name == "source") {
-      out += source;
-    } else {
-      out.append(tmpl, open, close - open + 1);
-    }
-    pos = close + 1;
-  }
-  out.append(tmpl, pos);
-  return out;
+  return expandPlaceholders(tmpl, [&](std::string_view name) -> std::optional<std::string_view> {
+    if (name == "token_name") return token_name;
+    if (name == "source") return source;
+    return std::nullopt;
+  });
 }
 
 // Half the open-file limit at most: the other half stays for tailed files, sinks, the spool and the admin API, so a

@@ -19,27 +19,15 @@ StdinSource::StdinSource(Loop& loop, Router& router, SourceInfo info, Severity s
 }
 
 void StdinSource::pause() {
-  if (holding_) {
-    held_.pause();
-  } else {
-    reader_.pause();
-  }
+  withReader([](auto& r) { r.pause(); });
 }
 
 void StdinSource::resume() {
-  if (holding_) {
-    held_.resume();
-  } else {
-    reader_.resume();
-  }
+  withReader([](auto& r) { r.resume(); });
 }
 
 void StdinSource::stop() {
-  if (holding_) {
-    held_.stop();
-  } else {
-    reader_.stop();
-  }
+  withReader([](auto& r) { r.stop(); });
 }
 
 Status StdinSource::start() {

@@ -25,6 +25,16 @@ class StdinSource : public Source {
   std::string describe() const override { return "reads standard input"; }
 
  private:
+  // Calls `f` with the reader in use: the held pipe reader once it took the pipe, else the ordinary one.
+  template <class F>
+  void withReader(F f) {
+    if (holding_) {
+      f(held_);
+    } else {
+      f(reader_);
+    }
+  }
+
   Router& router_;
   int fd_;
   bool hold_;

@@ -63,6 +63,15 @@ struct Env {
     o.dir = dir.path();
     return o;
   }
+
+  // Quick mode: `--drain URL` of `drain` (its certificate trusted through the test CA), then `args`.
+  AgentProcess::Options quick(const TestDrain& drain, const std::vector<std::string>& args) const {
+    std::vector<std::string> all{"--drain", drain.url()};
+    all.insert(all.end(), args.begin(), args.end());
+    auto o = agent(std::move(all));
+    o.env["SSL_CERT_FILE"] = certs.ca_cert;
+    return o;
+  }
 };
 
 // An agent reading stdin into its drain (Env::config with `sink_extra` and `agent_extra`), started at once.
@@ -104,6 +113,14 @@ inline int finish(AgentProcess& agent, std::chrono::milliseconds deadline = 120s
   CHECK(agent.sanitizerReport().empty());
   CHECK(agent.stderrText().find("did not close cleanly") == std::string::npos);
   return *status;
+}
+
+// Runs an agent started with `opts` to its end (within 30s) and checks its exit status and that its stderr says
+// `says`: a usage or start error.
+inline void checkExitSaying(const AgentProcess::Options& opts, int status, std::string_view says) {
+  AgentProcess agent(opts);
+  CHECK(finish(agent, 30s) == status);
+  CHECK(agent.stderrText().find(says) != std::string::npos);
 }
 
 // Writes `input` to the agent's stdin, closes it and runs the agent to its end (see finish()): its exit status.

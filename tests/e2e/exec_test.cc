@@ -5,11 +5,10 @@ using namespace sluice::e2e;
 
 namespace {
 
+// Quick mode running `command` (after "--"), with nothing on stdin.
 AgentProcess::Options quick(const Env& env, const TestDrain& drain, std::vector<std::string> command) {
-  std::vector<std::string> args{"--drain", drain.url(), "--"};
-  args.insert(args.end(), command.begin(), command.end());
-  auto o = env.agent(args);
-  o.env["SSL_CERT_FILE"] = env.certs.ca_cert;
+  command.insert(command.begin(), "--");
+  auto o = env.quick(drain, command);
   o.close_stdin = true;
   return o;
 }
@@ -67,9 +66,8 @@ TEST_CASE("exec: SIGHUP and SIGINT are forwarded too", "[e2e]") {
 TEST_CASE("exec: a command that cannot be started is a clear error and exit 127", "[e2e]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  AgentProcess agent(quick(env, drain, {"/nonexistent/program", "--flag"}));
-  CHECK(finish(agent, 30s) == 127);
-  CHECK(agent.stderrText().find("cannot start '/nonexistent/program': no such file or directory") != std::string::npos);
+  checkExitSaying(quick(env, drain, {"/nonexistent/program", "--flag"}), 127,
+                  "cannot start '/nonexistent/program': no such file or directory");
 }
 
 TEST_CASE("exec: a lot of output on both pipes arrives complete", "[e2e]") {

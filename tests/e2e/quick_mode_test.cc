@@ -17,14 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-AgentProcess::Options quick(const Env& env, const TestDrain& drain, std::vector<std::string> flags) {
-  std::vector<std::string> args{"--drain", drain.url()};
-  args.insert(args.end(), flags.begin(), flags.end());
-  auto o = env.agent(args);
-  o.env["SSL_CERT_FILE"] = env.certs.ca_cert;
-  return o;
-}
-
 // The TCP ports the process listens on (its sockets in LISTEN state, from /proc).
 std::set<int> listeningPorts(pid_t pid) {
   std::set<std::string> inodes;
@@ -61,12 +53,21 @@ struct PortHolder {
   ~PortHolder() { ::close(fd); }
 };
 
+// What an agent started with `opts` (stdin closed at once) says on stderr while the test holds the API's port.
+std::string stderrWithPortTaken(AgentProcess::Options opts) {
+  PortHolder holder;
+  opts.close_stdin = true;
+  AgentProcess agent(opts);
+  CHECK(finish(agent, 60s) == 0);
+  return agent.stderrText();
+}
+
 }  // namespace
 
 TEST_CASE("quick mode: --api ADDR puts the admin API there", "[e2e][quick]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  AgentProcess agent(quick(env, drain, {"--api", "127.0.0.1:0"}));
+  AgentProcess agent(env.quick(drain, {"--api", "127.0.0.1:0"}));
   const uint16_t port = apiPort(agent);
   auto health = httpGet(port, "/healthz");
   REQUIRE(health);
@@ -79,7 +80,7 @@ TEST_CASE("quick mode: --api ADDR puts the admin API there", "[e2e][quick]") {
 TEST_CASE("quick mode: --api with an empty address opens no port", "[e2e][quick]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  AgentProcess agent(quick(env, drain, {"--api", ""}));
+  AgentProcess agent(env.quick(drain, {"--api", ""}));
   REQUIRE(agent.write("hello\n"));
   REQUIRE(drain.waitForMessages(1, 30s));
   CHECK(listeningPorts(agent.pid()).empty());
@@ -91,32 +92,24 @@ TEST_CASE("quick mode: --api with an empty address opens no port", "[e2e][quick]
 TEST_CASE("quick mode: when the API's default port is taken, the warning names --api", "[e2e][quick]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  PortHolder holder;
-  auto opts = quick(env, drain, {});
-  opts.close_stdin = true;
-  AgentProcess agent(opts);
-  CHECK(finish(agent, 60s) == 0);
-  INFO(agent.stderrText());
-  CHECK(agent.stderrText().find("the admin API is off (start with --api ADDR") != std::string::npos);
+  const std::string said = stderrWithPortTaken(env.quick(drain, {}));
+  INFO(said);
+  CHECK(said.find("the admin API is off (start with --api ADDR") != std::string::npos);
 }
 
 TEST_CASE("with --config, the warning about the API's default port names api.listen", "[e2e][quick]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  PortHolder holder;
-  auto opts = env.agent({"--config", env.config(drain)});
-  opts.close_stdin = true;
-  AgentProcess agent(opts);
-  CHECK(finish(agent, 60s) == 0);
-  INFO(agent.stderrText());
-  CHECK(agent.stderrText().find("the admin API is off (set api.listen to another address") != std::string::npos);
+  const std::string said = stderrWithPortTaken(env.agent({"--config", env.config(drain)}));
+  INFO(said);
+  CHECK(said.find("the admin API is off (set api.listen to another address") != std::string::npos);
 }
 
 TEST_CASE("quick mode: --shutdown-timeout bounds the wait for a drain that does not answer", "[e2e][quick]") {
   Env env;
   TestDrain drain(env.drainOptions());
   drain.setDelay(120s);
-  AgentProcess agent(quick(env, drain, {"--api", "", "--shutdown-timeout", "1s"}));
+  AgentProcess agent(env.quick(drain, {"--api", "", "--shutdown-timeout", "1s"}));
   REQUIRE(agent.write("never answered\n"));
   REQUIRE(waitFor([&] { return drain.requestsArrived() >= 1; }, 30s));
   const auto start = std::chrono::steady_clock::now();
@@ -135,7 +128,7 @@ TEST_CASE("quick mode: --buffer always --state-dir spools, and a restart with th
   const std::vector<std::string> flags{"--api", "", "--buffer", "always", "--state-dir", state, "--shutdown-timeout", "1s"};
   const std::string input = numberedLines(0, 100);
   {
-    AgentProcess agent(quick(env, drain, flags));
+    AgentProcess agent(env.quick(drain, flags));
     REQUIRE(agent.write(input));
     // Framed, the lines take more room than as they came.
     auto spooled = [&] {
@@ -153,7 +146,7 @@ TEST_CASE("quick mode: --buffer always --state-dir spools, and a restart with th
     CHECK(terminateAndFinish(agent, 60s) == 0);
   }
   drain.comeUp();
-  auto opts = quick(env, drain, flags);
+  auto opts = env.quick(drain, flags);
   opts.close_stdin = true;
   AgentProcess next(opts);
   CHECK(finish(next, 60s) == 0);
@@ -163,9 +156,7 @@ TEST_CASE("quick mode: --buffer always --state-dir spools, and a restart with th
 TEST_CASE("quick mode: --buffer without --state-dir is a usage error that says why", "[e2e][quick]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  AgentProcess agent(quick(env, drain, {"--buffer", "always"}));
-  CHECK(finish(agent, 30s) == 2);
-  CHECK(agent.stderrText().find("sluice: --buffer needs --state-dir DIR") != std::string::npos);
+  checkExitSaying(env.quick(drain, {"--buffer", "always"}), 2, "sluice: --buffer needs --state-dir DIR");
 }
 
 TEST_CASE("quick mode: SLUICE_DRAIN_URL is the drain, and its token is not on the command line", "[e2e][quick]") {
@@ -188,7 +179,7 @@ TEST_CASE("quick mode: SLUICE_DRAIN_URL is the drain, and its token is not on th
 TEST_CASE("quick mode: --tee echoes a command's stdout to stdout and its stderr to stderr", "[e2e][quick]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  auto opts = quick(env, drain, {"--api", "", "--tee", "--", "/bin/sh", "-c", "echo out-1; echo err-1 >&2; echo out-2"});
+  auto opts = env.quick(drain, {"--api", "", "--tee", "--", "/bin/sh", "-c", "echo out-1; echo err-1 >&2; echo out-2"});
   opts.close_stdin = true;
   AgentProcess agent(opts);
   CHECK(finish(agent, 60s) == 0);
@@ -200,7 +191,7 @@ TEST_CASE("quick mode: --tee echoes a command's stdout to stdout and its stderr 
 TEST_CASE("quick mode: --tee echoes stdin's lines to stdout", "[e2e][quick]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  auto opts = quick(env, drain, {"--api", "", "--tee"});
+  auto opts = env.quick(drain, {"--api", "", "--tee"});
   opts.stdin_file = env.writeFile("in.txt", numberedLines(0, 3));
   AgentProcess agent(opts);
   CHECK(finish(agent, 60s) == 0);

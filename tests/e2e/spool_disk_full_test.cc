@@ -77,20 +77,22 @@ struct OnSmallDisk {
   AgentProcess::Options opts;
 };
 
-#define REQUIRE_SMALL_FS(small)                                               \
-  if (!(small).ok()) {                                                        \
-    WARN("SKIPPED: no private mount namespace here: " << (small).why());      \
+// The test's small disk as `disk` and its parts by name; where there is no private mount namespace, a warning and
+// the end of the test.
+#define ON_SMALL_DISK(bytes, shutdown)                                        \
+  OnSmallDisk disk(bytes, shutdown);                                          \
+  if (!disk.small.ok()) {                                                     \
+    WARN("SKIPPED: no private mount namespace here: " << disk.small.why());  \
     return;                                                                   \
-  }
+  }                                                                           \
+  auto& [env, state, small, drain, opts] = disk
 
 }  // namespace
 
 TEST_CASE("a full disk: what is delivered gives its space back at once, no empty segment is left, and a restart "
           "sends nothing again",
           "[e2e][spool][disk_full]") {
-  OnSmallDisk disk(2 << 20, "20s");
-  REQUIRE_SMALL_FS(disk.small);
-  auto& [env, state, small, drain, opts] = disk;
+  ON_SMALL_DISK(2 << 20, "20s");
   const std::string input = numberedLines(0, 40000, 100);  // ~6.5 MB framed: three times the disk
   {
     AgentProcess agent(run(opts, "first"));
@@ -133,9 +135,7 @@ TEST_CASE("a full disk: what is delivered gives its space back at once, no empty
 
 TEST_CASE("a start on a full disk runs, says so in the log and /metrics, and delivers the spool and new lines",
           "[e2e][spool][disk_full]") {
-  OnSmallDisk disk(2 << 20, "1s");
-  REQUIRE_SMALL_FS(disk.small);
-  auto& [env, state, small, drain, opts] = disk;
+  ON_SMALL_DISK(2 << 20, "1s");
   const std::string spooled = numberedLines(0, 5000, 100);
   spoolOnly(run(opts, "first"), spooled);
   REQUIRE(!spoolFiles(small, state).segments.empty());
@@ -161,9 +161,7 @@ TEST_CASE("a start on a full disk runs, says so in the log and /metrics, and del
 TEST_CASE("a segment torn in the middle of the spool on a full disk: the start needs no space, replays its good "
           "records from quarantine, and counts only what was damaged",
           "[e2e][spool][disk_full]") {
-  OnSmallDisk disk(4 << 20, "1s");
-  REQUIRE_SMALL_FS(disk.small);
-  auto& [env, state, small, drain, opts] = disk;
+  ON_SMALL_DISK(4 << 20, "1s");
   const std::string input = numberedLines(0, 12000, 100);  // ~2 MB framed: three segments of 768 KiB
   spoolOnly(run(opts, "first"), input);
   SpoolFiles files = spoolFiles(small, state);

@@ -80,4 +80,12 @@ inline std::vector<int> lineCounts(const std::vector<std::string>& bodies, size_
   return count;
 }
 
+// Waits for numberedLines(0, count, width) at the drain, stops the agent and checks that each line came once,
+// in order.
+inline void checkAllDelivered(AgentProcess& agent, TestDrain& drain, size_t count, size_t width) {
+  REQUIRE(drain.waitForMessages(count, 30s));
+  CHECK(terminateAndFinish(agent) == 0);
+  CHECK(firstDifference(drain.bodies(), splitLines(numberedLines(0, count, width))) == "");
+}
+
 }  // namespace sluice::e2e

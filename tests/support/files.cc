@@ -43,18 +43,6 @@ bool writeAll(int fd, std::string_view data) {
   return true;
 }
 
-std::vector<std::string> splitLines(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string_view::npos) nl = text.size();
-    out.emplace_back(text.substr(start, nl - start));
-    start = nl + 1;
-  }
-  return out;
-}
-
 std::string readSource(const std::string& relative_path) {
   return readFile(std::string(SLUICE_SOURCE_DIR) + "/" + relative_path);
 }

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/core/text_split.h"  // splitLines, for the tests that include only this
+
 namespace sluice {
 
 // The file's bytes; "" when it is missing or unreadable (a test compares it with what it expects).
@@ -16,8 +18,6 @@ std::string writeFile(const std::string& path, std::string_view bytes);
 std::string appendFile(const std::string& path, std::string_view bytes);
 // Writes all of `data` to `fd` (a pipe, a socket), resuming after short writes and EINTR; false on another error.
 bool writeAll(int fd, std::string_view data);
-// The lines of `text` without their newlines (a last line without one counts too).
-std::vector<std::string> splitLines(std::string_view text);
 // A file of the source tree, by its path from the top ("README.md", "systemd/sluice.service").
 std::string readSource(const std::string& relative_path);
 

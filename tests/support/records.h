@@ -1,8 +1,9 @@
 #pragma once
-// Records for tests: one line of a source, as a source hands it on.
+// Records for tests: one line of a source, as a source hands it on, and as the admin API shows it.
 #include <cstdint>
 #include <string_view>
 
+#include "agent/admin/log_line.h"
 #include "agent/core/record.h"
 
 namespace sluice {
@@ -14,6 +15,18 @@ inline Record recordOf(const SourceInfo& source, std::string_view message, int64
   r.message = message;
   r.received_us = received_us;
   return r;
+}
+
+// A line for the admin API's formatters, received at 2020-03-29T11:01:02.120000Z (the strings must outlive it).
+inline LogLine logLineOf(std::string_view source, std::string_view type, std::string_view message,
+                         std::string_view instance = {}) {
+  LogLine l;
+  l.received_us = 1585479662120000;
+  l.source = source;
+  l.type = type;
+  l.instance = instance;
+  l.message = message;
+  return l;
 }
 
 }  // namespace sluice

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "agent/app/agent_config.h"
+#include "tests/support/error_cases.h"
 #include "tests/support/files.h"
 #include "tests/support/registries.h"
 #include "tests/support/temp_dir.h"
@@ -310,15 +311,17 @@ TEST_CASE("api.listen must be HOST:PORT with a host and a port of digits from 0 
     Loaded l = load("api:\n  listen: \"" + listen + "\"\n" + kSources + kSinks);
     return l.errors.joined();
   };
-  CHECK(errorFor("127.0.0.1:8089").empty());
-  CHECK(errorFor("[::1]:8089").empty());
-  CHECK(errorFor("localhost:0").empty());
-  CHECK(errorFor("127.0.0.1:99999").find("the port must be a number from 0 to 65535") != std::string::npos);
-  CHECK(errorFor("127.0.0.1:8x89").find("the port must be a number from 0 to 65535") != std::string::npos);
-  CHECK(errorFor("127.0.0.1:+80").find("the port must be a number") != std::string::npos);
-  CHECK(errorFor(":8089").find("no host; write 0.0.0.0:8089 to listen on every interface") != std::string::npos);
-  CHECK(errorFor("127.0.0.1").find("no port") != std::string::npos);
-  CHECK(errorFor("example.com:8089").find("the host must be an IP address or localhost") != std::string::npos);
+  checkErrorCases(errorFor, {
+      {"127.0.0.1:8089", ""},
+      {"[::1]:8089", ""},
+      {"localhost:0", ""},
+      {"127.0.0.1:99999", "the port must be a number from 0 to 65535"},
+      {"127.0.0.1:8x89", "the port must be a number from 0 to 65535"},
+      {"127.0.0.1:+80", "the port must be a number"},
+      {":8089", "no host; write 0.0.0.0:8089 to listen on every interface"},
+      {"127.0.0.1", "no port"},
+      {"example.com:8089", "the host must be an IP address or localhost"},
+  });
 }
 
 TEST_CASE("a non-loopback api.listen needs api.token or api.allow_remote", "[config]") {

@@ -40,6 +40,27 @@ Parsed parse(const std::string& yaml, std::initializer_list<std::string_view> ig
   return p;
 }
 
+// What kTable's typed keys should read as, checked one getter each.
+struct Typed {
+  bool enabled;
+  int64_t offset;
+  uint64_t max_in_flight, max_bytes;
+  std::chrono::milliseconds linger;
+  std::string when_full;
+  std::vector<std::string> command;
+  std::map<std::string, std::string> env;
+};
+void checkTyped(const OptionValues& v, const Typed& want) {
+  CHECK(v.boolean("enabled") == want.enabled);
+  CHECK(v.integer("offset") == want.offset);
+  CHECK(v.count("max_in_flight") == want.max_in_flight);
+  CHECK(v.size("batch.max_bytes") == want.max_bytes);
+  CHECK(v.duration("batch.linger") == want.linger);
+  CHECK(v.str("buffer.when_full") == want.when_full);
+  CHECK(v.list("command") == want.command);
+  CHECK(v.map("env") == want.env);
+}
+
 // The errors of parsing `yaml` (after a valid url:).
 Messages errorsOf(const std::string& yaml) { return parse("url: https://h\n" + yaml).errors.messages(); }
 
@@ -60,14 +81,8 @@ class ScopedEnv {
 TEST_CASE("an absent section gets every default and only required keys are reported", "[config]") {
   Parsed p = parse("");
   CHECK(p.errors.messages() == Messages{"test.yaml:1:1: missing required key 'url'"});
-  CHECK(p.values.boolean("enabled"));
-  CHECK(p.values.integer("offset") == -5);
-  CHECK(p.values.count("max_in_flight") == 4);
-  CHECK(p.values.size("batch.max_bytes") == 1 << 20);
-  CHECK(p.values.duration("batch.linger") == 200ms);
-  CHECK(p.values.str("buffer.when_full") == "block");
-  CHECK(p.values.list("command").empty());
-  CHECK(p.values.map("env").empty());
+  checkTyped(p.values, {.enabled = true, .offset = -5, .max_in_flight = 4, .max_bytes = 1 << 20,
+                        .linger = 200ms, .when_full = "block", .command = {}, .env = {}});
   CHECK_FALSE(p.values.isSet("enabled"));
   CHECK(p.values.mark("enabled").line == 1);
   CHECK(p.values.sectionMark().file == "test.yaml");
@@ -88,15 +103,10 @@ TEST_CASE("written values are typed, marked with their position and reported as 
       "tls:\n"
       "  verify: No\n");
   CHECK(p.errors.empty());
+  checkTyped(p.values, {.enabled = false, .offset = -12, .max_in_flight = 8, .max_bytes = 2 << 20, .linger = 1s,
+                        .when_full = "drop_oldest", .command = {"/bin/app", "--port", "8080"},
+                        .env = {{"A", "1"}, {"B", "two"}}});
   CHECK(p.values.str("url") == "https://h/logs");
-  CHECK_FALSE(p.values.boolean("enabled"));
-  CHECK(p.values.integer("offset") == -12);
-  CHECK(p.values.count("max_in_flight") == 8);
-  CHECK(p.values.size("batch.max_bytes") == 2 << 20);
-  CHECK(p.values.duration("batch.linger") == 1s);
-  CHECK(p.values.str("buffer.when_full") == "drop_oldest");
-  CHECK(p.values.list("command") == std::vector<std::string>{"/bin/app", "--port", "8080"});
-  CHECK(p.values.map("env") == std::map<std::string, std::string>{{"A", "1"}, {"B", "two"}});
   CHECK_FALSE(p.values.boolean("tls.verify"));
   CHECK(p.values.isSet("batch.linger"));
   CHECK(p.values.mark("batch.linger").line == 7);

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "agent/core/path.h"
+#include "agent/core/placeholders.h"
+#include "agent/core/text_split.h"
 #include "agent/core/url.h"
 #include "agent/core/utf8.h"
 #include "agent/formats/json_escape.h"
@@ -60,6 +62,29 @@ TEST_CASE("a source's name as a file name: safe characters kept, the rest escape
   CHECK(safeFileName("../x") == "%2e.%2fx");   // no leading dot, no slash: never a path
   CHECK(safeFileName("a/b") != safeFileName("a%2fb"));
   CHECK(safeFileName("") == "");
+}
+
+TEST_CASE("placeholders: a known {name} is replaced, an unknown one and an unclosed brace stay as written", "[text]") {
+  auto expand = [](std::string_view text) {
+    return expandPlaceholders(text, [](std::string_view name) -> std::optional<std::string_view> {
+      if (name == "a") return "1";
+      if (name == "empty") return "";
+      return std::nullopt;
+    });
+  };
+  CHECK(expand("x{a}y{a}") == "x1y1");
+  CHECK(expand("[{empty}] {b} {a") == "[] {b} {a");
+  CHECK(expand("{}{a}}") == "{}1}");
+  CHECK(expand("").empty());
+}
+
+TEST_CASE("text split at a separator keeps empty fields, and lines drop only the one after a final newline", "[text]") {
+  using Fields = std::vector<std::string>;
+  CHECK(splitText("a|b|", '|') == Fields{"a", "b", ""});
+  CHECK(splitText("|", '|') == Fields{"", ""});
+  CHECK(splitText("", '|').empty());
+  CHECK(splitLines("a\n\nb\n\n") == Fields{"a", "", "b", ""});
+  CHECK(splitLines("\n") == Fields{""});
 }
 
 TEST_CASE("UTF-8 validity rejects overlong forms, surrogates and code points past U+10FFFF", "[text]") {

@@ -65,3 +65,35 @@ TEST_CASE("of two slots the whole one with the highest generation wins, a torn o
   CHECK(scan(slot(2)).valid == 1);   // a short file: the slot that is there
   CHECK(scan("").valid == 0);
 }
+
+TEST_CASE("a slot's frame: magic, CRC and generation written once, and a slot that lacks any of them is not read",
+          "[slots]") {
+  constexpr uint32_t kMagic = 0x54534554;  // "TEST"
+  char out[32];
+  beginSlot(out, sizeof out, kMagic, 7);
+  out[16] = 'x';
+  sealSlot(out, sizeof out);
+  const std::string whole(out, sizeof out);
+  CHECK(slotGeneration(whole, sizeof out, kMagic) == 7u);
+  CHECK_FALSE(slotGeneration(whole, sizeof out, kMagic + 1));        // another kind of slot
+  CHECK_FALSE(slotGeneration(whole.substr(1), sizeof out, kMagic));  // the wrong size
+  std::string flipped = whole;
+  flipped[16] = 'y';
+  CHECK_FALSE(slotGeneration(flipped, sizeof out, kMagic));  // the CRC no longer matches
+  beginSlot(out, sizeof out, kMagic, 0);
+  sealSlot(out, sizeof out);
+  CHECK_FALSE(slotGeneration(std::string(out, sizeof out), sizeof out, kMagic));  // generation 0 is never written
+  struct Body {
+    uint64_t generation = 0;
+    char x = 0;
+  };
+  auto read = [](const char* p, Body& b) {
+    b.x = p[16];
+    return b.x == 'x';
+  };
+  std::optional<Body> body = decodeSlot<Body>(whole, sizeof out, kMagic, read);
+  REQUIRE(body);
+  CHECK(body->generation == 7);
+  CHECK(body->x == 'x');
+  CHECK_FALSE(decodeSlot<Body>(flipped, sizeof out, kMagic, read));
+}

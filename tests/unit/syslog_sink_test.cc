@@ -4,6 +4,8 @@
 #include "agent/formats/syslog_header.h"
 #include "plugins/syslog/config.h"
 #include "plugins/syslog/encoder.h"
+#include "tests/support/error_cases.h"
+#include "tests/support/syslog_header_check.h"
 
 using namespace sluice;
 using namespace sluice::plugins::syslog;
@@ -33,18 +35,10 @@ std::vector<std::string> udp(const std::string& frames, size_t max, Oversize o, 
 }  // namespace
 
 TEST_CASE("rfc5424: the header of a framed message is read into its parts", "[syslog]") {
-  SyslogHeader p;
-  const char* err = nullptr;
   const std::string m = kHeader + "hello world";
-  REQUIRE(parseSyslogHeader(m, &p, &err));
-  CHECK(p.pri == 190);
-  CHECK(p.timestamp == "2024-01-02T03:04:05.000006Z");
-  CHECK(p.hostname == "host");
-  CHECK(p.app_name == "app");
-  CHECK(p.procid == "proc");
-  CHECK(p.msgid == "-");
-  CHECK(p.structured_data == "-");
-  CHECK(p.msg == "hello world");
+  SyslogHeader p = checkSyslogHeader(m, {.pri = 190, .timestamp = "2024-01-02T03:04:05.000006Z", .hostname = "host",
+                                         .app_name = "app", .procid = "proc", .msgid = "-", .structured_data = "-",
+                                         .msg = "hello world"});
   CHECK(p.msg_offset == kHeader.size());
 }
 
@@ -152,16 +146,18 @@ TEST_CASE("syslog options: scheme, framing, tls and datagram keys are checked to
                    registry, e);
     return e.joined();
   };
-  CHECK(errors("    url: tls://collector:6514\n    tls: {ca_file: /ca.pem}\n") == "");
-  CHECK(errors("    url: udp://h:514\n    max_datagram: 8KiB\n    oversize: truncate\n") == "");
-  CHECK(errors("    url: tcp://h:514\n    framing: lf\n    newlines: split\n") == "");
-  CHECK(errors("    url: https://h/logs\n").find("the scheme must be tcp, tls or udp") != std::string::npos);
-  CHECK(errors("    url: tcp://h:514/path\n").find("without user, path or query") != std::string::npos);
-  CHECK(errors("    url: udp://h\n    framing: lf\n").find("s.yaml:8:14: framing applies to tcp") != std::string::npos);
-  CHECK(errors("    url: tcp://h\n    max_datagram: 1KiB\n").find("max_datagram applies to udp") != std::string::npos);
-  CHECK(errors("    url: udp://h\n    max_datagram: 100\n").find("between 480 and 65000") != std::string::npos);
-  CHECK(errors("    url: udp://h\n    max_datagram: 64KiB\n").find("between 480 and 65000") != std::string::npos);
-  CHECK(errors("    url: tcp://h\n    tls: {verify: false}\n").find("tls.verify applies to tls:// only") != std::string::npos);
-  CHECK(errors("    url: tcp://h\n    newlines: split\n").find("newlines applies to framing: lf") != std::string::npos);
-  CHECK(errors("    url: tls://h\n    tls: {cert_file: c.pem}\n").find("go together") != std::string::npos);
+  checkErrorCases(errors, {
+      {"    url: tls://collector:6514\n    tls: {ca_file: /ca.pem}\n", ""},
+      {"    url: udp://h:514\n    max_datagram: 8KiB\n    oversize: truncate\n", ""},
+      {"    url: tcp://h:514\n    framing: lf\n    newlines: split\n", ""},
+      {"    url: https://h/logs\n", "the scheme must be tcp, tls or udp"},
+      {"    url: tcp://h:514/path\n", "without user, path or query"},
+      {"    url: udp://h\n    framing: lf\n", "s.yaml:8:14: framing applies to tcp"},
+      {"    url: tcp://h\n    max_datagram: 1KiB\n", "max_datagram applies to udp"},
+      {"    url: udp://h\n    max_datagram: 100\n", "between 480 and 65000"},
+      {"    url: udp://h\n    max_datagram: 64KiB\n", "between 480 and 65000"},
+      {"    url: tcp://h\n    tls: {verify: false}\n", "tls.verify applies to tls:// only"},
+      {"    url: tcp://h\n    newlines: split\n", "newlines applies to framing: lf"},
+      {"    url: tls://h\n    tls: {cert_file: c.pem}\n", "go together"},
+  });
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <tuple>
 
 #include "agent/admin/archive_format.h"
 #include "agent/admin/log_filter.h"
@@ -133,18 +134,23 @@ TEST_CASE("the ring keeps each line's instance, its source's name and type", "[a
 
 TEST_CASE("a filter finds a tail source's lines by its name, its type or one of its files", "[admin]") {
   auto f = [](const char* text) { return LogFilter::parse(text).value(); };
-  CHECK(f("nginx").matches("nginx", "tail", "access.log"));
-  CHECK(f("tail").matches("nginx", "tail", "access.log"));
-  CHECK_FALSE(f("app").matches("nginx", "tail", "access.log"));
-  // A file, by its name or a prefix of it, as a name is matched; each file decided (and cached) on its own.
+  // {filter, file, whether it matches}, all on source nginx of type tail: by its name, its type, a file's name or
+  // a prefix of it, as a name is matched.
+  const std::tuple<const char*, const char*, bool> on_nginx[] = {
+      {"nginx", "access.log", true},  {"tail", "access.log", true},    {"app", "access.log", false},
+      {"access", "access.log", true}, {"access", "accesses.log", false},
+  };
+  for (const auto& [filter, file, matches] : on_nginx) {
+    INFO("filter '" << filter << "' on " << file);
+    CHECK(f(filter).matches("nginx", "tail", file) == matches);
+  }
+  CHECK(f("web-7f9c").matches("k8s", "tail", "web-7f9c/app"));
+  // Each file decided (and cached) on its own.
   LogFilter access = f("access.log");
   CHECK(access.matches("nginx", "tail", "access.log"));
   CHECK_FALSE(access.matches("nginx", "tail", "error.log"));
   CHECK(access.matches("nginx", "tail", "access.log"));
   CHECK_FALSE(access.matches("app", "stdin"));
-  CHECK(f("web-7f9c").matches("k8s", "tail", "web-7f9c/app"));
-  CHECK(f("access").matches("nginx", "tail", "access.log"));
-  CHECK_FALSE(f("access").matches("nginx", "tail", "accesses.log"));
   // A regular expression is searched in the file too.
   LogFilter re = f("^error\\.");
   CHECK(re.matches("nginx", "tail", "error.log"));
@@ -160,12 +166,7 @@ TEST_CASE("a filter finds a tail source's lines by its name, its type or one of 
 
 TEST_CASE("a line with an instance shows it: [SOURCE FILE] in text, file and procid in JSON", "[admin]") {
   LineFormatter fmt("host-1");
-  LogLine l;
-  l.received_us = 1585479662120000;  // 2020-03-29T11:01:02.120000Z
-  l.source = "nginx";
-  l.type = "tail";
-  l.instance = "access.log";
-  l.message = "GET / 200";
+  LogLine l = logLineOf("nginx", "tail", "GET / 200", "access.log");
   std::string out;
   fmt.append(l, LogFormat::Text, out);
   CHECK(out == "2020-03-29T11:01:02.120000Z [nginx access.log] GET / 200\n");

@@ -2,6 +2,7 @@
 
 #include "agent/formats/logplex_body.h"
 #include "agent/formats/syslog_header.h"
+#include "tests/support/syslog_header_check.h"
 
 using namespace sluice;
 
@@ -63,19 +64,14 @@ TEST_CASE("malformed bodies are refused with the frame and byte that is wrong", 
 }
 
 TEST_CASE("the RFC 5424 header is parsed, structured data with escapes included", "[logplex]") {
-  SyslogHeader h;
-  const char* err = nullptr;
   std::string m = "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 "
                   "[exampleSDID@32473 iut=\"3\" eventSource=\"Appl\\]ication\"][x@1 a=\"b\"] An application event";
-  REQUIRE(parseSyslogHeader(m, &h, &err));
-  CHECK(h.pri == 165);
-  CHECK(h.timestamp == "2003-10-11T22:14:15.003Z");
-  CHECK(h.hostname == "mymachine.example.com");
-  CHECK(h.app_name == "evntslog");
-  CHECK(h.procid == "-");
-  CHECK(h.msgid == "ID47");
-  CHECK(h.structured_data == "[exampleSDID@32473 iut=\"3\" eventSource=\"Appl\\]ication\"][x@1 a=\"b\"]");
-  CHECK(h.msg == "An application event");
+  checkSyslogHeader(m, {.pri = 165, .timestamp = "2003-10-11T22:14:15.003Z", .hostname = "mymachine.example.com",
+                        .app_name = "evntslog", .procid = "-", .msgid = "ID47",
+                        .structured_data = "[exampleSDID@32473 iut=\"3\" eventSource=\"Appl\\]ication\"][x@1 a=\"b\"]",
+                        .msg = "An application event"});
+  SyslogHeader h;
+  const char* err = nullptr;
   std::string no_msg = "<13>1 - h a - - -";
   REQUIRE(parseSyslogHeader(no_msg, &h, &err));
   CHECK(h.msg.empty());

@@ -83,19 +83,24 @@ TEST_CASE("a very long line is kept cut, the ring's other lines unharmed", "[adm
 }
 
 TEST_CASE("a filter matches a name, a type, a name prefix or a regular expression", "[admin]") {
-  auto f = [](const char* text) { return LogFilter::parse(text).value(); };
-  CHECK(f("").matches("anything", "x"));
-  CHECK(f("web-1").matches("web-1", "exec"));
-  CHECK_FALSE(f("web-1").matches("web-2", "exec"));
-  CHECK(f("web").matches("web-1", "exec"));
-  CHECK(f("web").matches("web.2", "exec"));
-  CHECK_FALSE(f("web").matches("webhook", "exec"));
-  CHECK_FALSE(f("web").matches("worker-1", "exec"));
-  CHECK(f("exec").matches("worker-1", "exec"));
-  CHECK(f("web|worker").matches("worker-1", "exec"));
-  CHECK(f("web|worker").matches("web-3", "exec"));
-  CHECK_FALSE(f("web|worker").matches("app", "stdin"));
-  CHECK(f("^app$").matches("app", "stdin"));
+  struct Case {
+    const char* filter;
+    const char* source;
+    const char* type;
+    bool matches;
+  };
+  const Case cases[] = {
+      {"", "anything", "x", true},           {"web-1", "web-1", "exec", true},
+      {"web-1", "web-2", "exec", false},     {"web", "web-1", "exec", true},
+      {"web", "web.2", "exec", true},        {"web", "webhook", "exec", false},
+      {"web", "worker-1", "exec", false},    {"exec", "worker-1", "exec", true},
+      {"web|worker", "worker-1", "exec", true}, {"web|worker", "web-3", "exec", true},
+      {"web|worker", "app", "stdin", false}, {"^app$", "app", "stdin", true},
+  };
+  for (const Case& c : cases) {
+    INFO("filter '" << c.filter << "' on " << c.source << " (" << c.type << ")");
+    CHECK(LogFilter::parse(c.filter).value().matches(c.source, c.type) == c.matches);
+  }
   auto bad = LogFilter::parse("web(");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().message.find("not a valid regular expression") != std::string::npos);
@@ -124,12 +129,8 @@ TEST_CASE("a hostile filter is refused or runs in linear time, never on the stac
 
 TEST_CASE("lines are formatted as text, raw, NDJSON with valid JSON for any bytes", "[admin]") {
   LineFormatter fmt("host-1");
-  LogLine l;
-  l.received_us = 1585479662120000;  // 2020-03-29T11:01:02.120000Z
-  l.source = "web-1";
-  l.type = "exec";
   const std::string msg = "caf\xc3\xa9 \"q\" \\ \x01 \xff end";
-  l.message = msg;
+  LogLine l = logLineOf("web-1", "exec", msg);
   std::string out;
   fmt.append(l, LogFormat::Text, out);
   CHECK(out == "2020-03-29T11:01:02.120000Z [web-1] " + msg + "\n");

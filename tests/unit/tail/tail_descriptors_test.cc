@@ -7,11 +7,8 @@
 #include <set>
 
 #include "agent/core/fd_limit.h"
-#include "agent/pipeline/router.h"
-#include "plugins/tail/tail_source.h"
 #include "tests/support/files.h"
-#include "tests/support/sink_harness.h"
-#include "tests/support/temp_dir.h"
+#include "tests/unit/tail/tail_fixture.h"
 
 using namespace sluice;
 using namespace sluice::plugins::tail;
@@ -19,17 +16,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Batches of up to 100 lines that close after 1 ms.
+// Batches of up to 100 lines.
 SinkSettings quickSink() {
-  SinkSettings s = testSinkSettings();
+  SinkSettings s = fastBatchSink();
   s.batch.max_messages = 100;
-  s.batch.linger = 1ms;
   return s;
 }
 
-struct Fixture {
-  explicit Fixture(size_t max_open) {
-    router.addSink(sink.runner.get());
+struct Fixture : TailFixture {
+  explicit Fixture(size_t max_open) : TailFixture(quickSink()) {
     std::filesystem::create_directories(dir.file("logs"));
     options.paths = {dir.file("logs") + "/*.log"};
     options.start_at_beginning = true;
@@ -42,30 +37,15 @@ struct Fixture {
     options.state_dir = dir.file("state");
   }
   void start() {
-    SourceInfo info;
-    info.name = "files";
-    info.type = "tail";
-    source = std::make_unique<TailSource>(loop, router, info, options);
+    makeSource(options);
     REQUIRE(source->start().ok());
     router.addSource(source.get());
-  }
-  ~Fixture() {
-    if (source) source->stop();
-    sink.stop();
-    runLoopUntil(loop, [&] { return !source || source->finished(); }, 5s);
-    source.reset();
-    sink.runner.reset();
-    CHECK(loop.close() == 0);
   }
   std::string file(const std::string& name) { return dir.file("logs/" + name); }
   void append(const std::string& name, const std::string& text) { appendFile(file(name), text); }
   uint64_t gauge(const char* name) {
     auto it = source->counters().gauges.find(name);
     return it == source->counters().gauges.end() ? 0 : it->second;
-  }
-  void runLoopFor(std::chrono::milliseconds d) {
-    auto end = std::chrono::steady_clock::now() + d;
-    runLoopUntil(loop, [&] { return std::chrono::steady_clock::now() >= end; }, d + 1s);
   }
   // a.log and b.log, a line each, read; a.log was read first and is the least recently active, so b.log holds
   // the one descriptor.
@@ -84,12 +64,7 @@ struct Fixture {
     return {all.begin(), all.end()};
   }
 
-  TempDir dir;
-  Loop loop;
-  Router router;
   TailOptions options;
-  SinkHarness sink{loop, quickSink()};
-  std::unique_ptr<TailSource> source;
 };
 
 }  // namespace
@@ -115,7 +90,7 @@ TEST_CASE("with more files than max_open_files every file is read, and closed fi
     want.insert(name + "-3");
   }
   REQUIRE(f.waitForBodies(50));
-  f.runLoopFor(100ms);
+  f.runFor(100ms);
   CHECK(f.bodies() == want);
   CHECK(f.gauge("files_open") <= 3);
   CHECK(f.gauge("files_tracked") == 20);

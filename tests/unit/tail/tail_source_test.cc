@@ -2,11 +2,8 @@
 // as batches are delivered, never as lines are read.
 #include <catch2/catch.hpp>
 
-#include "agent/pipeline/router.h"
-#include "plugins/tail/tail_source.h"
 #include "tests/support/files.h"
-#include "tests/support/sink_harness.h"
-#include "tests/support/temp_dir.h"
+#include "tests/unit/tail/tail_fixture.h"
 
 using namespace sluice;
 using namespace sluice::plugins::tail;
@@ -14,18 +11,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Batches close after 1 ms and are held until the test releases them.
-SinkSettings heldSink() {
-  SinkSettings s = testSinkSettings();
-  s.batch.linger = 1ms;
-  s.max_in_flight = 100;
-  return s;
-}
-
-struct Fixture {
-  Fixture() {
+struct Fixture : TailFixture {
+  Fixture() : TailFixture(heldSink()) {
     sink.transport->hold = true;
-    router.addSink(sink.runner.get());
     log = dir.file("app.log");
     writeFile(log, "one\ntwo\nthree\n");
     TailOptions o;
@@ -34,18 +22,7 @@ struct Fixture {
     o.poll_interval = 20ms;
     o.checkpoint_interval = 10ms;
     o.state_dir = dir.file("state");
-    SourceInfo info;
-    info.name = "files";
-    info.type = "tail";
-    source = std::make_unique<TailSource>(loop, router, info, o);
-  }
-  ~Fixture() {
-    source->stop();
-    sink.stop();  // held batches fail, and the source's last acknowledgements with them
-    runLoopUntil(loop, [&] { return source->finished(); }, 5s);
-    source.reset();
-    sink.runner.reset();
-    CHECK(loop.close() == 0);
+    makeSource(o);
   }
   // The offset of app.log in the checkpoint file, -1 when there is none yet.
   long checkpointed() {
@@ -53,17 +30,14 @@ struct Fixture {
     if (!set || set->files.empty()) return -1;
     return static_cast<long>(set->files[0].offset);
   }
-  void runFor(std::chrono::milliseconds d) {
-    auto end = std::chrono::steady_clock::now() + d;
-    runLoopUntil(loop, [&] { return std::chrono::steady_clock::now() >= end; }, d + 1s);
+  // Up to 100 batches out at once, each held (hold, above) until the test releases it.
+  static SinkSettings heldSink() {
+    SinkSettings s = fastBatchSink();
+    s.max_in_flight = 100;
+    return s;
   }
 
-  TempDir dir;
-  Loop loop;
-  Router router;
-  SinkHarness sink{loop, heldSink()};
   std::string log;
-  std::unique_ptr<TailSource> source;
 };
 
 }  // namespace
