@@ -107,6 +107,23 @@ unsigned daysInMonth(int64_t y, unsigned m) {
   return m == 2 && leap ? 29 : kDays[m - 1];
 }
 
+int64_t parseFractionMicros(std::string_view s, size_t& pos) {
+  int64_t frac_us = 0;
+  int64_t scale = 100000;
+  int round_digit = -1;
+  while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+    const int dgt = s[pos] - '0';
+    if (scale > 0) {
+      frac_us += dgt * scale;
+      scale /= 10;
+    } else if (round_digit < 0) {
+      round_digit = dgt;
+    }
+    ++pos;
+  }
+  return round_digit >= 5 ? frac_us + 1 : frac_us;
+}
+
 Result<int64_t> parseTimestampMicros(std::string_view s) {
   auto bad = [&](const char* why) {
     return makeError("invalid timestamp '" + std::string(s) + "': " + why);
@@ -137,20 +154,8 @@ Result<int64_t> parseTimestampMicros(std::string_view s) {
     if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
       ++pos;
       size_t start = pos;
-      int64_t scale = 100000;
-      int round_digit = -1;
-      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-        int dgt = s[pos] - '0';
-        if (scale > 0) {
-          frac_us += dgt * scale;
-          scale /= 10;
-        } else if (round_digit < 0) {
-          round_digit = dgt;
-        }
-        ++pos;
-      }
+      frac_us = parseFractionMicros(s, pos);  // may round up to a whole second; the sum below handles it
       if (pos == start) return bad("empty fraction");
-      if (round_digit >= 5) ++frac_us;  // may carry into the next second; the sum below handles it
     }
     if (pos < s.size()) {
       char c = s[pos];

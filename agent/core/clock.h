@@ -39,4 +39,8 @@ class TimestampFormatter {
 // UTC is assumed. Fractions beyond microseconds are rounded to the nearest microsecond.
 Result<int64_t> parseTimestampMicros(std::string_view text);
 
+// The digits of a decimal fraction of a second from `pos` (left after them), in microseconds, rounded half up at
+// the seventh digit (so it may be 1,000,000).
+int64_t parseFractionMicros(std::string_view s, size_t& pos);
+
 }  // namespace sluice

@@ -11,6 +11,7 @@
 #include "agent/core/clock.h"
 #include "agent/core/durable_file.h"
 #include "agent/core/path.h"
+#include "agent/core/url.h"
 
 namespace sluice::plugins::tail {
 namespace {
@@ -32,30 +33,6 @@ std::string escape(std::string_view s) {
     }
   }
   return out;
-}
-
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool unescape(std::string_view s, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (s.size() - i < 3) return false;
-    int hi = hexDigit(s[i + 1]);
-    int lo = hexDigit(s[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return true;
 }
 
 template <class T>
@@ -148,8 +125,8 @@ Result<CheckpointSet> CheckpointStore::parse(std::string_view text) {
     } else if (f[0] == "file" && f.size() == 8) {
       FileCheckpoint c;
       if (!number(f[1], c.key.dev) || !number(f[2], c.key.ino) || !number(f[3], c.offset) ||
-          !number(f[4], c.fingerprint.len) || !number(f[5], c.fingerprint.hash, 16) || !unescape(f[6], c.path) ||
-          !unescape(f[7], c.real_path) || c.fingerprint.len > Fingerprint::kBytes || c.path.empty()) {
+          !number(f[4], c.fingerprint.len) || !number(f[5], c.fingerprint.hash, 16) || !percentDecode(f[6], c.path) ||
+          !percentDecode(f[7], c.real_path) || c.fingerprint.len > Fingerprint::kBytes || c.path.empty()) {
         return bad();
       }
       set.files.push_back(std::move(c));

@@ -8,23 +8,8 @@ int64_t EventTimeParser::parse(std::string_view text) {
   if (text.size() > kPrefix + 1 && text[kPrefix] == '.' && !prefix_.empty() &&
       text.compare(0, kPrefix, prefix_) == 0) {
     size_t pos = kPrefix + 1;
-    int64_t frac_us = 0;
-    int64_t scale = 100000;
-    int round_digit = -1;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      int d = text[pos] - '0';
-      if (scale > 0) {
-        frac_us += d * scale;
-        scale /= 10;
-      } else if (round_digit < 0) {
-        round_digit = d;
-      }
-      ++pos;
-    }
-    if (pos > kPrefix + 1 && text.substr(pos) == zone_) {
-      if (round_digit >= 5) ++frac_us;  // as parseTimestampMicros rounds
-      return base_us_ + frac_us;
-    }
+    const int64_t frac_us = parseFractionMicros(text, pos);
+    if (pos > kPrefix + 1 && text.substr(pos) == zone_) return base_us_ + frac_us;
   }
   Result<int64_t> full = parseTimestampMicros(text);
   if (!full) return 0;

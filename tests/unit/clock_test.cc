@@ -31,3 +31,17 @@ TEST_CASE("ISO 8601 instants of any precision parse to microseconds") {
   CHECK_FALSE(parseTimestampMicros("yesterday").ok());
   CHECK_FALSE(parseTimestampMicros("2013-03-27T20:02:24Zjunk").ok());
 }
+
+TEST_CASE("a fraction of a second is read to microseconds, rounded half up at the seventh digit") {
+  auto fraction = [](std::string_view s, size_t expect_end) {
+    size_t pos = 0;
+    const int64_t us = parseFractionMicros(s, pos);
+    CHECK(pos == expect_end);
+    return us;
+  };
+  CHECK(fraction("5Z", 1) == 500000);
+  CHECK(fraction("123456789Z", 9) == 123457);
+  CHECK(fraction("1234564", 7) == 123456);
+  CHECK(fraction("9999995", 7) == 1000000);
+  CHECK(fraction("Z", 0) == 0);
+}

@@ -56,6 +56,42 @@ TEST_CASE("other members, nested objects and key order do not matter") {
   CHECK(d.time_us == micros("2024-05-01T10:00:00Z"));
 }
 
+TEST_CASE("a line in Docker's own shape reads the same as through the general JSON reader") {
+  const char* lines[] = {
+      R"({"log":"plain\n","stream":"stdout","time":"2024-05-01T10:00:00.5Z"})",
+      R"({"log":"tab\there \"q\" back\\slash \/ \b\f\n","stream":"stderr","time":"2024-05-01T10:00:00Z"})",
+      R"({"log":"crlf\r\n","stream":"stdout","time":"2024-05-01T10:00:00Z"})",
+      R"({"log":"a part, no newline","stream":"stdout","time":"2024-05-01T10:00:00Z"})",
+      R"({"log":"newline inside\nand at the end\n","stream":"stdout","time":"2024-05-01T10:00:00Z"})",
+      R"({"log":"a sixteen-byte-plus run of text before the escape \" and after it\n","stream":"stdout","time":"x"})",
+      R"({"log":"unicode \u00e9\n","stream":"stdout","time":"2024-05-01T10:00:00Z"})",     // \u: the reader's
+      R"({"log":"trailing space\n","stream":"stdout","time":"2024-05-01T10:00:00Z"} )",    // not the exact shape
+      R"({"log":"x\n","stream":"other","time":"2024-05-01T10:00:00Z"})",
+      R"({"log":"bad escape \q\n","stream":"stdout","time":"2024-05-01T10:00:00Z"})",
+      R"({"log":"unterminated\n","stream":"stdout","time":"2024-05-01T10:00:00Z)",
+      "{\"log\":\"control \x01 byte\\n\",\"stream\":\"stdout\",\"time\":\"2024-05-01T10:00:00Z\"}",
+      R"({"log":"x\n","stream":"stdout","time":"2024-05-01T10:00:00Z"}garbage)",
+  };
+  DockerJsonParser fast;
+  DockerJsonParser general;
+  for (const char* line : lines) {
+    INFO(line);
+    DockerLine a;
+    DockerLine b;
+    const bool parsed = fast.parse(line, a);
+    REQUIRE(parsed == general.parseWithReader(line, b));
+    if (!parsed) continue;
+    CHECK(a.log == b.log);
+    CHECK(a.is_stderr == b.is_stderr);
+    CHECK(a.complete == b.complete);
+    CHECK(a.time_us == b.time_us);
+  }
+  DockerLine d;
+  REQUIRE(fast.parse(R"({"log":"newline inside\nand at the end\n","stream":"stdout","time":"2024-05-01T10:00:00Z"})", d));
+  CHECK(d.log == "newline inside\nand at the end");
+  CHECK(d.complete);
+}
+
 TEST_CASE("malformed docker lines are refused") {
   DockerJsonParser p;
   DockerLine d;
