@@ -11,7 +11,7 @@ DESTDIR ?=
 # Debian 12 packages the build, the tests and the benchmarks need.
 DEB_PACKAGES := build-essential cmake pkg-config libuv1-dev libssl-dev libyaml-cpp-dev libspdlog-dev \
                 catch2 node-llhttp rapidjson-dev libre2-dev libsystemd-dev openssl systemd systemd-journal-remote \
-                syslog-ng-core jq
+                syslog-ng-core jq librdkafka-dev kcat
 
 .PHONY: all deps build test run bench soak install clean
 

@@ -261,7 +261,8 @@ class Parser {
   }
 
   // Lists and maps. On failure `problem` is the whole message and `where` (when given) points at the bad item.
-  // `item_marks` (when given) receives where each item of a list was written.
+  // `item_marks` (when given) receives where each item of a list was written, or each key of a map (in the map's
+  // order: sorted by key).
   bool readCollection(const OptionSpec& spec, const YAML::Node& node, bool do_expand, OptionValue& out,
                       std::string& problem, Mark* where = nullptr, std::vector<Mark>* item_marks = nullptr) {
     auto scalarText = [&](const YAML::Node& n, std::string& text) {
@@ -309,6 +310,7 @@ class Parser {
       return true;
     }
     std::map<std::string, std::string> items;
+    std::map<std::string, Mark> key_marks;
     if (node.IsMap()) {
       for (auto it = node.begin(); it != node.end(); ++it) {
         if (!it->first.IsScalar()) {
@@ -319,6 +321,10 @@ class Parser {
         std::string text;
         if (!scalarText(it->second, text)) return false;
         items[it->first.Scalar()] = std::move(text);
+        key_marks[it->first.Scalar()] = markOr(it->first, file_, where ? *where : Mark{});
+      }
+      if (item_marks) {
+        for (auto& [key, mark] : key_marks) item_marks->push_back(mark);
       }
     } else if (!node.IsNull()) {
       problem = "'" + std::string(spec.name) + "' must be a mapping of strings to strings";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <iterator>
 
 #include "agent/config/option_values_impl.h"
 #include "agent/config/yaml_support.h"
@@ -151,6 +152,13 @@ Mark OptionValues::itemMark(std::string_view name, size_t index) const {
   assert(e != nullptr && "option not declared in the section's tables");
   if (e != nullptr && e->written && index < e->item_marks.size()) return e->item_marks[index];
   return mark(name);
+}
+
+Mark OptionValues::keyMark(std::string_view name, std::string_view key) const {
+  const auto& items = map(name);
+  auto it = items.find(std::string(key));
+  if (it == items.end()) return mark(name);
+  return itemMark(name, static_cast<size_t>(std::distance(items.begin(), it)));
 }
 
 const Mark& OptionValues::sectionMark() const {

@@ -167,6 +167,8 @@ class OptionValues {
   Mark mark(std::string_view name) const;       // where it was written, else where the section starts
   // Where item `index` of a written list was written; else mark(name).
   Mark itemMark(std::string_view name, size_t index) const;
+  // Where key `key` of a written map was written (its key, not its value); else mark(name).
+  Mark keyMark(std::string_view name, std::string_view key) const;
   const Mark& sectionMark() const;
 
   // A stable text form of every value (secrets included, for change detection on reload; never log it).

@@ -127,6 +127,18 @@ TEST_CASE("each item of a written list is marked with its own position", "[confi
   CHECK(parse("url: https://h\n").values.itemMark("command", 0).line == 1);
 }
 
+TEST_CASE("each key of a written map is marked with its own position", "[config]") {
+  Parsed block = parse("url: https://h\nenv:\n  ZED: 1\n  ALPHA: 2\n");
+  REQUIRE(block.errors.empty());
+  CHECK(block.values.keyMark("env", "ZED").line == 3);
+  CHECK(block.values.keyMark("env", "ALPHA").line == 4);
+  CHECK(block.values.keyMark("env", "ALPHA").column == 3);
+  Parsed flow = parse("url: https://h\nenv: {a: 1, bb: 2}\n");
+  CHECK(flow.values.keyMark("env", "bb").column == 13);
+  // A key not written: the map's own mark.
+  CHECK(flow.values.keyMark("env", "c").column == flow.values.mark("env").column);
+}
+
 TEST_CASE("an unknown key is reported with the nearest valid key at its level", "[config]") {
   CHECK(errorsOf("batch:\n  lingr: 1s\n") == Messages{"test.yaml:3:3: unknown key 'lingr' (did you mean 'linger'?)"});
 }
