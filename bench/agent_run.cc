@@ -64,7 +64,8 @@ Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input) {
   bool all = false;
   auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   while (!all && std::chrono::steady_clock::now() < give_up) {
-    all = drain.waitForMessages(setup.lines, std::chrono::milliseconds(10));
+    all = run.until_exit ? agent.wait(std::chrono::milliseconds(10)).has_value()
+                         : drain.waitForMessages(setup.lines, std::chrono::milliseconds(10));
     agent.samplePeakRssKb();
   }
   f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -76,7 +77,8 @@ Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input) {
                static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   f.cpu_seconds = cpu;
   f.peak_rss_mb = static_cast<double>(agent.peakRssKb()) / 1024.0;
-  if (!all) f.note = "only " + std::to_string(drain.messageCount()) + " lines arrived";
+  f.note = run.note;
+  if (!all && !run.until_exit) f.note = "only " + std::to_string(drain.messageCount()) + " lines arrived";
   if (!status) f.note += " (agent did not exit)";
   else if (*status != 0) f.note += " (agent exit " + std::to_string(*status) + ")";
   return f;

@@ -53,6 +53,8 @@ struct AgentRun {
   std::string path;            // the name in the table
   std::string config;          // the YAML; "{DRAIN_URL}" and "{CA_FILE}" are replaced
   bool feed_stdin = true;
+  bool until_exit = false;     // the agent's exit (at EOF, every line delivered) ends the run, not the drain's count
+  std::string note;            // said next to the figures
 };
 Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input);
 
@@ -62,6 +64,9 @@ Figures clfJsonEncoder(Setup& setup);
 Figures clfJsonConvert(Setup& setup);
 
 void printTable(const std::vector<Figures>& rows);
+
+// stdin -> kafka, into librdkafka's mock cluster (kafka_run.cc; the mock is not a production broker).
+Figures kafkaRun(Setup& setup, const std::string& input);
 
 // The tail source: `input` written to a file, read from its beginning (raw, then as Docker json-file records).
 std::vector<Figures> tailRuns(Setup& setup, const std::string& input);

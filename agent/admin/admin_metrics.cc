@@ -23,6 +23,11 @@ void declareFamilies(PrometheusText& p) {
   p.family("sluice_component_files_open", "gauge", "Files a tail source holds open now.");
   p.family("sluice_component_files_tracked", "gauge", "Files a tail source follows, open or closed.");
   p.family("sluice_component_failing_seconds", "gauge", "How long a sink's deliveries have been failing (0: fine).");
+  p.family("sluice_component_kafka_brokers_up", "gauge", "Brokers a kafka sink's client is connected to (its statistics).");
+  p.family("sluice_component_kafka_outstanding_records", "gauge",
+           "Records a kafka sink's client holds: queued, in flight or waiting for their delivery report.");
+  p.family("sluice_component_kafka_request_rtt_microseconds", "gauge",
+           "A kafka sink's average request round trip to its brokers (librdkafka's rtt.avg).");
   p.family("sluice_buffer_bytes", "gauge", "Bytes held for a sink (open batch, queued, in flight).");
   p.family("sluice_buffer_events", "gauge", "Messages queued or in flight for a sink.");
   p.family("sluice_buffer_disk_full", "gauge", "1 while a sink's spool has no disk space (batches wait in memory).");
@@ -76,6 +81,7 @@ std::string AdminServer::metricsText() {
     PromLabels l{{"component_id", sink->name()}, {"component_kind", "sink"}, {"component_type", sink->settings().type}};
     p.sample("sluice_component_received_events_total", "", l, static_cast<double>(c.received_events));
     byKey(p, "sluice_component_plugin_events_total", l, "event", c.plugin_events);
+    for (const auto& [name, v] : c.gauges) p.sample("sluice_component_" + name, "", l, static_cast<double>(v));
     p.sample("sluice_component_sent_events_total", "", l, static_cast<double>(c.sent_events));
     p.sample("sluice_component_sent_bytes_total", "", l, static_cast<double>(c.sent_bytes));
     p.sample("sluice_component_sent_batches_total", "", l, static_cast<double>(c.sent_batches));

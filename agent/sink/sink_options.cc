@@ -43,7 +43,10 @@ constexpr std::array<std::string_view, 24> kFacilityNames = {
     "uucp",     "cron", "authpriv", "ftp",  "ntp",     "security",     "console", "solaris-cron",
     "local0",   "local1", "local2", "local3", "local4", "local5",      "local6", "local7"};
 
-// Only the framer's placeholders may appear in a template.
+}  // namespace
+
+std::span<const OptionSpec> coreSinkOptions() { return kCoreSink; }
+
 bool checkTemplate(const std::string& text, std::string* bad) {
   size_t pos = 0;
   while ((pos = text.find('{', pos)) != std::string::npos) {
@@ -62,10 +65,6 @@ bool checkTemplate(const std::string& text, std::string* bad) {
   }
   return true;
 }
-
-}  // namespace
-
-std::span<const OptionSpec> coreSinkOptions() { return kCoreSink; }
 
 int facilityFromName(std::string_view name) {
   for (size_t i = 0; i < kFacilityNames.size(); ++i) {

@@ -45,4 +45,8 @@ SinkSettings readSinkSettings(const OptionValues& values, ConfigErrors& errors);
 // Facility names (syslog keywords): "local7", ...; -1 when unknown. Severities: severityFromName (record.h).
 int facilityFromName(std::string_view name);
 
+// Only the framer's placeholders ({source}, {token}, {hostname}, {app_name}) may appear in a template; else false,
+// with the first other one in `bad`. For message fields and for plugins' own templates (kafka's key).
+bool checkTemplate(const std::string& text, std::string* bad);
+
 }  // namespace sluice

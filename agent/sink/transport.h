@@ -12,7 +12,6 @@
 
 namespace sluice {
 
-
 class SinkTransport {
  public:
   virtual ~SinkTransport() = default;
@@ -37,6 +36,10 @@ class SinkTransport {
   // Counts what the transport changed or left out on purpose (ComponentCounters::plugin_events).
   void countEvent(const std::string& what, uint64_t n = 1) {
     if (counters_ != nullptr && n > 0) counters_->plugin_events[what] += n;
+  }
+  // A level the transport knows and /metrics shows as sluice_component_<name> (kafka's brokers up, say).
+  void setGauge(const std::string& name, uint64_t value) {
+    if (counters_ != nullptr) counters_->gauges[name] = value;
   }
 
  private:

@@ -16,7 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kFolders = {"agent/net",   "agent/loop",     "agent/sink",   "agent/sources",
-                                           "agent/admin", "plugins/syslog", "plugins/file", "plugins/tail"};
+                                           "agent/admin", "plugins/syslog", "plugins/file", "plugins/tail",
+                                           "plugins/kafka"};
 // The archive's jobs move to the job runner with another change.
 const std::vector<std::string> kExempt = {"agent/admin/archive.h", "agent/admin/archive.cc"};
 
