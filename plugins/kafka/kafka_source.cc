@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "agent/core/units.h"
+
 namespace sluice::plugins::kafka {
 namespace {
 

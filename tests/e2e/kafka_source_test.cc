@@ -227,3 +227,27 @@ TEST_CASE("kafka source: stopped mid-stream (SIGTERM) and started again, nothing
   CHECK(t.duplicates == 0);
   CHECK(t.unexpected == 0);
 }
+
+TEST_CASE("kafka source: --help-plugin shows it beside the sink, and sluice check refuses what it sets itself",
+          "[e2e][kafka]") {
+  Env env;
+  checkHelpPlugin(env, {"kafka"}, {"sink type 'kafka'", "source type 'kafka'", "group_id", "start_at",
+                                   "rfc5424|raw|auto", "commit_interval"});
+  const std::string head = "sinks:\n  - name: out\n    type: stdout\nsources:\n  - name: bus\n    type: kafka\n"
+                           "    brokers: [kafka-1:9092]\n    topics: [logs]\n";
+  std::string no_group = env.writeFile("no-group.yaml", head);
+  AgentProcess check(env.agent({"check", "--config", no_group}));
+  CHECK(finish(check, 30s) == 2);
+  CHECK(check.stderrText().find("group_id") != std::string::npos);
+  std::string auto_commit = env.writeFile(
+      "auto-commit.yaml", head + "    group_id: g\n    librdkafka:\n      enable.auto.commit: 'true'\n");
+  AgentProcess check2(env.agent({"check", "--config", auto_commit}));
+  CHECK(finish(check2, 30s) == 2);
+  INFO(check2.stderrText());
+  CHECK(check2.stderrText().find("auto-commit.yaml:11:7: librdkafka.enable.auto.commit: set by Sluice") !=
+        std::string::npos);
+  std::string good = env.writeFile("good.yaml", head + "    group_id: g\n    format: rfc5424\n    start_at: end\n");
+  AgentProcess check3(env.agent({"check", "--config", good}));
+  INFO(check3.stderrText());
+  CHECK(finish(check3, 30s) == 0);
+}
