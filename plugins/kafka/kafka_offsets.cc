@@ -4,9 +4,31 @@
 
 namespace sluice::plugins::kafka {
 
-void KafkaOffsets::assign(const TopicPartition& tp) { partitions_.try_emplace(tp); }
+int64_t KafkaOffsets::assign(const TopicPartition& tp) {
+  auto parked = parked_.find(tp);
+  if (parked == parked_.end()) {
+    partitions_.try_emplace(tp);
+    return -1;
+  }
+  // Nobody else read it in between: what is pending stays pending, and reading goes on where it was.
+  Partition& p = partitions_.insert_or_assign(tp, std::move(parked->second)).first->second;
+  parked_.erase(parked);
+  return p.position;
+}
 
-void KafkaOffsets::revoke(const TopicPartition& tp) {
+void KafkaOffsets::orphan(Partition& p) {
+  for (auto& chunk : p.chunks) {
+    if (!chunk->entry.complete()) orphans_.push_back(std::move(chunk));
+  }
+  p.chunks.clear();
+}
+
+void KafkaOffsets::endRebalance() {
+  for (auto& [tp, p] : parked_) orphan(p);
+  parked_.clear();
+}
+
+void KafkaOffsets::revoke(const TopicPartition& tp, bool park) {
   auto it = partitions_.find(tp);
   if (it == partitions_.end()) return;
   // This turn's chunk of it (a rebalance in the middle of a turn) gets its own reference back first.
@@ -18,8 +40,10 @@ void KafkaOffsets::revoke(const TopicPartition& tp) {
       ++t;
     }
   }
-  for (auto& chunk : it->second.chunks) {
-    if (!chunk->entry.complete()) orphans_.push_back(std::move(chunk));
+  if (park) {
+    parked_.insert_or_assign(tp, std::move(it->second));
+  } else {
+    orphan(it->second);
   }
   partitions_.erase(it);
 }
@@ -45,6 +69,7 @@ AckEntry* KafkaOffsets::tag(const TopicPartition& tp, int64_t offset) {
     turn_.emplace_back(tp, chunk);
   }
   chunk->next = std::max(chunk->next, offset + 1);
+  it->second.position = std::max(it->second.position, offset + 1);
   ++chunk->records;
   return &chunk->entry;
 }
@@ -90,6 +115,9 @@ int64_t KafkaOffsets::acked(const TopicPartition& tp) const {
 size_t KafkaOffsets::outstanding() const {
   size_t n = 0;
   for (const auto& [tp, p] : partitions_) {
+    for (const auto& c : p.chunks) n += c->entry.complete() ? 0 : 1;
+  }
+  for (const auto& [tp, p] : parked_) {
     for (const auto& c : p.chunks) n += c->entry.complete() ? 0 : 1;
   }
   for (const auto& c : orphans_) n += c->entry.complete() ? 0 : 1;

@@ -35,10 +35,15 @@ class KafkaOffsets {
   KafkaOffsets(const KafkaOffsets&) = delete;
   KafkaOffsets& operator=(const KafkaOffsets&) = delete;
 
-  // The partition is ours now (nothing to commit until its first chunk completes).
-  void assign(const TopicPartition& tp);
-  // The partition is given up: its pending chunks are forgotten (their acknowledgements ignored).
-  void revoke(const TopicPartition& tp);
+  // The partition is ours now (nothing to commit until its first chunk completes). When it was parked by the
+  // revoke just before (an eager rebalance gives every member its partitions back), its state comes back and the
+  // result is where to go on reading (one past the last record read); else -1 (from the group's committed offset).
+  int64_t assign(const TopicPartition& tp);
+  // The partition is given up: its pending chunks are forgotten (their acknowledgements ignored). With `park`, only
+  // once the rebalance ends without giving it back (endRebalance).
+  void revoke(const TopicPartition& tp, bool park);
+  // Parked partitions that were not assigned again are forgotten.
+  void endRebalance();
   bool assigned(const TopicPartition& tp) const { return partitions_.count(tp) > 0; }
 
   // The open chunk of this turn for the partition's record at `offset` (opened on first use); the record is
@@ -71,12 +76,16 @@ class KafkaOffsets {
     int64_t acked = -1;      // next offset after the acknowledged run
     int64_t committed = -1;
     bool blocked = false;    // a chunk failed: the offset stays before it
+    int64_t position = -1;   // one past the last record read
   };
+
+  void orphan(Partition& p);
 
   std::unique_ptr<Chunk> newChunk();
 
   std::function<void()> notify_;
   std::map<TopicPartition, Partition> partitions_;
+  std::map<TopicPartition, Partition> parked_;             // revoked, perhaps assigned again at once
   std::vector<std::unique_ptr<Chunk>> orphans_;            // of revoked partitions
   std::vector<std::pair<TopicPartition, Chunk*>> turn_;    // opened this turn
 };

@@ -109,7 +109,13 @@ void KafkaSource::onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_
   cooperative_ = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   const std::vector<TopicPartition> list = partitionsOf(partitions);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    for (const TopicPartition& tp : list) offsets_.assign(tp);
+    // A partition given back by the same rebalance goes on from where it was read, its pending lines still
+    // pending: an eager rebalance costs the members that keep their partitions no duplicates.
+    for (int i = 0; i < partitions->cnt; ++i) {
+      const int64_t position = offsets_.assign(list[static_cast<size_t>(i)]);
+      if (position >= 0) partitions->elems[i].offset = position;
+    }
+    offsets_.endRebalance();
     rd_kafka_error_t* error = nullptr;
     if (cooperative_) {
       error = rd_kafka_incremental_assign(rk, partitions);
@@ -126,8 +132,10 @@ void KafkaSource::onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_
     // Revoked (or lost): what was acknowledged is committed before the partitions go; the rest is the next
     // owner's to consume again.
     offsets_.collect();
-    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) commit(true, &list);
-    for (const TopicPartition& tp : list) offsets_.revoke(tp);
+    const bool lost = err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk);
+    if (!lost) commit(true, &list);
+    // Eager: the same rebalance may give them back at once (parked until then); cooperative: they go elsewhere.
+    for (const TopicPartition& tp : list) offsets_.revoke(tp, !lost && !cooperative_ && !stopping_);
     if (cooperative_) {
       if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, partitions)) rd_kafka_error_destroy(error);
     } else {

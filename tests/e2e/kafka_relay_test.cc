@@ -56,6 +56,7 @@ TEST_CASE("relay: logplex input → kafka sink → kafka source → drain, the s
       "agent:\n  hostname: consumer\n  state_dir: " + env.dir.path() + "/consumer\n  shutdown_timeout: 20s\n"
       "api:\n  listen: \"\"\nsources:\n  - name: relay\n    type: kafka\n    brokers: " + brokers +
       "\n    topics: [" + topic + "]\n    group_id: " + topic + "-relay\n    format: rfc5424\n"
+      "    librdkafka: {session.timeout.ms: '6000', heartbeat.interval.ms: '500'}\n"
       "sinks:\n  - name: drain\n    type: logplex_https\n    url: " + drain.url() + "\n    tls: {ca_file: " +
       env.certs.ca_cert + "}\n    retry: {initial: 50ms, max: 500ms}\n";
   AgentProcess consumer(env.agent({"--config", env.writeFile("consumer.yaml", consumer_yaml)}));

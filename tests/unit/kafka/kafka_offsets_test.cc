@@ -103,7 +103,7 @@ TEST_CASE("kafka offsets: a revoked partition's acknowledgements are ignored, it
   auto due = o.due();
   REQUIRE(due.size() == 1);
   CHECK(due[0].offset == 10);
-  o.revoke(kP0);
+  o.revoke(kP0, false);
   CHECK(!o.assigned(kP0));
   CHECK(o.outstanding() == 1);  // b is still held by a batch: it must stay valid
   b->release(true);
@@ -126,4 +126,25 @@ TEST_CASE("kafka offsets: due() can be limited to some partitions", "[kafka]") {
   REQUIRE(due.size() == 1);
   CHECK(due[0].partition == kP1);
   CHECK(due[0].offset == 3);
+}
+
+TEST_CASE("kafka offsets: a partition an eager rebalance gives back keeps its pending chunks and its position",
+          "[kafka]") {
+  KafkaOffsets o([] {});
+  o.assign(kP0);
+  o.assign(kP1);
+  AckEntry* a = turn(o, kP0, 0, 10);
+  AckEntry* b = turn(o, kP1, 0, 5);
+  o.revoke(kP0, true);
+  o.revoke(kP1, true);
+  CHECK(o.outstanding() == 2);
+  CHECK(o.assign(kP0) == 10);  // read on from 10: nothing is read twice
+  o.endRebalance();            // kP1 went elsewhere
+  a->release(true);
+  b->release(true);
+  o.collect();
+  CHECK(o.acked(kP0) == 10);
+  CHECK(o.acked(kP1) == -1);
+  CHECK(o.outstanding() == 0);
+  CHECK(o.assign(kP1) == -1);  // later: from the group's committed offset
 }
