@@ -1,5 +1,6 @@
 // Issue 12: stdin → the kafka sink → a cluster (librdkafka's mock, or SLUICE_TEST_KAFKA_BROKERS), read back by
 // kcat, with exact counts.
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <thread>
@@ -130,7 +131,7 @@ TEST_CASE("kafka sink: a leader that moves and a broker that goes down and retur
   CHECK(firstDifference(k.values(), splitLines(first + second + third)) == "");
 }
 
-TEST_CASE("kafka sink: a cluster down for 10 s holds the lines (memory, then the spool) and gets every one after",
+TEST_CASE("kafka sink: a cluster down for 10 s holds the lines (memory, then the spool) and gets each once after",
           "[e2e][kafka]") {
   KafkaTopic k(3, "outage", 3);
   auto& [cluster, env, topic] = k;
@@ -156,7 +157,13 @@ TEST_CASE("kafka sink: a cluster down for 10 s holds the lines (memory, then the
   for (int b = 1; b <= 3; ++b) mockCommand(cluster, "broker-up " + std::to_string(b));
   agent.closeStdin();
   CHECK(finish(agent, 120s) == 0);
-  CHECK(firstDifference(k.values(), splitLines(input)) == "");
+  INFO("agent: " << agent.stderrText().substr(0, 4000));
+  // Each line exactly once. Not in order: batches read back from the spool may be handed over out of order within
+  // the max_in_flight window (README "Order"), and the sink produces them in the order it gets them.
+  std::vector<std::string> got = k.values();
+  std::vector<std::string> want = splitLines(input);
+  std::sort(got.begin(), got.end());
+  CHECK(firstDifference(got, want) == "");
 }
 
 TEST_CASE("kafka sink: a record larger than message.max.bytes is left out and counted, the rest flows",

@@ -52,7 +52,7 @@ TEST_CASE("kafka record: the key is the frame's PROCID by default, and the value
   CHECK_FALSE(r.value_in_scratch);
 }
 
-TEST_CASE("kafka record: raw is the line alone; an empty key is none; a template expands the header's fields",
+TEST_CASE("kafka record: raw is the line alone, an empty key is none, a template expands the header's fields",
           "[kafka]") {
   RecordEncoder raw("", ValueFormat::Raw);
   EncodedRecord r;
