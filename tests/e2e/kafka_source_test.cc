@@ -190,7 +190,7 @@ TEST_CASE("kafka source: two consumers in one group, one killed -9: the other ta
   CHECK(static_cast<int64_t>(t.duplicates) <= window);
 }
 
-TEST_CASE("kafka source: a drain that stalls pauses the partitions; everything arrives when it is back",
+TEST_CASE("kafka source: a drain that stalls pauses the partitions, and everything arrives when it is back",
           "[e2e][kafka]") {
   KafkaRig rig;
   const size_t kRecords = 20000;
