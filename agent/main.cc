@@ -26,19 +26,22 @@ using namespace sluice;
 
 namespace {
 
+// A name may be a sink and a source both (kafka): both are shown.
 int helpPlugin(const PluginRegistry& registry, const std::string& name) {
-  if (const PluginDescriptor* d = registry.find(PluginKind::Sink, name)) {
-    std::cout << "sink type '" << d->name << "': " << d->help << "\n\nOptions of this type:\n"
-              << describeOptions(d->options) << "\nOptions of every sink:\n"
+  const PluginDescriptor* sink = registry.find(PluginKind::Sink, name);
+  const PluginDescriptor* source = registry.find(PluginKind::Source, name);
+  if (sink != nullptr) {
+    std::cout << "sink type '" << sink->name << "': " << sink->help << "\n\nOptions of this type:\n"
+              << describeOptions(sink->options) << "\nOptions of every sink:\n"
               << describeOptions(coreSinkOptions());
-    return kExitOk;
   }
-  if (const PluginDescriptor* d = registry.find(PluginKind::Source, name)) {
-    std::cout << "source type '" << d->name << "': " << d->help << "\n\nOptions of this type:\n"
-              << describeOptions(d->options) << "\nOptions of every source:\n"
+  if (source != nullptr) {
+    std::cout << (sink != nullptr ? "\n" : "") << "source type '" << source->name << "': " << source->help
+              << "\n\nOptions of this type:\n"
+              << describeOptions(source->options) << "\nOptions of every source:\n"
               << describeOptions(commonSourceOptions());
-    return kExitOk;
   }
+  if (sink != nullptr || source != nullptr) return kExitOk;
   std::cerr << "sluice: no sink or source type '" << name << "'. Sinks:";
   for (const auto& n : registry.names(PluginKind::Sink)) std::cerr << " " << n;
   std::cerr << ". Sources:";

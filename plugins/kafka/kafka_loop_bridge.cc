@@ -56,6 +56,10 @@ void KafkaLoopClient::wake() noexcept {
   if (async_) uv_async_send(async_.get());
 }
 
+void KafkaLoopClient::unref() noexcept {
+  if (async_) uv_unref(async_.handle());
+}
+
 void KafkaLoopClient::close() noexcept {
   if (queue_ != nullptr) {
     // Under the queue's lock: once this returns, no librdkafka thread is inside onQueueEvent or will enter it.

@@ -37,6 +37,9 @@ class KafkaLoopClient {
   rd_kafka_t* get() const { return rk_; }
   // Serve on the next turn, as if librdkafka had woken the loop (after producing, say). Loop thread only.
   void wake() noexcept;
+  // The wakeup no longer keeps the loop alive by itself (a stopping source whose acknowledgements may still come
+  // while the sinks drain). Loop thread only.
+  void unref() noexcept;
 
   // The end, in this order: librdkafka stops calling us, the queue reference goes, the client is destroyed
   // (rd_kafka_destroy waits for its threads: call it once what was in flight is flushed or given up), then the

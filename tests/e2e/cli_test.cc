@@ -86,7 +86,7 @@ TEST_CASE("sluice --help-plugin describes a source plugin and names every type",
   checkHelpPlugin(env, {"tail"}, {"source type 'tail'", "checkpoint_interval", "max_line_bytes"});
   AgentProcess none(env.agent({"--help-plugin", "nope"}));
   CHECK(finish(none, 30s) == 2);
-  CHECK(none.stderrText().find("Sources: exec journald logplex stdin tail") != std::string::npos);
+  CHECK(none.stderrText().find("Sources: exec journald kafka logplex stdin tail") != std::string::npos);
 }
 
 TEST_CASE("an unknown argument is a usage error, exit 2", "[e2e]") {

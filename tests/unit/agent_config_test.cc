@@ -171,10 +171,10 @@ TEST_CASE("disabled sources and sinks do not count as configured", "[config]") {
 TEST_CASE("an unknown source type suggests the nearest and lists the valid types", "[config]") {
   Loaded near = load("sources:\n  - name: app\n    type: stdn\n" + kSinks);
   CHECK(near.errors.messages() ==
-        Messages{"test.yaml:3:11: unknown source type 'stdn' (did you mean 'stdin'?); valid types: exec, journald, logplex, stdin, tail",
+        Messages{"test.yaml:3:11: unknown source type 'stdn' (did you mean 'stdin'?); valid types: exec, journald, kafka, logplex, stdin, tail",
                  "test.yaml:1:1: no sources configured"});
-  Loaded far = load("sources:\n  - name: app\n    type: kafka\n" + kSinks);
-  CHECK(far.errors.messages()[0] == "test.yaml:3:11: unknown source type 'kafka'; valid types: exec, journald, logplex, stdin, tail");
+  Loaded far = load("sources:\n  - name: app\n    type: fluentd\n" + kSinks);
+  CHECK(far.errors.messages()[0] == "test.yaml:3:11: unknown source type 'fluentd'; valid types: exec, journald, kafka, logplex, stdin, tail");
 }
 
 TEST_CASE("an unknown sink type suggests the nearest registered plugin", "[config]") {
