@@ -44,7 +44,7 @@ Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input) {
   ao.close_stdin = !run.feed_stdin;
   Figures f;
   f.path = run.path;
-  f.lines = setup.lines;
+  f.lines = run.lines != 0 ? run.lines : setup.lines;
 
   auto start = std::chrono::steady_clock::now();
   AgentProcess agent(ao);
@@ -65,7 +65,7 @@ Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input) {
   auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   while (!all && std::chrono::steady_clock::now() < give_up) {
     all = run.until_exit ? agent.wait(std::chrono::milliseconds(10)).has_value()
-                         : drain.waitForMessages(setup.lines, std::chrono::milliseconds(10));
+                         : drain.waitForMessages(f.lines, std::chrono::milliseconds(10));
     agent.samplePeakRssKb();
   }
   f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

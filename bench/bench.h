@@ -55,6 +55,7 @@ struct AgentRun {
   bool feed_stdin = true;
   bool until_exit = false;     // the agent's exit (at EOF, every line delivered) ends the run, not the drain's count
   std::string note;            // said next to the figures
+  uint64_t lines = 0;          // the lines of the run (`input`'s, or the drain's to wait for); 0: setup.lines
 };
 Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input);
 
@@ -65,8 +66,9 @@ Figures clfJsonConvert(Setup& setup);
 
 void printTable(const std::vector<Figures>& rows);
 
-// stdin -> kafka, into librdkafka's mock cluster (kafka_run.cc; the mock is not a production broker).
-Figures kafkaRun(Setup& setup, const std::string& input);
+// stdin -> kafka, into librdkafka's mock cluster, and those records out of it -> the HTTPS drain (kafka_run.cc;
+// the mock is not a production broker).
+std::vector<Figures> kafkaRuns(Setup& setup, const std::string& input);
 
 // The tail source: `input` written to a file, read from its beginning (raw, then as Docker json-file records).
 std::vector<Figures> tailRuns(Setup& setup, const std::string& input);

@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   rows.push_back(drainAlone(setup));
   rows.push_back(runAgent(setup, AgentRun{"stdin -> HTTPS drain", kStdinHttps, true}, input));
   rows.push_back(runAgent(setup, AgentRun{"stdin -> spool (always, fsync) -> HTTPS", kStdinHttpsAlways, true}, input));
-  rows.push_back(kafkaRun(setup, input));
+  for (Figures& f : kafkaRuns(setup, input)) rows.push_back(std::move(f));
   for (Figures& f : tailRuns(setup, input)) rows.push_back(std::move(f));
   rows.push_back(clfJsonEncoder(setup));
   rows.push_back(clfJsonConvert(setup));
