@@ -10,6 +10,7 @@
 #include "agent/formats/frame.h"
 #include "agent/loop/loop.h"
 #include "agent/net/http_wire.h"
+#include "tests/support/files.h"
 #include "tests/support/test_server.h"
 
 namespace sluice {
@@ -123,7 +124,9 @@ struct TestDrain::Impl : TestServer {
     if (req.path() != options.path) fail("path " + std::string(req.path()));
     if (header("Content-Type") != "application/logplex-1") fail("Content-Type: " + header("Content-Type"));
     if (!expected_auth.empty() && header("Authorization") != expected_auth) fail("Authorization: " + header("Authorization"));
-    if (header("User-Agent").rfind("sluice/", 0) != 0) fail("User-Agent: " + header("User-Agent"));
+    // The version of CMake's project(VERSION): the one place it is written (--version and the package use it too).
+    static const std::string user_agent = "sluice/" + cmakeProjectVersion();
+    if (header("User-Agent") != user_agent) fail("User-Agent: " + header("User-Agent") + ", not " + user_agent);
     *frame_id = header("Logplex-Frame-Id");
     if (frame_id->empty()) fail("no Logplex-Frame-Id");
     std::string_view rest = req.body;
