@@ -70,6 +70,11 @@ soak: build
 install: build
 	install -D -m 0755 $(BUILD_DIR)/sluice $(DESTDIR)$(PREFIX)/bin/sluice
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/sluice/README.md
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(BUILD_DIR)/sluice --man 1 | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/sluice.1.gz
+	$(BUILD_DIR)/sluice --man 5 | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man5/sluice.yaml.5.gz
+	$(BUILD_DIR)/sluice --completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sluice
 	install -d $(DESTDIR)/etc/systemd/system
 	sed -e 's#/usr/local/bin/sluice#$(PREFIX)/bin/sluice#' -e 's#/usr/local/share/doc#$(PREFIX)/share/doc#' \
 	  systemd/sluice.service > $(DESTDIR)/etc/systemd/system/sluice.service
