@@ -38,7 +38,7 @@ std::string bashScript(const PluginRegistry& registry) {
                     "    case ${COMP_WORDS[i]} in\n"
                     "      --) if ((i == COMP_CWORD - 1)); then COMPREPLY=($(compgen -c -- \"$cur\"));\n"
                     "          else compopt -o default 2>/dev/null; COMPREPLY=(); fi; return 0 ;;\n"
-                    "      check|logs|health|convert) [[ -z $sub ]] && sub=${COMP_WORDS[i]} ;;\n"
+                    "      check|logs|health|convert) ((i == 1)) && sub=${COMP_WORDS[i]} ;;\n"
                     "    esac\n"
                     "  done\n"
                     "  case $prev in\n" + std::string(kValueCases) +

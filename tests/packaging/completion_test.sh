@@ -30,6 +30,7 @@ expect "sluice --log-level e" "error"
 expect "sluice check --sh" "--show"
 expect "sluice logs -F j" "json"
 expect "sluice logs --fo" "--follow --format"
+expect "sluice --config check --sh" "--show --shutdown-timeout"  # a file named check is no subcommand
 expect "sluice convert --from c" "clf"
 expect "sluice --buffer o" "overflow"
 expect "sluice --drain x" ""
