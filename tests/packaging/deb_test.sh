@@ -64,5 +64,28 @@ LOG_DRAIN_URL=https://token:secret@logs.example.com/logs "$root/usr/bin/sluice" 
 zcat "$root/usr/share/doc/sluice/changelog.Debian.gz" | head -n 1 | grep -qF "sluice ($deb_version)" \
   || { echo "FAIL: the changelog's version"; exit 1; }
 zcat "$root/usr/share/man/man5/sluice.yaml.5.gz" | grep -q '^\.TH SLUICE.YAML 5 ' || { echo "FAIL: man page"; exit 1; }
+# The sysusers.d and tmpfiles.d snippets applied to a scratch root: the user, then its state directory.
+if command -v systemd-sysusers > /dev/null && command -v systemd-tmpfiles > /dev/null; then
+  sysroot=$tmp/sysroot
+  mkdir -p "$sysroot/etc" "$sysroot/var/lib"
+  systemd-sysusers --root="$sysroot" "$root/usr/lib/sysusers.d/sluice.conf"
+  grep -q '^sluice:x:[0-9]*:[0-9]*:.*:/var/lib/sluice:/usr/sbin/nologin$' "$sysroot/etc/passwd" \
+    || { echo "FAIL: no sluice user from sysusers.d"; cat "$sysroot/etc/passwd"; exit 1; }
+  systemd-tmpfiles --root="$sysroot" --create "$root/usr/lib/tmpfiles.d/sluice.conf"
+  uid=$(awk -F: '$1 == "sluice" { print $3 }' "$sysroot/etc/passwd")
+  [[ $(stat -c '%a %u' "$sysroot/var/lib/sluice") == "700 $uid" ]] || { echo "FAIL: /var/lib/sluice"; exit 1; }
+fi
+
+# The postinst, with the commands it may run replaced by stubs that log their arguments.
+dpkg-deb -e "$deb" "$tmp/control"
+mkdir -p "$tmp/stubs"
+for c in systemd-sysusers systemd-tmpfiles systemctl adduser deb-systemd-invoke deb-systemd-helper; do
+  printf '#!/bin/sh\necho "%s $*" >> "%s"\n' "$c" "$tmp/calls" > "$tmp/stubs/$c"
+  chmod +x "$tmp/stubs/$c"
+done
+PATH=$tmp/stubs:$PATH sh "$tmp/control/postinst" configure
+grep -qx 'systemd-sysusers sluice.conf' "$tmp/calls" && grep -qx 'systemd-tmpfiles --create sluice.conf' "$tmp/calls" \
+  || { echo "FAIL: postinst calls:"; cat "$tmp/calls"; exit 1; }
+grep -q 'enable\|start' "$tmp/calls" && { echo "FAIL: postinst enables or starts the unit"; exit 1; }
 rm -rf "$root"
 echo "ok: $deb_version"
