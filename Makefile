@@ -88,7 +88,9 @@ clean:
 	rm -rf build
 
 # build/deb/sluice_VERSION-REVISION_ARCH.deb from the Release binary (packaging/build_deb.sh; README "Packages").
-deb: build
+deb:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target sluice
 	packaging/build_deb.sh $(BUILD_DIR)/sluice build/deb
 
 # The portable build, and a check that it needs nothing but glibc and still runs the quick-mode wrapper. A build
