@@ -11,9 +11,9 @@ DESTDIR ?=
 # Debian 12 packages the build, the tests and the benchmarks need.
 DEB_PACKAGES := build-essential cmake pkg-config libuv1-dev libssl-dev libyaml-cpp-dev libspdlog-dev \
                 catch2 node-llhttp rapidjson-dev libre2-dev libsystemd-dev openssl systemd systemd-journal-remote \
-                syslog-ng-core jq librdkafka-dev kcat
+                syslog-ng-core jq librdkafka-dev kcat lintian
 
-.PHONY: all deps build test run bench soak install clean
+.PHONY: all deps build test run bench soak install clean deb portable-check
 
 all: build
 
@@ -31,9 +31,17 @@ deps:
 	$$SUDO apt-get update -q && \
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing
 
+# PORTABLE=1: build/portable/sluice, every library but glibc linked statically (README "Packages").
+PORTABLE ?=
+PORTABLE_DIR ?= build/portable
 build:
+ifeq ($(PORTABLE),1)
+	cmake -S . -B $(PORTABLE_DIR) -DCMAKE_BUILD_TYPE=Release -DSLUICE_PORTABLE=ON
+	cmake --build $(PORTABLE_DIR) -j $(JOBS) --target sluice
+else
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+endif
 
 # The test build runs with AddressSanitizer and UndefinedBehaviorSanitizer; any report fails the test.
 # Memory tests run the Release binary too (the sanitizers' allocator hides what glibc's does), so it is built first.
@@ -62,6 +70,11 @@ soak: build
 install: build
 	install -D -m 0755 $(BUILD_DIR)/sluice $(DESTDIR)$(PREFIX)/bin/sluice
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/sluice/README.md
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(BUILD_DIR)/sluice --man 1 | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/sluice.1.gz
+	$(BUILD_DIR)/sluice --man 5 | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man5/sluice.yaml.5.gz
+	$(BUILD_DIR)/sluice --completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sluice
 	install -d $(DESTDIR)/etc/systemd/system
 	sed -e 's#/usr/local/bin/sluice#$(PREFIX)/bin/sluice#' -e 's#/usr/local/share/doc#$(PREFIX)/share/doc#' \
 	  systemd/sluice.service > $(DESTDIR)/etc/systemd/system/sluice.service
@@ -73,6 +86,18 @@ install: build
 
 clean:
 	rm -rf build
+
+# build/deb/sluice_VERSION-REVISION_ARCH.deb from the Release binary (packaging/build_deb.sh; README "Packages").
+deb:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target sluice
+	packaging/build_deb.sh $(BUILD_DIR)/sluice build/deb
+
+# The portable build, and a check that it needs nothing but glibc and still runs the quick-mode wrapper. A build
+# of its own (not in `make test`): it compiles everything once more.
+portable-check:
+	$(MAKE) build PORTABLE=1
+	tests/packaging/portable_test.sh $(PORTABLE_DIR)/sluice
 
 # Every libFuzzer target (tests/fuzz/README.md) built with clang, ASan and UBSan (-O1, asserts on), run FUZZ_SECONDS
 # each, one after the other; one line per target with its executions. A crash fails the target and names its input.

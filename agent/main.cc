@@ -9,6 +9,8 @@
 
 #include "agent/app/agent.h"
 #include "agent/app/cli.h"
+#include "agent/app/completion.h"
+#include "agent/app/man_page.h"
 #include "agent/app/logs_command.h"
 #include "agent/app/quick_mode.h"
 #include "agent/app/show_config.h"
@@ -74,7 +76,23 @@ std::optional<int> runCommand(const CliOptions& cli, PluginRegistry& registry) {
       return kExitOk;
     case CliOptions::Command::Version:
       std::cout << "sluice " << SLUICE_VERSION << "\n";
+#ifdef SLUICE_BUILD_NOTE
+      std::cout << SLUICE_BUILD_NOTE << "\n";  // what a portable build leaves out
+#endif
       return kExitOk;
+    case CliOptions::Command::Man:
+    case CliOptions::Command::Completion: {
+      std::string text = cli.command == CliOptions::Command::Man
+                             ? manPage(cli.generate == "1" ? 1 : cli.generate == "5" ? 5 : 0, registry)
+                             : completionScript(cli.generate, registry);
+      if (text.empty()) {
+        std::cerr << "sluice: " << (cli.command == CliOptions::Command::Man ? "--man takes 1 or 5" : "--completion takes bash")
+                  << ", not '" << cli.generate << "'\n";
+        return kExitConfigError;
+      }
+      std::cout << text;
+      return kExitOk;
+    }
     case CliOptions::Command::Convert:
       // 0 ok, 1 lines that did not convert or an I/O error, 2 bad options: the agent's exit codes.
       return runConvert({cli.convert_from, cli.convert_to, cli.convert_schema, cli.convert_unparsed},

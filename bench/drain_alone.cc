@@ -73,7 +73,7 @@ Figures drainAlone(Setup& setup) {
       req.headers = {{"Content-Type", "application/logplex-1"},
                      {"Logplex-Msg-Count", std::to_string(i + 1 == bodies.size() ? setup.lines - i * msgs_per_batch : msgs_per_batch)},
                      {"Logplex-Frame-Id", "bench-" + std::to_string(i)},
-                     {"User-Agent", "sluice/bench"},
+                     {"User-Agent", "sluice/" SLUICE_VERSION " (bench)"},
                      {"Authorization", "Basic dG9rZW46U0VDUkVU"}};
       req.body = bodies[i];
       client.send(std::move(req), [&](Result<HttpResponse> r) {

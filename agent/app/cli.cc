@@ -92,7 +92,23 @@ const ValueFlag kValueFlags[] = {
        o.plugin = std::move(v);
        o.command = CliOptions::Command::HelpPlugin;
      }},
+    // Hidden (not in the usage text, not completed): what the package build runs.
+    {"--man", "",
+     [](CliOptions& o, std::string v) {
+       o.generate = std::move(v);
+       o.command = CliOptions::Command::Man;
+     }},
+    {"--completion", "",
+     [](CliOptions& o, std::string v) {
+       o.generate = std::move(v);
+       o.command = CliOptions::Command::Completion;
+     }},
 };
+
+bool hiddenFlag(std::string_view flag) { return flag == "--man" || flag == "--completion"; }
+
+// The flags without a value, as the parser below spells them.
+constexpr std::string_view kPlainFlags[] = {"--tee", "--show", "--version", "-V", "--help", "-h"};
 
 const ValueFlag* findValueFlag(std::string_view flag) {
   for (const ValueFlag& f : kValueFlags) {
@@ -137,6 +153,22 @@ Result<CliOptions> finishCli(CliOptions o, const char* drain_from_env) {
 }
 
 }  // namespace
+
+std::vector<std::string> cliValueFlags() {
+  std::vector<std::string> out;
+  for (const ValueFlag& f : kValueFlags) {
+    if (hiddenFlag(f.name)) continue;
+    out.emplace_back(f.name);
+    if (!f.short_name.empty()) out.emplace_back(f.short_name);
+  }
+  return out;
+}
+
+std::vector<std::string> cliFlags() {
+  std::vector<std::string> out = cliValueFlags();
+  out.insert(out.end(), std::begin(kPlainFlags), std::end(kPlainFlags));
+  return out;
+}
 
 Result<CliOptions> parseCli(const std::vector<std::string>& args, const char* drain_from_env) {
   if (!args.empty() && args[0] == "convert") return parseConvert(args);

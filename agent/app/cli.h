@@ -9,7 +9,7 @@
 namespace sluice {
 
 struct CliOptions {
-  enum class Command { Run, Check, Version, Help, HelpPlugin, Convert, Logs, Health };
+  enum class Command { Run, Check, Version, Help, HelpPlugin, Convert, Logs, Health, Man, Completion };
   Command command = Command::Run;
   std::string config_path;          // --config
   std::string drain_url;            // --drain, else $SLUICE_DRAIN_URL in quick mode
@@ -26,6 +26,8 @@ struct CliOptions {
   bool tee = false;                        // --tee
   bool show = false;                       // check --show
   std::string plugin;               // --help-plugin NAME
+  // Hidden, for packaging: `--man 1|5` writes a manual page as roff, `--completion bash` the completion script.
+  std::string generate;
   // sluice convert --from clf --to json [--schema compact|ecs] [--unparsed raw|drop], or --from json --to clf
   std::string convert_from;
   std::string convert_to;
@@ -42,5 +44,10 @@ Result<CliOptions> parseCli(const std::vector<std::string>& args, const char* dr
 inline constexpr std::string_view kQuickSpoolSize = "1GiB";
 
 std::string usageText();
+
+// The flags of the run and check commands as users type them, long and short (the hidden ones left out), and
+// those of them that take a value: what shell completion offers.
+std::vector<std::string> cliFlags();
+std::vector<std::string> cliValueFlags();
 
 }  // namespace sluice

@@ -47,4 +47,13 @@ std::string readSource(const std::string& relative_path) {
   return readFile(std::string(SLUICE_SOURCE_DIR) + "/" + relative_path);
 }
 
+std::string cmakeProjectVersion() {
+  const std::string cmake = readSource("CMakeLists.txt");
+  const std::string key = "project(sluice VERSION ";
+  size_t at = cmake.find(key);
+  if (at == std::string::npos) throw std::runtime_error("CMakeLists.txt: no '" + key + "'");
+  at += key.size();
+  return cmake.substr(at, cmake.find_first_of(" )", at) - at);
+}
+
 }  // namespace sluice

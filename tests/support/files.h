@@ -20,5 +20,7 @@ std::string appendFile(const std::string& path, std::string_view bytes);
 bool writeAll(int fd, std::string_view data);
 // A file of the source tree, by its path from the top ("README.md", "systemd/sluice.service").
 std::string readSource(const std::string& relative_path);
+// The VERSION of CMakeLists.txt's project(): what `sluice --version`, the User-Agent and the package must say.
+std::string cmakeProjectVersion();
 
 }  // namespace sluice

@@ -10,6 +10,7 @@
 #include "agent/formats/frame.h"
 #include "agent/loop/loop.h"
 #include "agent/net/http_wire.h"
+#include "tests/support/files.h"
 #include "tests/support/test_server.h"
 
 namespace sluice {
@@ -123,7 +124,13 @@ struct TestDrain::Impl : TestServer {
     if (req.path() != options.path) fail("path " + std::string(req.path()));
     if (header("Content-Type") != "application/logplex-1") fail("Content-Type: " + header("Content-Type"));
     if (!expected_auth.empty() && header("Authorization") != expected_auth) fail("Authorization: " + header("Authorization"));
-    if (header("User-Agent").rfind("sluice/", 0) != 0) fail("User-Agent: " + header("User-Agent"));
+    // The version of CMake's project(VERSION): the one place it is written (--version and the package use it too).
+    // "sluice/VERSION", or with a comment after it: "sluice/VERSION (bench)".
+    static const std::string user_agent = "sluice/" + cmakeProjectVersion();
+    const std::string ua = header("User-Agent");
+    if (ua.rfind(user_agent, 0) != 0 || (ua.size() > user_agent.size() && ua[user_agent.size()] != ' ')) {
+      fail("User-Agent: " + ua + ", not " + user_agent);
+    }
     *frame_id = header("Logplex-Frame-Id");
     if (frame_id->empty()) fail("no Logplex-Frame-Id");
     std::string_view rest = req.body;

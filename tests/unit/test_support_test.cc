@@ -144,3 +144,8 @@ TEST_CASE("the journal writer's entries read back from its directory, appended r
   CHECK(error == 0);
   CHECK(messages == std::vector<std::string>{"MESSAGE=a\nb", "MESSAGE=second", "MESSAGE=third"});
 }
+
+TEST_CASE("the version is CMake's project(VERSION): the agent's SLUICE_VERSION and its User-Agent say it", "[version]") {
+  CHECK(cmakeProjectVersion() == SLUICE_VERSION);
+  CHECK(cmakeProjectVersion().find_first_not_of("0123456789.") == std::string::npos);
+}
