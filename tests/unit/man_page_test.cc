@@ -93,7 +93,7 @@ TEST_CASE("the bash completion offers every flag, subcommand and plugin type, an
   CHECK(completionScript("zsh", registry).empty());
 }
 
-TEST_CASE("--man and --completion are parsed as commands of their own", "[man]") {
+TEST_CASE("the --man and --completion flags are parsed as commands of their own", "[man]") {
   Result<CliOptions> man = parseCli({"--man", "5"});
   REQUIRE(man.ok());
   CHECK(man->command == CliOptions::Command::Man);
