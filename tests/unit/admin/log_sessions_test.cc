@@ -4,7 +4,7 @@
 #include "agent/admin/log_session_request.h"
 #include "agent/admin/log_sessions.h"
 #include "agent/app/agent_config.h"
-#include "tests/support/registries.h"
+#include "agent/plugin/registry.h"
 
 using namespace sluice;
 
@@ -81,12 +81,13 @@ TEST_CASE("log sessions are found by secret only, go once consumed or revoked, a
 }
 
 TEST_CASE("api.sessions and api.public_url are read and checked", "[config][sessions]") {
-  const std::string rest = "sources:\n  - name: app\n    type: stdin\n";
-  PluginRegistry registry = builtinSources();
+  const std::string rest =
+      "sources:\n  - name: app\n    type: stdin\nsinks:\n  - name: out\n    type: file\n    path: /dev/null\n";
+  PluginRegistry registry = PluginRegistry::withBuiltins();
   ConfigErrors errors;
   auto config = loadConfigText("api:\n  public_url: https://logs.example.com\n  sessions: {ttl: 200ms, max: 3}\n" + rest,
                                "t.yaml", registry, errors);
-  INFO(errors.messages().size());
+  INFO(errors.joined());
   REQUIRE(config);
   CHECK(config->api.session_ttl == std::chrono::milliseconds(200));
   CHECK(config->api.max_sessions == 3);
