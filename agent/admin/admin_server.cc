@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "agent/admin/query_string.h"
+#include "agent/admin/recent_dump.h"
 #include "agent/core/clock.h"
 #include "agent/core/listen_address.h"
 #include "agent/core/units.h"
@@ -20,16 +21,7 @@ constexpr size_t kMaxUnsentWindowBytes = 8 << 20;   // a window answer waits for
 std::vector<HttpHeader> textHeaders() { return {{"Content-Type", "text/plain; charset=utf-8"}}; }
 std::vector<HttpHeader> jsonHeaders() { return {{"Content-Type", "application/json"}}; }
 
-std::string_view contentType(LogFormat f) {
-  switch (f) {
-    case LogFormat::Ndjson:
-      return "application/x-ndjson";
-    case LogFormat::Json:
-      return "application/json";
-    default:
-      return "text/plain; charset=utf-8";
-  }
-}
+std::string_view contentType(LogFormat f) { return logFormatContentType(f); }
 
 bool constantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
@@ -75,11 +67,14 @@ AdminServer::AdminServer(Loop& loop, ApiSettings settings, std::string state_dir
   ls.buffer = settings_.stream_buffer;
   ls.max_clients = settings_.max_clients;
   streams_ = std::make_unique<LiveStreams>(loop_, ring_, formatter_, ls);
+  LogSessionApi::Settings lss{{settings_.session_ttl, settings_.max_sessions}, settings_.recent_lines};
+  log_sessions_ = std::make_unique<LogSessionApi>(loop_, ring_, formatter_, *streams_, lss);
 }
 
 AdminServer::~AdminServer() {
   *alive_ = false;
   runs_.clear();
+  log_sessions_.reset();
   streams_.reset();
   server_.reset();
 }
@@ -117,6 +112,9 @@ Status AdminServer::start() {
     server_.reset();
     return Error{"api: " + bound.error().message, bound.error().code};
   }
+  log_sessions_->setBaseUrl(!settings_.public_url.empty() ? settings_.public_url
+                            : "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                                  std::to_string(*bound));
   spdlog::info("admin API listening on http://{}:{} (/healthz /readyz /metrics /logs){}", host, *bound,
                settings_.archive ? ", archive in " + state_dir_ + "/archive" : "");
   return {};
@@ -139,6 +137,10 @@ bool AdminServer::authorized(const HttpServerRequest& request) const {
 void AdminServer::handle(HttpServerRequest&& request, HttpResponder responder) {
   if (closing_) {
     responder.respond(503, {{"Content-Type", "text/plain"}, {"Connection", "close"}}, "shutting down\n");
+    return;
+  }
+  if (LogSessionApi::owns(request.path())) {
+    log_sessions_->handle(request, responder, authorized(request));
     return;
   }
   if (!authorized(request)) {
@@ -259,41 +261,13 @@ void AdminServer::logs(const HttpServerRequest& request, HttpResponder& responde
     if (const std::string* id = request.header("Last-Event-ID")) {
       std::from_chars(id->data(), id->data() + id->size(), last_id);
     }
-    if (request.upgrade) {
-      const std::string* upgrade = request.header("Upgrade");
-      const std::string* version = request.header("Sec-WebSocket-Version");
-      if (upgrade == nullptr || (*upgrade != "websocket" && *upgrade != "WebSocket") ||
-          request.header("Sec-WebSocket-Key") == nullptr) {
-        responder.respond(400, textHeaders(), "a WebSocket upgrade needs Upgrade: websocket and Sec-WebSocket-Key\n");
-        return;
-      }
-      if (version == nullptr || *version != "13") {
-        responder.respond(426, {{"Content-Type", "text/plain"}, {"Sec-WebSocket-Version", "13"}},
-                          "only WebSocket version 13 is supported\n");
-        return;
-      }
-    }
+    if (!LiveStreams::acceptableUpgrade(request, responder)) return;
     streams_->start(request, responder, std::move(*filter), n, last_id);
     return;
   }
   // Dump: the last n matching lines, oldest first.
-  uint64_t seq = ring_.nextSeq();
-  size_t found = 0;
-  LogLine line;
-  while (found < n && seq > ring_.firstSeq()) {
-    --seq;
-    if (ring_.get(seq, &line) && filter->matches(line)) ++found;
-  }
-  std::string body;
-  size_t emitted = 0;
-  for (; seq < ring_.nextSeq() && emitted < found; ++seq) {
-    if (!ring_.get(seq, &line) || !filter->matches(line)) continue;
-    if (*format == LogFormat::Json) body.append(emitted == 0 ? "[\n" : ",\n");
-    formatter_.append(line, *format, body);
-    ++emitted;
-  }
-  if (*format == LogFormat::Json) body.append(emitted == 0 ? "[]\n" : "\n]\n");
-  responder.respond(200, {{"Content-Type", std::string(contentType(*format))}}, std::move(body));
+  responder.respond(200, {{"Content-Type", std::string(contentType(*format))}},
+                    dumpRecentLines(ring_, formatter_, *filter, n, *format));
 }
 
 void AdminServer::window(const HttpServerRequest&, HttpResponder& responder, const std::string* after,

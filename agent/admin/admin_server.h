@@ -12,6 +12,7 @@
 #include "agent/admin/archive.h"
 #include "agent/admin/live_streams.h"
 #include "agent/admin/log_format.h"
+#include "agent/admin/log_session_api.h"
 #include "agent/admin/recent_lines.h"
 #include "agent/admin/api_settings.h"
 #include "agent/loop/loop.h"
@@ -78,6 +79,7 @@ class AdminServer final : public Router::Tap {
   RecentLines ring_;
   std::unique_ptr<Archive> archive_;
   std::unique_ptr<LiveStreams> streams_;
+  std::unique_ptr<LogSessionApi> log_sessions_;
   std::unique_ptr<HttpServer> server_;
   std::set<std::shared_ptr<WindowRun>> runs_;
   bool closing_ = false;

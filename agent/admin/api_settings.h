@@ -23,6 +23,9 @@ struct ApiSettings {
   std::chrono::milliseconds keepalive{25000};
   uint64_t stream_buffer = 1 << 20;        // bytes queued for one live-stream client before it loses lines
   uint64_t max_clients = 64;               // live streams at once
+  std::string public_url;                  // the base of log-session URLs; "" = http://<listen>
+  std::chrono::milliseconds session_ttl{3600 * 1000};
+  uint64_t max_sessions = 64;              // log sessions at once
 
   bool operator==(const ApiSettings&) const = default;
 };

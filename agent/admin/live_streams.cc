@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "agent/admin/websocket.h"
 #include "agent/core/clock.h"
 #include "agent/core/memory.h"
@@ -17,6 +19,7 @@ constexpr size_t kChunkBytes = 64 * 1024;
 class LiveStreams::Client : public Deletable {
  public:
   LogFilter filter;
+  uint64_t id = 0;
   uint64_t cursor = 0;
   uint64_t missed = 0;          // lines the ring dropped before this client read them, not yet reported
   int64_t last_ping_ms = 0;
@@ -29,6 +32,8 @@ class LiveStreams::Client : public Deletable {
   // One event: name is "log", "ping" or "dropped"; json its whole payload.
   virtual void appendEvent(std::string& out, std::string_view name, std::string_view json, uint64_t id) = 0;
   virtual void finish() = 0;
+  // Ends the stream for another reason than shutdown (a revoked log session).
+  virtual void finishWith(std::string_view reason) = 0;
   // Shutdown's last resort: a client that does not take even the final bytes is cut off.
   virtual void abort() = 0;
   virtual bool connected() const = 0;   // the connection is still there (finished or not)
@@ -70,6 +75,7 @@ class SseClient final : public LiveStreams::Client {
     finished_ = true;
     responder_.end();  // the last chunk; the connection closes once it is written ("Connection: close")
   }
+  void finishWith(std::string_view) override { finish(); }
   void abort() override { responder_.abort(); }
   bool connected() const override { return !*closed_ && responder_.connected(); }
 
@@ -104,6 +110,7 @@ class WsClient final : public LiveStreams::Client, public Stream::Handler {
     appendWebSocketFrame(out, WsOpcode::Text, json);
   }
   void finish() override { closeWith(1001, "server shutting down"); }
+  void finishWith(std::string_view reason) override { closeWith(1000, reason); }
   void abort() override {
     closing_ = true;
     if (stream_) stream_->close();
@@ -188,19 +195,49 @@ LiveStreams::~LiveStreams() {
   for (auto& c : clients_) loop_.deferDelete(std::move(c));
 }
 
-void LiveStreams::start(const HttpServerRequest& request, HttpResponder responder, LogFilter filter, size_t n,
-                        uint64_t last_event_id) {
+uint64_t LiveStreams::start(const HttpServerRequest& request, HttpResponder responder, LogFilter filter, size_t n,
+                            uint64_t last_event_id) {
   if (request.upgrade) {
     auto ws = std::make_unique<WsClient>();
-    if (!ws->accept(request, responder)) return;
-    add(std::move(ws), filter, n, 0);
-    return;
+    if (!ws->accept(request, responder)) return 0;
+    return add(std::move(ws), filter, n, 0);
   }
-  add(std::make_unique<SseClient>(std::move(responder)), filter, n, last_event_id);
+  return add(std::make_unique<SseClient>(std::move(responder)), filter, n, last_event_id);
 }
 
-void LiveStreams::add(std::unique_ptr<Client> client, const LogFilter& filter, size_t n, uint64_t last_event_id) {
+bool LiveStreams::acceptableUpgrade(const HttpServerRequest& request, HttpResponder& responder) {
+  if (!request.upgrade) return true;
+  const std::string* upgrade = request.header("Upgrade");
+  const std::string* version = request.header("Sec-WebSocket-Version");
+  if (upgrade == nullptr || (*upgrade != "websocket" && *upgrade != "WebSocket") ||
+      request.header("Sec-WebSocket-Key") == nullptr) {
+    responder.respond(400, {{"Content-Type", "text/plain; charset=utf-8"}},
+                      "a WebSocket upgrade needs Upgrade: websocket and Sec-WebSocket-Key\n");
+    return false;
+  }
+  if (version == nullptr || *version != "13") {
+    responder.respond(426, {{"Content-Type", "text/plain"}, {"Sec-WebSocket-Version", "13"}},
+                      "only WebSocket version 13 is supported\n");
+    return false;
+  }
+  return true;
+}
+
+void LiveStreams::end(uint64_t id, std::string_view reason) {
+  for (auto& c : clients_) {
+    if (c->id != id) continue;
+    pump(*c);  // what was routed before the end
+    c->finishWith(reason);
+  }
+}
+
+bool LiveStreams::connected(uint64_t id) const {
+  return std::any_of(clients_.begin(), clients_.end(), [&](const auto& c) { return c->id == id && c->alive(); });
+}
+
+uint64_t LiveStreams::add(std::unique_ptr<Client> client, const LogFilter& filter, size_t n, uint64_t last_event_id) {
   client->filter = filter;
+  client->id = next_id_++;
   client->last_ping_ms = static_cast<int64_t>(loop_.nowMs());
   if (last_event_id > 0) {
     client->cursor = last_event_id + 1;
@@ -220,6 +257,7 @@ void LiveStreams::add(std::unique_ptr<Client> client, const LogFilter& filter, s
   clients_.push_back(std::move(client));
   updateListener();
   pump(*clients_.back());
+  return clients_.back()->id;
 }
 
 void LiveStreams::updateListener() { ring_.setListener(clients_.empty() || closing_ ? nullptr : this); }

@@ -34,9 +34,17 @@ class LiveStreams final : public RecentLines::Listener {
   bool full() const { return clients_.size() >= settings_.max_clients; }
   // Starts a stream for `request` (SSE, or WebSocket when it asks for an upgrade): the last `n` lines that match
   // `filter`, then every new one. With SSE, `last_event_id` (the Last-Event-ID header of a reconnecting client)
-  // resumes after that line instead.
-  void start(const HttpServerRequest& request, HttpResponder responder, LogFilter filter, size_t n,
-             uint64_t last_event_id);
+  // resumes after that line instead. Returns the stream's id (0 when the WebSocket handshake failed).
+  uint64_t start(const HttpServerRequest& request, HttpResponder responder, LogFilter filter, size_t n,
+                 uint64_t last_event_id);
+  // Ends the stream `id` cleanly (SSE: the last chunk; WebSocket: a close frame, 1000 with `reason`), as when a
+  // log session is revoked.
+  void end(uint64_t id, std::string_view reason);
+  // The stream `id` still has its client.
+  bool connected(uint64_t id) const;
+  // A request for a stream that asks for a WebSocket upgrade must ask for a version-13 one: else it is answered
+  // (400 or 426) here and false is returned.
+  static bool acceptableUpgrade(const HttpServerRequest& request, HttpResponder& responder);
   // Shutdown: every stream ends cleanly (SSE: the last chunk; WebSocket: a close frame, 1001).
   void closeAll();
   // After closeAll(): cuts off the clients that have not gone yet.
@@ -50,7 +58,7 @@ class LiveStreams final : public RecentLines::Listener {
   class Client;
 
  private:
-  void add(std::unique_ptr<Client> client, const LogFilter& filter, size_t n, uint64_t last_event_id);
+  uint64_t add(std::unique_ptr<Client> client, const LogFilter& filter, size_t n, uint64_t last_event_id);
   void flush();
   void pump(Client& client);
   void reap();
@@ -66,6 +74,7 @@ class LiveStreams final : public RecentLines::Listener {
   bool flush_posted_ = false;
   bool closing_ = false;
   uint64_t dropped_total_ = 0;
+  uint64_t next_id_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -14,6 +14,7 @@
 #include "agent/config/env.h"
 #include "agent/config/yaml_support.h"
 #include "agent/core/listen_address.h"
+#include "agent/core/url.h"
 #include "agent/pipeline/source_selector.h"
 #include "agent/sources/source_options.h"
 
@@ -45,6 +46,9 @@ const OptionSpec kApiOptions[] = {
     {"keepalive", OptionType::Duration, "25s", "interval of ping events on live streams"},
     {"stream_buffer", OptionType::Size, "1MiB", "bytes queued for one live-stream client; a slower client loses lines (counted)"},
     {"max_clients", OptionType::Count, "64", "live-stream clients at once"},
+    {"public_url", OptionType::String, "", "the base of log-session URLs when the API is published behind a proxy (https://logs.example.com); default http://<listen>"},
+    {"sessions.ttl", OptionType::Duration, "1h", "a log session's URL works this long (a stream on it lasts while its client stays)"},
+    {"sessions.max", OptionType::Count, "64", "log sessions at once; more are answered 429"},
 };
 
 constexpr std::array<std::string_view, 4> kTopLevelKeys = {"agent", "api", "sinks", "sources"};
@@ -176,6 +180,7 @@ class Loader {
     out.max_connections = v.count("max_connections");
     out.idle_timeout = v.duration("idle_timeout");
     out.header_timeout = v.duration("header_timeout");
+    loadSessions(v, out);
     if (!out.listen.empty()) {
       Result<ListenAddress> addr = parseListenAddress(out.listen);
       if (!addr) {
@@ -193,6 +198,21 @@ class Loader {
     if (out.keepalive.count() < 10) errors_.add(v.mark("keepalive"), "keepalive must be at least 10ms");
     if (out.stream_buffer < 4096) errors_.add(v.mark("stream_buffer"), "stream_buffer must be at least 4KiB");
     return std::move(v);
+  }
+
+  void loadSessions(const OptionValues& v, ApiSettings& out) {
+    out.public_url = v.str("public_url");
+    out.session_ttl = v.duration("sessions.ttl");
+    out.max_sessions = v.count("sessions.max");
+    if (out.session_ttl.count() < 100) errors_.add(v.mark("sessions.ttl"), "sessions.ttl must be at least 100ms");
+    if (!out.public_url.empty()) {
+      Result<ParsedUrl> url = parseUrl(out.public_url);
+      if (!url || (url->scheme != "http" && url->scheme != "https") || url->has_password ||
+          out.public_url.find_first_of("?#") != std::string::npos) {
+        errors_.add(v.mark("public_url"), "public_url must be an http:// or https:// URL without a query (such "
+                                          "as https://logs.example.com), not '" + out.public_url + "'");
+      }
+    }
   }
 
   // Checks that a list entry is a mapping with a usable `type:`; returns the (expanded) type or "".

@@ -15,6 +15,9 @@ std::string usageText() {
   sluice convert --from json --to clf    and back
   sluice logs [-n N] [--filter F] [-f] [--after T] [--before T] [-F text|raw|json|clf] [--api ADDR]
                                          read the running agent's logs through its admin API
+  sluice logs --session [--lines N] [--tail] [FILTER]
+                                         create a log session: print a URL that reads the logs without the token
+  sluice logs URL                        read a log session (follow it when it is a tail session)
   sluice health [--api ADDR]             the running agent's /healthz: exit 0 when healthy (container checks)
   sluice --version | --help
 

@@ -1,9 +1,6 @@
 #include "agent/app/logs_command.h"
 
-#include "agent/formats/access_line.h"
-
 #include <llhttp.h>
-#include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -13,6 +10,7 @@
 #include <iostream>
 
 #include "agent/admin/query_string.h"
+#include "agent/app/log_session_command.h"
 #include "agent/core/clock.h"
 #include "agent/loop/loop.h"
 #include "agent/net/http_client.h"
@@ -21,32 +19,7 @@
 namespace sluice {
 namespace {
 
-struct Endpoint {
-  std::string host;
-  uint16_t port = 8089;
-};
-
-Result<Endpoint> parseApi(std::string addr) {
-  if (addr.rfind("http://", 0) == 0) addr = addr.substr(7);
-  if (addr.rfind("https://", 0) == 0) return Error{"--api: the admin API speaks plain http (it listens on localhost)"};
-  while (!addr.empty() && addr.back() == '/') addr.pop_back();
-  Endpoint e;
-  size_t colon = addr.rfind(':');
-  if (colon == std::string::npos) {
-    e.host = addr;
-  } else {
-    e.host = addr.substr(0, colon);
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(addr.data() + colon + 1, addr.data() + addr.size(), port);
-    if (ec != std::errc() || end != addr.data() + addr.size() || port == 0 || port > 65535) {
-      return Error{"--api: bad port in '" + addr + "'"};
-    }
-    e.port = static_cast<uint16_t>(port);
-  }
-  if (e.host.empty()) e.host = "127.0.0.1";
-  if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']') e.host = e.host.substr(1, e.host.size() - 2);
-  return e;
-}
+using Endpoint = ApiEndpoint;
 
 std::string apiFormat(const std::string& f) { return f == "json" ? "ndjson" : f; }
 
@@ -212,53 +185,7 @@ class Follower final : public Stream::Handler {
       return;
     }
     sse_.append(at, n);
-    size_t pos;
-    std::string out;
-    while ((pos = sse_.find("\n\n")) != std::string::npos) {
-      std::string event = sse_.substr(0, pos);
-      sse_.erase(0, pos + 2);
-      std::string name, data;
-      uint64_t id = 0;
-      size_t start = 0;
-      while (start <= event.size()) {
-        size_t nl = event.find('\n', start);
-        if (nl == std::string::npos) nl = event.size();
-        std::string_view line(event.data() + start, nl - start);
-        if (line.rfind("event: ", 0) == 0) name = line.substr(7);
-        if (line.rfind("data: ", 0) == 0) data = line.substr(6);
-        if (line.rfind("id: ", 0) == 0) std::from_chars(line.data() + 4, line.data() + line.size(), id);
-        start = nl + 1;
-      }
-      if (id > 0) last_id_ = id;
-      if (name == "log") {
-        if (o_.format == "json") {
-          out += data + "\n";
-        } else {
-          rapidjson::Document d;
-          d.Parse(data.c_str(), data.size());
-          if (!d.HasParseError() && d.IsObject() && d.HasMember("log") && d["log"].IsString()) {
-            std::string_view log(d["log"].GetString(), d["log"].GetStringLength());
-            if (o_.format == "raw" || o_.format == "clf") {
-              // "TIMESTAMP [SOURCE] MESSAGE" or "TIMESTAMP [SOURCE FILE] MESSAGE" → MESSAGE
-              size_t close = log.find("] ");
-              if (close != std::string_view::npos) log.remove_prefix(close + 2);
-            }
-            if (o_.format == "clf") {
-              // Access-log lines only, as the server's format=clf writes them; the others are left out.
-              AccessFields f;
-              if (parseAccessLine(log, &f)) {
-                formatAccessLine(f, out);
-                out.push_back('\n');
-              }
-            } else {
-              out.append(log).push_back('\n');
-            }
-          }
-        }
-      } else if (name == "dropped") {
-        std::cerr << "sluice logs: lines were dropped (this client was too slow): " << data << "\n";
-      }
-    }
+    std::string out = renderSseEvents(sse_, o_.format, &last_id_);
     if (!out.empty()) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       std::fflush(stdout);
@@ -290,7 +217,7 @@ class Follower final : public Stream::Handler {
 
 std::string logsUsageText() {
   return R"(Usage: sluice logs [-n N] [--filter F] [-f|--follow] [--after T] [--before T] [-F text|raw|json|clf]
-                   [--api ADDR] [--token TOKEN]
+                   [--api ADDR] [--token TOKEN] [FILTER]
 
 Reads the running agent's logs through its admin API (api.listen).
   -n N                the last N lines (default 100)
@@ -303,6 +230,12 @@ Reads the running agent's logs through its admin API (api.listen).
                       raw (the message), json (NDJSON: source, type, file, message, ...), clf
   --api ADDR          the API's HOST:PORT (default 127.0.0.1:8089)
   --token TOKEN       api.token, when set (default: $SLUICE_API_TOKEN)
+
+       sluice logs --session [--lines N] [--tail] [FILTER]
+creates a log session and prints its URL: anyone with the URL reads the last N lines (default 100) once, or with
+--tail those lines and then the new ones, without the API token, until api.sessions.ttl passes.
+       sluice logs URL
+reads a log session (and follows it when it is a tail session).
 )";
 }
 
@@ -323,8 +256,19 @@ Result<LogsOptions> parseLogsArgs(const std::vector<std::string>& args) {
       if (i + 1 >= args.size()) return Error{"option " + a + " needs a value"};
       return args[++i];
     };
-    if (a == "-f" || a == "--follow") {
-      o.follow = true;
+    if (a == "-f" || a == "--follow" || a == "--session" || a == "--tail") {
+      (a == "--session" ? o.session : a == "--tail" ? o.tail : o.follow) = true;
+      continue;
+    }
+    if (a.empty() || a[0] != '-') {
+      // A log session's URL to read, or the filter of the lines (of a new session, or of this read).
+      if (a.rfind("http://", 0) == 0 || a.rfind("https://", 0) == 0) {
+        if (!o.session_url.empty()) return Error{"one log session URL at a time"};
+        o.session_url = a;
+      } else {
+        if (!o.filter.empty()) return Error{"one filter only ('" + o.filter + "' and '" + a + "')"};
+        o.filter = a;
+      }
       continue;
     }
     if (a == "-h" || a == "--help") return Error{"help"};
@@ -358,6 +302,13 @@ Result<LogsOptions> parseLogsArgs(const std::vector<std::string>& args) {
       o.token = *v;
     }
   }
+  if (o.tail && !o.session) return Error{"--tail goes with --session (to follow the agent's lines: -f)"};
+  if (o.session && (o.follow || !o.after.empty() || !o.before.empty() || !o.session_url.empty())) {
+    return Error{"--session takes --lines, --tail and a filter only"};
+  }
+  if (!o.session_url.empty() && (o.follow || o.n_set || !o.filter.empty() || !o.after.empty() || !o.before.empty())) {
+    return Error{"a log session's URL says what to read: only -F goes with it"};
+  }
   if (o.follow && (!o.after.empty() || !o.before.empty())) {
     return Error{"--follow reads live lines; it cannot be combined with --after/--before"};
   }
@@ -365,11 +316,13 @@ Result<LogsOptions> parseLogsArgs(const std::vector<std::string>& args) {
 }
 
 int runLogsCommand(const LogsOptions& o) {
-  Result<Endpoint> e = parseApi(o.api);
+  if (!o.session_url.empty()) return readLogSession(o);
+  Result<Endpoint> e = parseApiAddress(o.api);
   if (!e) {
     std::cerr << "sluice logs: " << e.error().message << "\n";
     return 2;
   }
+  if (o.session) return createLogSession(o, *e);
   if (!o.follow) return dump(o, *e);
   Loop loop;
   int code;
@@ -400,7 +353,7 @@ int runHealthCommand(const std::vector<std::string>& args) {
       return 2;
     }
   }
-  Result<Endpoint> e = parseApi(o.api);
+  Result<Endpoint> e = parseApiAddress(o.api);
   if (!e) {
     std::cerr << "sluice health: " << e.error().message << "\n";
     return 2;

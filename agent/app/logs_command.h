@@ -1,7 +1,9 @@
 #pragma once
 // `sluice logs`: a client of the running agent's admin API (GET /logs). Dumps the last lines, follows new ones
 // over Server-Sent Events (reconnecting, resuming after the last line seen), or reads a time window from the
-// archive.
+// archive. With --session it creates a log session (POST /log-sessions) and prints its URL; given such a URL it
+// reads it (log_session_command.cc).
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,7 +21,20 @@ struct LogsOptions {
   std::string format = "text";      // text | raw | json | clf (json asks the API for ndjson)
   std::string api = "127.0.0.1:8089";
   std::string token;                // --token, else $SLUICE_API_TOKEN
+  bool session = false;             // --session: create a log session, print its URL
+  bool tail = false;                // --tail: the session follows new lines
+  std::string session_url;          // a log session's URL to read (a positional http(s):// argument)
 };
+
+struct ApiEndpoint {
+  std::string host;
+  uint16_t port = 8089;
+};
+// --api's HOST:PORT (or http://HOST:PORT).
+Result<ApiEndpoint> parseApiAddress(std::string addr);
+// Takes the complete Server-Sent Events at the front of `sse` and returns what to print for them in `format`
+// (notes about dropped lines go to stderr); `last_id` gets the last event id seen.
+std::string renderSseEvents(std::string& sse, const std::string& format, uint64_t* last_id);
 
 Result<LogsOptions> parseLogsArgs(const std::vector<std::string>& args);
 std::string logsUsageText();
