@@ -15,7 +15,7 @@ std::string usageText() {
   sluice convert --from json --to clf    and back
   sluice logs [-n N] [--filter F] [-f] [--after T] [--before T] [-F text|raw|json|clf] [--api ADDR]
                                          read the running agent's logs through its admin API
-  sluice health [--api ADDR]             the running agent's /healthz: exit 0 when healthy (container checks)
+  sluice health [--ready] [--api ADDR]   the running agent's /healthz (--ready: /readyz): exit 0 when healthy
   sluice --version | --help
 
 Options:
