@@ -17,7 +17,9 @@
 #include "agent/app/agent_config.h"
 #include "agent/core/fd_limit.h"
 #include "agent/core/log.h"
+#include "agent/core/log_setup.h"
 #include "agent/core/units.h"
+#include "agent/formats/json_log_formatter.h"
 #include "agent/plugin/external_plugin.h"
 #include "agent/plugin/registry.h"
 #include "agent/sink/sink_options.h"
@@ -154,7 +156,7 @@ int runAgent(CliOptions& cli, PluginRegistry& registry) {
     return kExitConfigError;
   }
   std::string level = cli.log_level.empty() ? config->agent.log_level : cli.log_level;
-  if (!setupLogging(level)) {
+  if (!setupLogging(level, logFormatter(config->agent.log_format))) {
     std::cerr << "sluice: unknown log level '" << level << "'\n";
     return kExitConfigError;
   }

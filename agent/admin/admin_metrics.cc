@@ -33,6 +33,8 @@ constexpr Family kFamilies[] = {
     {"sluice_buffer_bytes", "gauge", "Bytes held for a sink (open batch, queued, in flight)."},
     {"sluice_buffer_events", "gauge", "Messages queued or in flight for a sink."},
     {"sluice_buffer_disk_full", "gauge", "1 while a sink's spool has no disk space (batches wait in memory)."},
+    {"sluice_buffer_disk_bytes", "gauge", "Bytes a sink's disk spool holds (records not yet acknowledged)."},
+    {"sluice_buffer_disk_max_bytes", "gauge", "A sink's spool limit (buffer.disk): when disk_bytes reaches it, buffer.when_full applies."},
     {"sluice_delivery_latency_seconds", "histogram", "From receiving a line to its batch being delivered."},
     {"sluice_api_connections", "gauge", "Connections to the admin API open now."},
     {"sluice_api_connections_turned_away_total", "counter", "Admin API connections closed to make room (evicted: the one idle longest) or refused (all busy)."},
@@ -100,7 +102,11 @@ std::string AdminServer::metricsText() {
     p.sample("sluice_component_failing_seconds", "", l, since != 0 ? static_cast<double>(now - since) / 1e6 : 0.0);
     p.sample("sluice_buffer_bytes", "", l, static_cast<double>(sink->bufferedBytes()));
     p.sample("sluice_buffer_events", "", l, static_cast<double>(sink->bufferedEvents()));
-    if (sink->hasSpool()) p.sample("sluice_buffer_disk_full", "", l, sink->spoolDiskFull() ? 1 : 0);
+    if (sink->hasSpool()) {
+      p.sample("sluice_buffer_disk_full", "", l, sink->spoolDiskFull() ? 1 : 0);
+      p.sample("sluice_buffer_disk_bytes", "", l, static_cast<double>(sink->spoolBytes()));
+      p.sample("sluice_buffer_disk_max_bytes", "", l, static_cast<double>(sink->settings().buffer_disk));
+    }
     const LatencyHistogram& h = sink->latency();
     p.histogram("sluice_delivery_latency_seconds", l, LatencyHistogram::kBounds.data(), LatencyHistogram::kBounds.size(),
                 h.buckets.data(), h.sum, h.count);

@@ -26,6 +26,7 @@ const OptionSpec kAgentOptions[] = {
     {"state_dir", OptionType::String, "/var/lib/sluice", "where spools and checkpoints live"},
     {"shutdown_timeout", OptionType::Duration, "10s", "how long a stop may take to drain the queues before spooling"},
     {"log_level", OptionType::Enum, "info", "the agent's own log (stderr)", "trace|debug|info|warn|error|critical|off"},
+    {"log_format", OptionType::Enum, "text", "the agent's own log: text lines, or one JSON object per line", "text|json"},
     {"plugin_dirs", OptionType::StringList, "[]", "directories searched for external sink plugins (.so)"},
     {"max_line_bytes", OptionType::Size, "64KiB", "longer lines are split into several messages (1KiB to 16MiB)"},
 };
@@ -152,6 +153,7 @@ class Loader {
     out.state_dir = v.str("state_dir");
     out.shutdown_timeout = v.duration("shutdown_timeout");
     out.log_level = v.str("log_level");
+    out.log_format = v.str("log_format");
     out.plugin_dirs = v.list("plugin_dirs");
     out.max_line_bytes = v.size("max_line_bytes");
     if (v.isSet("max_line_bytes") && (out.max_line_bytes < 1024 || out.max_line_bytes > (16u << 20))) {

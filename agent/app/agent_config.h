@@ -23,6 +23,7 @@ struct AgentSettings {
   std::string state_dir;
   std::chrono::milliseconds shutdown_timeout{10000};
   std::string log_level;
+  std::string log_format;  // text | json
   std::vector<std::string> plugin_dirs;
   uint64_t max_line_bytes = 64 * 1024;
 };

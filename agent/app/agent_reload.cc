@@ -6,6 +6,8 @@
 
 #include "agent/app/agent.h"
 #include "agent/core/log.h"
+#include "agent/core/log_setup.h"
+#include "agent/formats/json_log_formatter.h"
 
 namespace sluice {
 namespace {
@@ -85,7 +87,9 @@ void Agent::reload() {
 
 void Agent::applyReload(AgentConfig fresh, std::map<std::string, std::unique_ptr<SinkTransport>> transports) {
   reloading_ = true;
-  if (fresh.agent.log_level != config_.agent.log_level) setupLogging(fresh.agent.log_level);
+  if (fresh.agent.log_level != config_.agent.log_level || fresh.agent.log_format != config_.agent.log_format) {
+    setupLogging(fresh.agent.log_level, logFormatter(fresh.agent.log_format));
+  }
   // Sinks that go (changed or removed) stop taking records, spill into their spool and close; the sources wait
   // meanwhile, so that no record goes to a sink that is leaving and none is missed by the one that replaces it.
   std::vector<SinkRunner*> leaving;

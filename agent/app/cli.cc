@@ -18,7 +18,7 @@ std::string usageText() {
   sluice logs --session [--lines N] [--tail] [FILTER]
                                          create a log session: print a URL that reads the logs without the token
   sluice logs URL                        read a log session (follow it when it is a tail session)
-  sluice health [--api ADDR]             the running agent's /healthz: exit 0 when healthy (container checks)
+  sluice health [--ready] [--api ADDR]   the running agent's /healthz (--ready: /readyz): exit 0 when healthy
   sluice --version | --help
 
 Options:

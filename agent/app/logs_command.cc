@@ -343,13 +343,19 @@ namespace sluice {
 int runHealthCommand(const std::vector<std::string>& args) {
   LogsOptions o;
   if (const char* t = std::getenv("SLUICE_API_TOKEN")) o.token = t;
+  // --ready asks /readyz (the agent runs and is not stopping) rather than /healthz (its sinks deliver): a liveness
+  // check that a drain's outage does not fail, since restarting the agent would not end it.
+  std::string path = "/healthz";
   for (size_t i = 0; i < args.size(); ++i) {
     if ((args[i] == "--api" || args[i] == "--token") && i + 1 < args.size()) {
       (args[i] == "--api" ? o.api : o.token) = args[i + 1];
       ++i;
+    } else if (args[i] == "--ready") {
+      path = "/readyz";
     } else {
-      std::cerr << "usage: sluice health [--api HOST:PORT] [--token T]\n"
-                   "  asks the running agent's GET /healthz: exit 0 when healthy, 1 otherwise (container health checks)\n";
+      std::cerr << "usage: sluice health [--ready] [--api HOST:PORT] [--token T]\n"
+                   "  asks the running agent's GET /healthz (--ready: /readyz): exit 0 when healthy (ready), 1 "
+                   "otherwise (container health checks)\n";
       return 2;
     }
   }
@@ -359,7 +365,7 @@ int runHealthCommand(const std::vector<std::string>& args) {
     return 2;
   }
   int code = 1;
-  fetch(o, *e, "/healthz", [&](Result<HttpResponse>& r) {
+  fetch(o, *e, path, [&](Result<HttpResponse>& r) {
     if (!r) {
       unreachable("health", *e, r.error());
       return;

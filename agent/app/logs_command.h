@@ -41,7 +41,8 @@ std::string logsUsageText();
 // Runs the command: 0 ok, 1 the API answered an error or cannot be reached, 2 usage.
 int runLogsCommand(const LogsOptions& options);
 
-// `sluice health [--api ADDR] [--token T]`: GET /healthz; prints its answer; 0 when healthy, 1 otherwise.
+// `sluice health [--ready] [--api ADDR] [--token T]`: GET /healthz (--ready: /readyz); prints its answer; 0 when
+// healthy (ready), 1 otherwise.
 int runHealthCommand(const std::vector<std::string>& args);
 
 }  // namespace sluice

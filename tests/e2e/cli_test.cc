@@ -36,6 +36,7 @@ TEST_CASE("every example config under conf/ passes sluice check, Kubernetes Conf
   std::vector<std::string> configs;
   for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(SLUICE_SOURCE_DIR) + "/conf")) {
     if (e.path().extension() != ".yaml") continue;
+    if (e.path().parent_path().filename() == "prometheus") continue;  // alert rules (monitoring_test.cc)
     std::vector<YAML::Node> docs = YAML::LoadAllFromFile(e.path().string());
     bool manifest = !docs.empty() && docs[0].IsMap() && docs[0]["apiVersion"];
     if (!manifest) {
@@ -56,6 +57,7 @@ TEST_CASE("every example config under conf/ passes sluice check, Kubernetes Conf
     opts.env["COLLECTOR_URL"] = "https://logs.example.com/logs";
     opts.env["COLLECTOR_TOKEN"] = "SECRET";
     opts.env["ADDON_TOKEN"] = "addon-token";
+    opts.env["NODE_NAME"] = "node-1";
     AgentProcess check(opts);
     INFO(path << ": " << check.stderrText());
     CHECK(finish(check, 30s) == 0);

@@ -100,7 +100,7 @@ TEST_CASE("format=clf gives the access-log lines alone, for GoAccess, from the A
   CHECK(finish(agent) == 0);
 }
 
-TEST_CASE("sluice health exits 0 while the agent is healthy and 1 when it cannot be reached", "[e2e][api]") {
+TEST_CASE("sluice health (and health --ready) exits 0 while the agent is healthy and 1 when it cannot be reached", "[e2e][api]") {
   Env env;
   TestDrain drain(env.drainOptions());
   AgentProcess agent(env.agent({"--config", adminConfig(env, drain, "")}));
@@ -108,6 +108,10 @@ TEST_CASE("sluice health exits 0 while the agent is healthy and 1 when it cannot
   AgentProcess healthy(cliProcess(env, "healthy", {"health", "--api", api}));
   CHECK(finish(healthy, 30s) == 0);
   CHECK(healthy.stdoutText().find("\"status\":\"ok\"") != std::string::npos);
+  // --ready: /readyz, the probe a drain's outage does not fail.
+  AgentProcess ready(cliProcess(env, "ready", {"health", "--ready", "--api", api}));
+  CHECK(finish(ready, 30s) == 0);
+  CHECK(ready.stdoutText() == "ready\n");
   agent.closeStdin();
   CHECK(finish(agent) == 0);
   AgentProcess gone(cliProcess(env, "gone", {"health", "--api", api}));
