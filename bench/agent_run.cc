@@ -81,6 +81,7 @@ Figures runProcess(Setup& setup, const ProcessRun& run, const std::string& input
     }
   }
   f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!run.until_exit) all = run.count() >= f.lines;  // the last lines may have come as the process ended
   if (writer.joinable()) writer.join();
   if (!run.until_exit) {
     if (!run.feed_stdin) agent.signal(SIGTERM);  // at EOF of stdin the agent ends on its own
