@@ -11,9 +11,9 @@ DESTDIR ?=
 # Debian 12 packages the build, the tests and the benchmarks need.
 DEB_PACKAGES := build-essential cmake pkg-config libuv1-dev libssl-dev libyaml-cpp-dev libspdlog-dev \
                 catch2 node-llhttp rapidjson-dev libre2-dev libsystemd-dev openssl systemd systemd-journal-remote \
-                syslog-ng-core jq librdkafka-dev kcat lintian
+                syslog-ng-core syslog-ng-mod-http jq librdkafka-dev kcat lintian
 
-.PHONY: all deps build test run bench soak install clean deb portable-check
+.PHONY: all deps build test run bench bench-quick soak install clean deb portable-check
 
 all: build
 
@@ -56,8 +56,14 @@ run: build
 	SLUICE_STATE_DIR=$(CURDIR)/build/run-state \
 	  $(BUILD_DIR)/sluice --config conf/sluice.yaml $${DRAIN_URL:+--drain "$$DRAIN_URL"}
 
+# Every row, medians of BENCH_RUNS runs (default 5); BENCH_ONLY=REGEX runs the rows whose name it finds.
+BENCH_RUNS ?= 5
 bench: build
-	$(BUILD_DIR)/bench/sluice-bench --agent $(BUILD_DIR)/sluice
+	$(BUILD_DIR)/bench/sluice-bench --agent $(BUILD_DIR)/sluice --runs $(BENCH_RUNS) $(if $(BENCH_ONLY),--only '$(BENCH_ONLY)')
+
+# One run per row, fewer lines in the long rows: a smoke test of the benchmark itself.
+bench-quick: build
+	$(BUILD_DIR)/bench/sluice-bench --agent $(BUILD_DIR)/sluice --quick $(if $(BENCH_ONLY),--only '$(BENCH_ONLY)')
 
 # The chaos soak (README "Soak"): SOAK_MINUTES of kills, reloads, drain failures and a full disk; exit 0 when no line
 # was lost. SOAK_BUILD_DIR=build/asan runs it on the sanitizer build (make test builds that).

@@ -1,7 +1,9 @@
+// Running a process (the agent or a peer) through one path: its input on stdin or in files, the run ended when
+// the receiving end has every line (or the process exits), CPU from its rusage and peak RSS sampled meanwhile.
 #include <csignal>
 #include <fstream>
-#include <iomanip>
-#include <iostream>
+#include <optional>
+#include <regex>
 #include <thread>
 
 #include "bench/bench.h"
@@ -9,6 +11,10 @@
 #include "tests/support/test_drain.h"
 
 namespace sluice::bench {
+
+bool Setup::wants(const std::string& row) const {
+  return only.empty() || std::regex_search(row, std::regex(only, std::regex::icase));
+}
 
 void replaceAll(std::string& s, const std::string& from, const std::string& to) {
   for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) {
@@ -25,21 +31,20 @@ TestDrain::Options drainOptions(const Setup& setup) {
   return o;
 }
 
-Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input) {
-  TestDrain drain(drainOptions(setup));
-
-  std::string config = run.config;
-  replaceAll(config, "{DRAIN_URL}", drain.url());
-  replaceAll(config, "{CA_FILE}", setup.certs.ca_cert);
+std::string writeConfig(Setup& setup, std::string config) {
   static int run_number = 0;
+  replaceAll(config, "{CA_FILE}", setup.certs.ca_cert);
   replaceAll(config, "{STATE_DIR}", setup.dir.path() + "/state-" + std::to_string(++run_number));
   replaceAll(config, "{DIR}", setup.dir.path());
-  std::string config_path = setup.dir.file("bench.yaml");
+  std::string config_path = setup.dir.file("bench-" + std::to_string(run_number) + ".yaml");
   std::ofstream(config_path) << config;
+  return config_path;
+}
 
+Figures runProcess(Setup& setup, const ProcessRun& run, const std::string& input) {
   AgentProcess::Options ao;
-  ao.binary = setup.agent;
-  ao.args = {"--config", config_path};
+  ao.binary = run.binary;
+  ao.args = run.args;
   ao.dir = setup.dir.path();
   ao.close_stdin = !run.feed_stdin;
   Figures f;
@@ -60,48 +65,57 @@ Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input) {
       agent.closeStdin();
     });
   }
-  // VmHWM is sampled while the agent runs (the last sample before exit is its peak).
+  // VmHWM is sampled while the process runs (the last sample before exit is its peak).
   bool all = false;
+  std::optional<int> status;
   auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   while (!all && std::chrono::steady_clock::now() < give_up) {
-    all = run.until_exit ? agent.wait(std::chrono::milliseconds(10)).has_value()
-                         : drain.waitForMessages(f.lines, std::chrono::milliseconds(10));
     agent.samplePeakRssKb();
+    if (run.until_exit) {
+      status = agent.wait(std::chrono::milliseconds(10));
+      all = status.has_value();
+    } else {
+      all = run.count() >= f.lines;
+      if (!all) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (!all && !agent.running()) break;
+    }
   }
   f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!run.until_exit) all = run.count() >= f.lines;  // the last lines may have come as the process ended
   if (writer.joinable()) writer.join();
-  if (!run.feed_stdin) agent.signal(SIGTERM);
-  auto status = agent.wait(std::chrono::minutes(2));
+  if (!run.until_exit) {
+    if (!run.feed_stdin) agent.signal(SIGTERM);  // at EOF of stdin the agent ends on its own
+    status = agent.wait(std::chrono::minutes(2));
+  }
   const struct rusage& ru = agent.usage();
-  double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-               static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  f.cpu_seconds = cpu;
+  f.cpu_seconds = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                  static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   f.peak_rss_mb = static_cast<double>(agent.peakRssKb()) / 1024.0;
   f.note = run.note;
-  if (!all && !run.until_exit) f.note = "only " + std::to_string(drain.messageCount()) + " lines arrived";
-  if (!status) f.note += " (agent did not exit)";
-  else if (*status != 0) f.note += " (agent exit " + std::to_string(*status) + ")";
+  if (!all && !run.until_exit) f.note = "only " + std::to_string(run.count()) + " lines arrived";
+  if (!status) f.note += " (did not exit)";
+  else if (*status != 0 && *status != 128 + SIGTERM) f.note += " (exit " + std::to_string(*status) + ")";
   return f;
 }
 
-void printTable(const std::vector<Figures>& rows) {
-  std::cout << std::left << std::setw(40) << "path" << std::right << std::setw(10) << "lines" << std::setw(14)
-            << "lines/s" << std::setw(20) << "CPU-s / M lines" << std::setw(16) << "peak RSS MB" << "  note\n";
-  for (const Figures& f : rows) {
-    std::cout << std::left << std::setw(40) << f.path << std::right << std::setw(10) << f.lines << std::setw(14)
-              << std::fixed << std::setprecision(0) << (f.seconds > 0 ? static_cast<double>(f.lines) / f.seconds : 0);
-    if (f.cpu_seconds >= 0) {
-      std::cout << std::setw(20) << std::setprecision(3) << f.cpu_seconds / (static_cast<double>(f.lines) / 1e6);
-      if (f.peak_rss_mb >= 0) {
-        std::cout << std::setw(16) << std::setprecision(1) << f.peak_rss_mb;
-      } else {
-        std::cout << std::setw(16) << "-";
-      }
-    } else {
-      std::cout << std::setw(20) << "-" << std::setw(16) << "-";
-    }
-    std::cout << "  " << f.note << "\n";
-  }
+Figures runAgentCounting(Setup& setup, const AgentRun& run, const std::string& input, std::function<size_t()> count) {
+  ProcessRun p;
+  p.path = run.path;
+  p.binary = setup.agent;
+  p.args = {"--config", writeConfig(setup, run.config)};
+  p.feed_stdin = run.feed_stdin;
+  p.until_exit = run.until_exit;
+  p.lines = run.lines;
+  p.count = std::move(count);
+  p.note = run.note;
+  return runProcess(setup, p, input);
+}
+
+Figures runAgent(Setup& setup, const AgentRun& run, const std::string& input) {
+  TestDrain drain(drainOptions(setup));
+  AgentRun r = run;
+  replaceAll(r.config, "{DRAIN_URL}", drain.url());
+  return runAgentCounting(setup, r, input, [&] { return drain.messageCount(); });
 }
 
 }  // namespace sluice::bench

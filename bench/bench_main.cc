@@ -1,4 +1,5 @@
-// sluice-bench --agent PATH [--lines N]: prints lines/s, CPU seconds per million lines and peak RSS per path.
+// sluice-bench --agent PATH [--lines N] [--runs N] [--only REGEX] [--quick]: lines/s, CPU seconds per million lines
+// and peak RSS per path (medians of --runs runs), the peers' ratios, the stages alone, the costs as the work grows.
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -11,14 +12,7 @@ using namespace sluice::bench;
 
 namespace {
 
-const std::string kStdinHttps = std::string(R"(agent:
-  hostname: bench
-  state_dir: {STATE_DIR}
-  log_level: warn
-sources:
-  - name: app
-    type: stdin
-)") + kDrainSinkYaml;
+const std::string kStdinHttps = std::string(kAgentYaml) + "sources:\n  - name: app\n    type: stdin\n" + kDrainSinkYaml;
 
 // The same path with every batch written to the spool and fsynced before its lines leave the stdin pipe.
 const std::string kStdinHttpsAlways =
@@ -31,18 +25,40 @@ std::string withApi(const std::string& api) {
   return c.replace(c.find("sources:"), 0, api);
 }
 
+int usage() {
+  std::cerr << "usage: sluice-bench [--agent PATH] [--lines N] [--runs N] [--only REGEX] [--quick]\n";
+  return 2;
+}
+
 }  // namespace
+
+namespace sluice::bench {
+
+// The spool and the API's cost on the stdin path.
+void mainRows(Setup& setup, const std::string& input) {
+  auto row = [&](const std::string& path, const std::string& config) {
+    if (!setup.wants(path)) return;
+    printRow(repeated(setup, [&] { return runAgent(setup, AgentRun{path, config, true}, input); }));
+  };
+  row("stdin -> spool (always, fsync) -> HTTPS", kStdinHttpsAlways);
+  row("  same, API off", withApi("api:\n  listen: \"\"\n"));
+  row("  same, API on (defaults)", withApi("api:\n  listen: 127.0.0.1:0\n"));
+  row("  same, API on + archive", withApi("api:\n  listen: 127.0.0.1:0\n  archive: true\n"));
+}
+
+}  // namespace sluice::bench
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // the drain may answer a connection the agent has left
   Setup setup;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--agent") == 0 && i + 1 < argc) setup.agent = argv[++i];
-    else if (std::strcmp(argv[i], "--lines") == 0 && i + 1 < argc) setup.lines = std::stoull(argv[++i]);
-    else {
-      std::cerr << "usage: sluice-bench --agent PATH [--lines N]\n";
-      return 2;
-    }
+    auto arg = [&](const char* name) { return std::strcmp(argv[i], name) == 0 && i + 1 < argc; };
+    if (arg("--agent")) setup.agent = argv[++i];
+    else if (arg("--lines")) setup.lines = std::stoull(argv[++i]);
+    else if (arg("--runs")) setup.runs = std::max(1, std::stoi(argv[++i]));
+    else if (arg("--only")) setup.only = argv[++i];
+    else if (std::strcmp(argv[i], "--quick") == 0) setup.quick = true;
+    else return usage();
   }
   if (setup.agent.empty()) setup.agent = SLUICE_BINARY;
   auto certs = makeTestCerts(setup.dir.path());
@@ -51,22 +67,32 @@ int main(int argc, char** argv) {
     return 1;
   }
   setup.certs = *certs;
+  const auto start = std::chrono::steady_clock::now();
   std::cout << "sluice-bench: " << setup.lines << " lines of " << setup.line_bytes << " bytes, agent " << setup.agent
-            << "\n\n";
+            << ", " << (setup.quick ? 1 : setup.runs) << " run(s) per row\n";
   std::string input = makeLines(setup.lines, setup.line_bytes);
 
-  std::vector<Figures> rows;
-  rows.push_back(drainAlone(setup));
-  rows.push_back(runAgent(setup, AgentRun{"stdin -> HTTPS drain", kStdinHttps, true}, input));
-  rows.push_back(runAgent(setup, AgentRun{"stdin -> spool (always, fsync) -> HTTPS", kStdinHttpsAlways, true}, input));
-  for (Figures& f : kafkaRuns(setup, input)) rows.push_back(std::move(f));
-  for (Figures& f : tailRuns(setup, input)) rows.push_back(std::move(f));
-  rows.push_back(clfJsonEncoder(setup));
-  rows.push_back(clfJsonConvert(setup));
-  rows.push_back(runAgent(setup, AgentRun{"  same, API off", withApi("api:\n  listen: \"\"\n"), true}, input));
-  rows.push_back(runAgent(setup, AgentRun{"  same, API on (defaults)", withApi("api:\n  listen: 127.0.0.1:0\n"), true}, input));
-  rows.push_back(runAgent(
-      setup, AgentRun{"  same, API on + archive", withApi("api:\n  listen: 127.0.0.1:0\n  archive: true\n"), true}, input));
-  printTable(rows);
+  printHeader("Whole paths");
+  if (setup.wants("drain alone")) printRow(drainAlone(setup));
+  Figures stdin_https;
+  const std::string stdin_path = "stdin -> HTTPS drain";
+  if (setup.wants(stdin_path) || setup.wants("stage")) {
+    stdin_https = repeated(setup, [&] { return runAgent(setup, AgentRun{stdin_path, kStdinHttps, true}, input); });
+    printRow(stdin_https);
+  }
+  tailRows(setup, input);
+  mainRows(setup, input);
+  if (setup.wants("CLF")) printRow(clfJsonEncoder(setup));
+  if (setup.wants("convert")) printRow(clfJsonConvert(setup));
+  kafkaRows(setup, input);
+  peerRows(setup, input);
+  stageRows(setup, stdin_https.lines > 0 ? stdin_https.cpuPerMillion() * 1000 : 0);  // CPU ns per line
+  manyFileRows(setup);
+  fanOutRows(setup, input);
+  lineSizeRows(setup);
+  slowDrainRows(setup);
+  std::cout << "\nsluice-bench: done in "
+            << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count()
+            << " s\n";
   return 0;
 }

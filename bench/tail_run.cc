@@ -1,23 +1,23 @@
 // The tail source's rows of `make bench`: a file of the same lines read from its beginning, as raw text and as
-// Docker json-file records, to the HTTPS drain.
+// Docker json-file records, to the HTTPS drain; and raw text to a TLS syslog receiver (octet counting).
 #include <fstream>
 
 #include "bench/bench.h"
+#include "tests/support/syslog_receiver.h"
 
 namespace sluice::bench {
-namespace {
 
-const std::string kTailHttps = std::string(R"(agent:
-  hostname: bench
-  state_dir: {STATE_DIR}/{FORMAT}
-  log_level: warn
-sources:
+std::string tailSourceYaml(const std::string& format) {
+  std::string s = R"(sources:
   - name: files
     type: tail
     paths: ["{DIR}/{FORMAT}.log"]
     format: {FORMAT}
     start_at: beginning
-)") + kDrainSinkYaml;
+)";
+  replaceAll(s, "{FORMAT}", format);
+  return s;
+}
 
 std::string dockerLines(std::string_view raw) {
   std::string out;
@@ -34,25 +34,38 @@ std::string dockerLines(std::string_view raw) {
   return out;
 }
 
-std::string withFormat(std::string text, const std::string& format) {
-  replaceAll(text, "{FORMAT}", format);
-  return text;
+std::string tlsSyslogSinkYaml(uint16_t port) {
+  return "  - name: syslog\n    type: syslog\n    url: tls://localhost:" + std::to_string(port) +
+         "\n    tls: {ca_file: {CA_FILE}}\n";
 }
 
-}  // namespace
-
-std::vector<Figures> tailRuns(Setup& setup, const std::string& input) {
-  std::vector<Figures> rows;
-  {
-    std::ofstream(setup.dir.file("raw.log"), std::ios::binary) << input;
+void tailRows(Setup& setup, const std::string& input) {
+  const std::string raw = "tail (raw file) -> HTTPS drain";
+  const std::string docker = "tail (docker json) -> HTTPS drain";
+  const std::string tls = "tail (raw file) -> TLS syslog (octet)";
+  if (setup.wants(raw) || setup.wants(tls)) std::ofstream(setup.dir.file("raw.log"), std::ios::binary) << input;
+  if (setup.wants(raw)) {
+    AgentRun run{raw, kAgentYaml + tailSourceYaml("raw") + kDrainSinkYaml, false};
+    printRow(repeated(setup, [&] { return runAgent(setup, run, ""); }));
   }
-  rows.push_back(runAgent(setup, AgentRun{"tail (raw file) -> HTTPS drain", withFormat(kTailHttps, "raw"), false}, ""));
-  {
+  if (setup.wants(docker)) {
     std::ofstream(setup.dir.file("docker.log"), std::ios::binary) << dockerLines(input);
+    AgentRun run{docker, kAgentYaml + tailSourceYaml("docker") + kDrainSinkYaml, false};
+    printRow(repeated(setup, [&] { return runAgent(setup, run, ""); }));
   }
-  rows.push_back(
-      runAgent(setup, AgentRun{"tail (docker json) -> HTTPS drain", withFormat(kTailHttps, "docker"), false}, ""));
-  return rows;
+  if (setup.wants(tls)) {
+    printRow(repeated(setup, [&] {
+      SyslogReceiver::Options ro;
+      ro.transport = SyslogReceiver::Transport::Tls;
+      ro.cert_file = setup.certs.server_cert;
+      ro.key_file = setup.certs.server_key;
+      ro.check_rfc5424 = false;
+      ro.keep_messages = false;
+      SyslogReceiver receiver(ro);
+      AgentRun run{tls, kAgentYaml + tailSourceYaml("raw") + "sinks:\n" + tlsSyslogSinkYaml(receiver.port()), false};
+      return runAgentCounting(setup, run, "", [&] { return receiver.messageCount(); });
+    }));
+  }
 }
 
 }  // namespace sluice::bench

@@ -110,6 +110,14 @@ std::optional<int> AgentProcess::wait(std::chrono::milliseconds deadline) {
 }
 
 long AgentProcess::samplePeakRssKb() {
+  // Between fork and exec the child is a copy of this process, and its VmHWM is ours: wait for the exec.
+  if (!exec_seen_) {
+    char mine[4096] = {}, child[4096] = {};
+    ssize_t a = readlink("/proc/self/exe", mine, sizeof mine - 1);
+    ssize_t b = readlink(("/proc/" + std::to_string(pid_) + "/exe").c_str(), child, sizeof child - 1);
+    if (a <= 0 || b <= 0 || std::strcmp(mine, child) == 0) return peak_rss_kb_;
+    exec_seen_ = true;
+  }
   peak_rss_kb_ = std::max(peak_rss_kb_, statusKb(pid_, "VmHWM"));
   return peak_rss_kb_;
 }

@@ -59,6 +59,7 @@ class AgentProcess {
   std::optional<int> status_;
   struct rusage usage_ {};
   long peak_rss_kb_ = 0;
+  bool exec_seen_ = false;   // the child runs its own program (before that, its memory is a copy of ours)
 };
 
 // Lines "prefix-000001 ... " for tests: `count` lines numbered from `first`, each `width` bytes (without newline).

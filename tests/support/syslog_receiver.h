@@ -21,6 +21,7 @@ class SyslogReceiver {
     std::string key_file;
     std::string client_ca_file;              // tls: require a client certificate signed by this CA
     bool check_rfc5424 = true;
+    bool keep_messages = true;               // false: only count them (benchmarks)
     // A receiver that stops reading: a small receive buffer (so the sender's data is soon left unacknowledged)
     // and no reads until resume().
     bool stalled = false;
