@@ -1,8 +1,8 @@
 #!/bin/bash
 # `make deb`'s script on a Release binary: the package builds, lintian finds no error in it, its version is
 # CMake's project(VERSION) and the binary's, it holds what README "Packages" lists, and the binary it installs runs
-# (`--version`, `check` of the shipped config). The package is unpacked with `dpkg -x` into a scratch root and
-# removed after: nothing is installed on the machine.
+# (`--version`, `check` of the shipped config). The package is unpacked with `dpkg -x`, then installed and purged
+# with dpkg itself, each into a scratch root: nothing is installed on the machine.
 #   deb_test.sh BINARY SOURCE_DIR
 set -euo pipefail
 bin=$1
@@ -88,4 +88,20 @@ grep -qx 'systemd-sysusers sluice.conf' "$tmp/calls" && grep -qx 'systemd-tmpfil
   || { echo "FAIL: postinst calls:"; cat "$tmp/calls"; exit 1; }
 grep -q 'enable\|start' "$tmp/calls" && { echo "FAIL: postinst enables or starts the unit"; exit 1; }
 rm -rf "$root"
+
+# Installed and removed by dpkg itself, into a scratch root with a database of its own (its maintainer scripts run
+# outside it, with the stubs above in place of the commands that would change this machine): the binary dpkg put
+# there runs, checks the shipped config, and a purge leaves none of the package's files behind.
+droot=$tmp/dpkg-root
+mkdir -p "$droot/var/lib/dpkg/info" "$droot/var/lib/dpkg/updates"
+touch "$droot/var/lib/dpkg/status"
+dpkg_scratch() { PATH=$tmp/stubs:$PATH dpkg --root="$droot" --force-script-chrootless --force-depends --force-not-root "$@"; }
+dpkg_scratch -i "$deb" > "$tmp/dpkg-install.log" 2>&1 || { echo "FAIL: dpkg -i"; cat "$tmp/dpkg-install.log"; exit 1; }
+dpkg-query --admindir="$droot/var/lib/dpkg" -W -f='${Status}' sluice | grep -qx 'install ok installed' \
+  || { echo "FAIL: dpkg does not list sluice as installed"; exit 1; }
+[[ $("$droot/usr/bin/sluice" --version | head -n 1) == "sluice $cmake_version" ]] || { echo "FAIL: installed --version"; exit 1; }
+LOG_DRAIN_URL=https://token:secret@logs.example.com/logs "$droot/usr/bin/sluice" check --config "$droot/etc/sluice/sluice.yaml"
+dpkg_scratch -P sluice > "$tmp/dpkg-purge.log" 2>&1 || { echo "FAIL: dpkg -P"; cat "$tmp/dpkg-purge.log"; exit 1; }
+left=$(find "$droot" -type f -not -path "$droot/var/lib/dpkg/*")
+[[ -z $left ]] || { echo "FAIL: left after the purge: $left"; exit 1; }
 echo "ok: $deb_version"
