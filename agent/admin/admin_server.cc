@@ -75,6 +75,13 @@ AdminServer::AdminServer(Loop& loop, ApiSettings settings, std::string state_dir
   ls.buffer = settings_.stream_buffer;
   ls.max_clients = settings_.max_clients;
   streams_ = std::make_unique<LiveStreams>(loop_, ring_, formatter_, ls);
+  app_metrics_ = std::make_unique<AppMetrics>(loop_, settings_.metrics, [this] {
+    std::vector<std::pair<std::string, int64_t>> children;
+    for (const auto& s : view_.sources()) {
+      if (std::optional<int> pid = s->childPid()) children.emplace_back(s->info().name, *pid);
+    }
+    return children;
+  });
 }
 
 AdminServer::~AdminServer() {
@@ -117,7 +124,8 @@ Status AdminServer::start() {
     server_.reset();
     return Error{"api: " + bound.error().message, bound.error().code};
   }
-  spdlog::info("admin API listening on http://{}:{} (/healthz /readyz /metrics /logs){}", host, *bound,
+  app_metrics_->start();
+  spdlog::info("admin API listening on http://{}:{} (/healthz /readyz /metrics /metrics/app /logs){}", host, *bound,
                settings_.archive ? ", archive in " + state_dir_ + "/archive" : "");
   return {};
 }
@@ -157,11 +165,14 @@ void AdminServer::handle(HttpServerRequest&& request, HttpResponder responder) {
     readyz(responder);
   } else if (path == "/metrics") {
     responder.respond(200, {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}}, metricsText());
+  } else if (path == "/metrics/app") {
+    AppMetricsAnswer a = app_metrics_->query(request.query());
+    responder.respond(a.status, std::move(a.headers), std::move(a.body));
   } else if (path == "/logs") {
     logs(request, responder);
   } else if (path == "/") {
     responder.respond(200, textHeaders(),
-                      "sluice " SLUICE_VERSION " admin API: GET /healthz /readyz /metrics "
+                      "sluice " SLUICE_VERSION " admin API: GET /healthz /readyz /metrics /metrics/app "
                       "/logs?n=&filter=&stream=&after=&before=&format=\n");
   } else {
     responder.respond(404, textHeaders(), "not found: " + std::string(path) + "\n");
@@ -403,6 +414,7 @@ void AdminServer::close(std::function<void()> done) {
   closing_ = true;
   on_closed_ = std::move(done);
   if (server_) server_->stopListening();
+  app_metrics_->close();
   streams_->closeAll();
   if (archive_) {
     archive_->close([this, alive = std::weak_ptr<bool>(alive_)] {

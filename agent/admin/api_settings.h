@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "agent/admin/app_metrics_settings.h"
+
 namespace sluice {
 
 // The api: section: the local admin API (health, metrics, recent logs, live streams, archive queries).
@@ -23,6 +25,7 @@ struct ApiSettings {
   std::chrono::milliseconds keepalive{25000};
   uint64_t stream_buffer = 1 << 20;        // bytes queued for one live-stream client before it loses lines
   uint64_t max_clients = 64;               // live streams at once
+  AppMetricsSettings metrics;              // the metrics: section (GET /metrics/app)
 
   bool operator==(const ApiSettings&) const = default;
 };

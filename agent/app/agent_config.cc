@@ -47,7 +47,13 @@ const OptionSpec kApiOptions[] = {
     {"max_clients", OptionType::Count, "64", "live-stream clients at once"},
 };
 
-constexpr std::array<std::string_view, 4> kTopLevelKeys = {"agent", "api", "sinks", "sources"};
+const OptionSpec kMetricsOptions[] = {
+    {"interval", OptionType::Duration, "10s", "how often what the app uses is sampled (GET /metrics/app, sluice_app_*)"},
+    {"cgroups", OptionType::StringList, "[]", "cgroup v2 directories sampled as servers of the app (/sys/fs/cgroup/system.slice/myapp.service)"},
+    {"filesystems", OptionType::StringList, "[]", "paths whose filesystems' used and available bytes are sampled"},
+};
+
+constexpr std::array<std::string_view, 5> kTopLevelKeys = {"agent", "api", "metrics", "sinks", "sources"};
 
 std::string machineHostname() {
   char buf[256] = {};
@@ -74,8 +80,8 @@ class Loader {
   void load(const YAML::Node& root, AgentConfig& config) {
     config.file = file_;
     Mark start{file_, 1, 1};
-    YAML::Node agent, api, sources, sinks;
-    Mark agent_mark = start, api_mark = start, sources_mark = start, sinks_mark = start;
+    YAML::Node agent, api, metrics, sources, sinks;
+    Mark agent_mark = start, api_mark = start, metrics_mark = start, sources_mark = start, sinks_mark = start;
     if (root.IsDefined() && !root.IsNull()) {
       if (!root.IsMap()) {
         errors_.add(markOr(root, file_, start), "the configuration must be a mapping with the keys agent, "
@@ -104,6 +110,9 @@ class Loader {
         } else if (key == "api") {
           api = value;
           api_mark = value_mark;
+        } else if (key == "metrics") {
+          metrics = value;
+          metrics_mark = value_mark;
         } else if (key == "sources") {
           sources = value;
           sources_mark = key_mark;
@@ -121,6 +130,7 @@ class Loader {
     }
     config.agent_values = loadAgent(agent, agent_mark, config.agent);
     config.api_values = loadApi(api, api_mark, config.api);
+    config.metrics_values = loadMetrics(metrics, metrics_mark, config.api.metrics);
     size_t enabled_sources = loadSources(sources, sources_mark, config.sources);
     size_t enabled_sinks = loadSinks(sinks, sinks_mark, config.sinks);
     if (enabled_sources == 0) errors_.add(sources_mark, "no sources configured");
@@ -192,6 +202,26 @@ class Loader {
     if (out.recent_bytes < 64 * 1024) errors_.add(v.mark("recent_bytes"), "recent_bytes must be at least 64KiB");
     if (out.keepalive.count() < 10) errors_.add(v.mark("keepalive"), "keepalive must be at least 10ms");
     if (out.stream_buffer < 4096) errors_.add(v.mark("stream_buffer"), "stream_buffer must be at least 4KiB");
+    return std::move(v);
+  }
+
+  OptionValues loadMetrics(const YAML::Node& node, const Mark& mark, AppMetricsSettings& out) {
+    std::optional<OptionValues> section = mappingOptions(node, mark, "metrics", metricsOptions());
+    if (!section) return {};
+    OptionValues& v = *section;
+    out.interval = v.duration("interval");
+    out.cgroups = v.list("cgroups");
+    out.filesystems = v.list("filesystems");
+    if (out.interval.count() < 100 || out.interval.count() > 3600 * 1000) {
+      errors_.add(v.mark("interval"), "interval must be between 100ms and 1h");
+    }
+    for (const char* key : {"cgroups", "filesystems"}) {
+      for (const std::string& path : v.list(key)) {
+        if (path.empty() || path.front() != '/') {
+          errors_.add(v.mark(key), std::string(key) + ": '" + path + "' must be an absolute path");
+        }
+      }
+    }
     return std::move(v);
   }
 
@@ -410,6 +440,7 @@ std::vector<std::string> pluginDirsOfConfigFile(const std::string& path, Mark* w
 
 std::span<const OptionSpec> agentOptions() { return kAgentOptions; }
 std::span<const OptionSpec> apiOptions() { return kApiOptions; }
+std::span<const OptionSpec> metricsOptions() { return kMetricsOptions; }
 
 std::optional<AgentConfig> loadConfigText(std::string_view yaml, const std::string& file_name,
                                           const PluginRegistry& registry, ConfigErrors& errors) {

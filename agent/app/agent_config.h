@@ -50,6 +50,7 @@ struct AgentConfig {
   ApiSettings api;
   OptionValues agent_values;          // the agent: and api: sections as validated (`sluice check --show`)
   OptionValues api_values;
+  OptionValues metrics_values;        // the metrics: section (its settings are api.metrics)
   std::string api_listen_key = "api.listen";  // what sets the API's address: "--api" in quick mode (for hints)
   std::vector<SourceConfig> sources;  // disabled ones included (values.boolean("enabled"))
   std::vector<SinkConfig> sinks;      // likewise (settings.enabled)
@@ -71,5 +72,7 @@ std::vector<std::string> pluginDirsOfConfigFile(const std::string& path, Mark* w
 std::span<const OptionSpec> agentOptions();
 // The api: section's table.
 std::span<const OptionSpec> apiOptions();
+// The metrics: section's table.
+std::span<const OptionSpec> metricsOptions();
 
 }  // namespace sluice

@@ -15,6 +15,8 @@ std::string usageText() {
   sluice convert --from json --to clf    and back
   sluice logs [-n N] [--filter F] [-f] [--after T] [--before T] [-F text|raw|json|clf] [--api ADDR]
                                          read the running agent's logs through its admin API
+  sluice metrics [--resolution R] [--from T] [--to T] [--api ADDR]
+                                         what the app uses (CPU, memory, fds, disk): averages and p90
   sluice health [--api ADDR]             the running agent's /healthz: exit 0 when healthy (container checks)
   sluice --version | --help
 
@@ -142,8 +144,10 @@ Result<CliOptions> parseCli(const std::vector<std::string>& args, const char* dr
   if (!args.empty() && args[0] == "convert") return parseConvert(args);
   CliOptions o;
   size_t i = 0;
-  if (!args.empty() && (args[0] == "logs" || args[0] == "health")) {
-    o.command = args[0] == "logs" ? CliOptions::Command::Logs : CliOptions::Command::Health;
+  if (!args.empty() && (args[0] == "logs" || args[0] == "health" || args[0] == "metrics")) {
+    o.command = args[0] == "logs"     ? CliOptions::Command::Logs
+                : args[0] == "health" ? CliOptions::Command::Health
+                                      : CliOptions::Command::Metrics;
     o.logs_args.assign(args.begin() + 1, args.end());
     return o;
   }
