@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "agent/buffer/spool_io.h"
+#include "agent/app/metrics_config.h"
 #include "agent/config/env.h"
 #include "agent/config/yaml_support.h"
 #include "agent/core/listen_address.h"
@@ -45,12 +46,6 @@ const OptionSpec kApiOptions[] = {
     {"keepalive", OptionType::Duration, "25s", "interval of ping events on live streams"},
     {"stream_buffer", OptionType::Size, "1MiB", "bytes queued for one live-stream client; a slower client loses lines (counted)"},
     {"max_clients", OptionType::Count, "64", "live-stream clients at once"},
-};
-
-const OptionSpec kMetricsOptions[] = {
-    {"interval", OptionType::Duration, "10s", "how often what the app uses is sampled (GET /metrics/app, sluice_app_*)"},
-    {"cgroups", OptionType::StringList, "[]", "cgroup v2 directories sampled as servers of the app (/sys/fs/cgroup/system.slice/myapp.service)"},
-    {"filesystems", OptionType::StringList, "[]", "paths whose filesystems' used and available bytes are sampled"},
 };
 
 constexpr std::array<std::string_view, 5> kTopLevelKeys = {"agent", "api", "metrics", "sinks", "sources"};
@@ -208,21 +203,8 @@ class Loader {
   OptionValues loadMetrics(const YAML::Node& node, const Mark& mark, AppMetricsSettings& out) {
     std::optional<OptionValues> section = mappingOptions(node, mark, "metrics", metricsOptions());
     if (!section) return {};
-    OptionValues& v = *section;
-    out.interval = v.duration("interval");
-    out.cgroups = v.list("cgroups");
-    out.filesystems = v.list("filesystems");
-    if (out.interval.count() < 100 || out.interval.count() > 3600 * 1000) {
-      errors_.add(v.mark("interval"), "interval must be between 100ms and 1h");
-    }
-    for (const char* key : {"cgroups", "filesystems"}) {
-      for (const std::string& path : v.list(key)) {
-        if (path.empty() || path.front() != '/') {
-          errors_.add(v.mark(key), std::string(key) + ": '" + path + "' must be an absolute path");
-        }
-      }
-    }
-    return std::move(v);
+    readMetricsSettings(*section, out, errors_);
+    return std::move(*section);
   }
 
   // Checks that a list entry is a mapping with a usable `type:`; returns the (expanded) type or "".
@@ -440,7 +422,6 @@ std::vector<std::string> pluginDirsOfConfigFile(const std::string& path, Mark* w
 
 std::span<const OptionSpec> agentOptions() { return kAgentOptions; }
 std::span<const OptionSpec> apiOptions() { return kApiOptions; }
-std::span<const OptionSpec> metricsOptions() { return kMetricsOptions; }
 
 std::optional<AgentConfig> loadConfigText(std::string_view yaml, const std::string& file_name,
                                           const PluginRegistry& registry, ConfigErrors& errors) {

@@ -72,7 +72,5 @@ std::vector<std::string> pluginDirsOfConfigFile(const std::string& path, Mark* w
 std::span<const OptionSpec> agentOptions();
 // The api: section's table.
 std::span<const OptionSpec> apiOptions();
-// The metrics: section's table.
-std::span<const OptionSpec> metricsOptions();
 
 }  // namespace sluice
