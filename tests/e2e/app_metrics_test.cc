@@ -17,11 +17,12 @@ const std::string kHog =
     "  - name: hog\n    type: exec\n    command: [\"/bin/sh\", \"-c\", "
     "\"x=$(yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | head -c 50000000); echo ready; while :; do :; done\"]\n";
 
-// A child that starts two grandchildren, each holding about 20 MB, and waits.
+// A child that starts two grandchildren, each holding about 20 MB, and waits. The sleep is not the grandchild's
+// last command, so the shell keeps its variable instead of becoming `sleep`.
 const std::string kFamily =
     "  - name: family\n    type: exec\n    command: [\"/bin/sh\", \"-c\", "
     "\"for i in 1 2; do /bin/sh -c 'y=$(yes bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb | head -c 20000000); echo held; "
-    "exec sleep 60' & done; wait\"]\n";
+    "sleep 60; echo bye' & done; wait\"]\n";
 
 double appMetric(uint16_t port, const std::string& name, const std::string& source) {
   auto r = httpGet(port, "/metrics");
