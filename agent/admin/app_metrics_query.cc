@@ -83,12 +83,13 @@ AppMetricsAnswer answerAppMetrics(const AppMetricsRing& ring, const QueryParams&
   }
   // `to` is inclusive of a round taken at that very microsecond only when it is the default (now).
   if (to_text == nullptr) to = to == INT64_MAX ? to : to + 1;
-  if (to <= from) return plain(400, "to must be later than from");
+  if (from_text != nullptr && to <= from) return plain(400, "to must be later than from");
   AppMetricsAnswer a;
   a.headers = {{"Content-Type", "application/json"}};
   if (!ring.empty()) {
     TimestampFormatter ts;
     const std::string start = ts.format(ring.oldestUs());
+    // Before the oldest round kept (`from` left to its default, the oldest round, included).
     if (to <= ring.oldestUs()) {
       AppMetricsAnswer gone = plain(416, "the window is before the metrics kept: they start at " + start);
       gone.headers.push_back({"Sluice-Metrics-Start", start});
@@ -97,6 +98,7 @@ AppMetricsAnswer answerAppMetrics(const AppMetricsRing& ring, const QueryParams&
     a.headers.push_back({"Sluice-Metrics-Start", start});
     if (from_text != nullptr && from < ring.oldestUs()) a.headers.push_back({"Sluice-Window-Truncated", "true"});
   }
+  if (to <= from) return plain(400, "to must be later than from");
   a.body = appMetricsJson(ring.aggregate(from, to, resolution));
   return a;
 }
