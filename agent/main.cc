@@ -12,6 +12,7 @@
 #include "agent/app/completion.h"
 #include "agent/app/man_page.h"
 #include "agent/app/logs_command.h"
+#include "agent/app/metrics_command.h"
 #include "agent/app/quick_mode.h"
 #include "agent/app/show_config.h"
 #include "agent/app/agent_config.h"
@@ -116,6 +117,16 @@ std::optional<int> runCommand(const CliOptions& cli, PluginRegistry& registry) {
     }
     case CliOptions::Command::Health:
       return runHealthCommand(cli.logs_args);
+    case CliOptions::Command::Metrics: {
+      Result<MetricsOptions> m = parseMetricsArgs(cli.logs_args);
+      if (!m) {
+        bool help = m.error().message == "help";
+        (help ? std::cout : std::cerr) << (help ? "" : "sluice metrics: " + m.error().message + "\n\n")
+                                       << metricsUsageText();
+        return help ? kExitOk : kExitConfigError;
+      }
+      return runMetricsCommand(*m);
+    }
     default:
       return std::nullopt;
   }

@@ -134,6 +134,7 @@ std::string AdminServer::metricsText() {
   p.sample("process_open_fds", "", {}, static_cast<double>(ps.open_fds));
   p.sample("process_max_fds", "", {}, static_cast<double>(ps.max_fds));
   p.sample("process_start_time_seconds", "", {}, ps.start_time_seconds);
+  app_metrics_->appendPrometheus(p);
   return p.render();
 }
 

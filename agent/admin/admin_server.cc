@@ -69,6 +69,13 @@ AdminServer::AdminServer(Loop& loop, ApiSettings settings, std::string state_dir
   streams_ = std::make_unique<LiveStreams>(loop_, ring_, formatter_, ls);
   LogSessionApi::Settings lss{{settings_.session_ttl, settings_.max_sessions}, settings_.recent_lines};
   log_sessions_ = std::make_unique<LogSessionApi>(loop_, ring_, formatter_, *streams_, lss);
+  app_metrics_ = std::make_unique<AppMetrics>(loop_, settings_.metrics, [this] {
+    std::vector<std::pair<std::string, int64_t>> children;
+    for (const auto& s : view_.sources()) {
+      if (std::optional<int> pid = s->childPid()) children.emplace_back(s->info().name, *pid);
+    }
+    return children;
+  });
 }
 
 AdminServer::~AdminServer() {
@@ -115,7 +122,8 @@ Status AdminServer::start() {
   log_sessions_->setBaseUrl(!settings_.public_url.empty() ? settings_.public_url
                             : "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                                   std::to_string(*bound));
-  spdlog::info("admin API listening on http://{}:{} (/healthz /readyz /metrics /logs){}", host, *bound,
+  app_metrics_->start();
+  spdlog::info("admin API listening on http://{}:{} (/healthz /readyz /metrics /metrics/app /logs /log-sessions){}", host, *bound,
                settings_.archive ? ", archive in " + state_dir_ + "/archive" : "");
   return {};
 }
@@ -159,11 +167,14 @@ void AdminServer::handle(HttpServerRequest&& request, HttpResponder responder) {
     readyz(responder);
   } else if (path == "/metrics") {
     responder.respond(200, {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}}, metricsText());
+  } else if (path == "/metrics/app") {
+    AppMetricsAnswer a = app_metrics_->query(request.query());
+    responder.respond(a.status, std::move(a.headers), std::move(a.body));
   } else if (path == "/logs") {
     logs(request, responder);
   } else if (path == "/") {
     responder.respond(200, textHeaders(),
-                      "sluice " SLUICE_VERSION " admin API: GET /healthz /readyz /metrics "
+                      "sluice " SLUICE_VERSION " admin API: GET /healthz /readyz /metrics /metrics/app "
                       "/logs?n=&filter=&stream=&after=&before=&format=\n");
   } else {
     responder.respond(404, textHeaders(), "not found: " + std::string(path) + "\n");
@@ -377,6 +388,7 @@ void AdminServer::close(std::function<void()> done) {
   closing_ = true;
   on_closed_ = std::move(done);
   if (server_) server_->stopListening();
+  app_metrics_->close();
   streams_->closeAll();
   if (archive_) {
     archive_->close([this, alive = std::weak_ptr<bool>(alive_)] {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/admin/app_metrics.h"
 #include "agent/admin/archive.h"
 #include "agent/admin/live_streams.h"
 #include "agent/admin/log_format.h"
@@ -81,6 +82,7 @@ class AdminServer final : public Router::Tap {
   std::unique_ptr<LiveStreams> streams_;
   std::unique_ptr<LogSessionApi> log_sessions_;
   std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<AppMetrics> app_metrics_;
   std::set<std::shared_ptr<WindowRun>> runs_;
   bool closing_ = false;
   bool archive_closed_ = true;

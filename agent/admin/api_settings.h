@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "agent/admin/app_metrics_settings.h"
+
 namespace sluice {
 
 // The api: section: the local admin API (health, metrics, recent logs, live streams, archive queries).
@@ -26,6 +28,7 @@ struct ApiSettings {
   std::string public_url;                  // the base of log-session URLs; "" = http://<listen>
   std::chrono::milliseconds session_ttl{3600 * 1000};
   uint64_t max_sessions = 64;              // log sessions at once
+  AppMetricsSettings metrics;              // the metrics: section (GET /metrics/app)
 
   bool operator==(const ApiSettings&) const = default;
 };

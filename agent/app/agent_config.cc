@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "agent/buffer/spool_io.h"
+#include "agent/app/metrics_config.h"
 #include "agent/config/env.h"
 #include "agent/config/yaml_support.h"
 #include "agent/core/listen_address.h"
@@ -52,7 +53,7 @@ const OptionSpec kApiOptions[] = {
     {"sessions.max", OptionType::Count, "64", "log sessions at once; more are answered 429"},
 };
 
-constexpr std::array<std::string_view, 4> kTopLevelKeys = {"agent", "api", "sinks", "sources"};
+constexpr std::array<std::string_view, 5> kTopLevelKeys = {"agent", "api", "metrics", "sinks", "sources"};
 
 std::string machineHostname() {
   char buf[256] = {};
@@ -79,8 +80,8 @@ class Loader {
   void load(const YAML::Node& root, AgentConfig& config) {
     config.file = file_;
     Mark start{file_, 1, 1};
-    YAML::Node agent, api, sources, sinks;
-    Mark agent_mark = start, api_mark = start, sources_mark = start, sinks_mark = start;
+    YAML::Node agent, api, metrics, sources, sinks;
+    Mark agent_mark = start, api_mark = start, metrics_mark = start, sources_mark = start, sinks_mark = start;
     if (root.IsDefined() && !root.IsNull()) {
       if (!root.IsMap()) {
         errors_.add(markOr(root, file_, start), "the configuration must be a mapping with the keys agent, "
@@ -109,6 +110,9 @@ class Loader {
         } else if (key == "api") {
           api = value;
           api_mark = value_mark;
+        } else if (key == "metrics") {
+          metrics = value;
+          metrics_mark = value_mark;
         } else if (key == "sources") {
           sources = value;
           sources_mark = key_mark;
@@ -126,6 +130,7 @@ class Loader {
     }
     config.agent_values = loadAgent(agent, agent_mark, config.agent);
     config.api_values = loadApi(api, api_mark, config.api);
+    config.metrics_values = loadMetrics(metrics, metrics_mark, config.api.metrics);
     size_t enabled_sources = loadSources(sources, sources_mark, config.sources);
     size_t enabled_sinks = loadSinks(sinks, sinks_mark, config.sinks);
     if (enabled_sources == 0) errors_.add(sources_mark, "no sources configured");
@@ -215,6 +220,13 @@ class Loader {
                                           "as https://logs.example.com), not '" + out.public_url + "'");
       }
     }
+  }
+
+  OptionValues loadMetrics(const YAML::Node& node, const Mark& mark, AppMetricsSettings& out) {
+    std::optional<OptionValues> section = mappingOptions(node, mark, "metrics", metricsOptions());
+    if (!section) return {};
+    readMetricsSettings(*section, out, errors_);
+    return std::move(*section);
   }
 
   // Checks that a list entry is a mapping with a usable `type:`; returns the (expanded) type or "".

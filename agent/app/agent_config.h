@@ -51,6 +51,7 @@ struct AgentConfig {
   ApiSettings api;
   OptionValues agent_values;          // the agent: and api: sections as validated (`sluice check --show`)
   OptionValues api_values;
+  OptionValues metrics_values;        // the metrics: section (its settings are api.metrics)
   std::string api_listen_key = "api.listen";  // what sets the API's address: "--api" in quick mode (for hints)
   std::vector<SourceConfig> sources;  // disabled ones included (values.boolean("enabled"))
   std::vector<SinkConfig> sinks;      // likewise (settings.enabled)

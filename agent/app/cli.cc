@@ -19,6 +19,8 @@ std::string usageText() {
                                          create a log session: print a URL that reads the logs without the token
   sluice logs URL                        read a log session (follow it when it is a tail session)
   sluice health [--ready] [--api ADDR]   the running agent's /healthz (--ready: /readyz): exit 0 when healthy
+  sluice metrics [--resolution R] [--from T] [--to T] [--api ADDR]
+                                         what the app uses (CPU, memory, fds, disk): averages and p90
   sluice --version | --help
 
 Options:
@@ -177,8 +179,10 @@ Result<CliOptions> parseCli(const std::vector<std::string>& args, const char* dr
   if (!args.empty() && args[0] == "convert") return parseConvert(args);
   CliOptions o;
   size_t i = 0;
-  if (!args.empty() && (args[0] == "logs" || args[0] == "health")) {
-    o.command = args[0] == "logs" ? CliOptions::Command::Logs : CliOptions::Command::Health;
+  if (!args.empty() && (args[0] == "logs" || args[0] == "health" || args[0] == "metrics")) {
+    o.command = args[0] == "logs"     ? CliOptions::Command::Logs
+                : args[0] == "health" ? CliOptions::Command::Health
+                                      : CliOptions::Command::Metrics;
     o.logs_args.assign(args.begin() + 1, args.end());
     return o;
   }

@@ -9,7 +9,7 @@
 namespace sluice {
 
 struct CliOptions {
-  enum class Command { Run, Check, Version, Help, HelpPlugin, Convert, Logs, Health, Man, Completion };
+  enum class Command { Run, Check, Version, Help, HelpPlugin, Convert, Logs, Health, Man, Completion, Metrics };
   Command command = Command::Run;
   std::string config_path;          // --config
   std::string drain_url;            // --drain, else $SLUICE_DRAIN_URL in quick mode

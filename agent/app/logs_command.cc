@@ -379,3 +379,30 @@ int runHealthCommand(const std::vector<std::string>& args) {
 }
 
 }  // namespace sluice
+
+namespace sluice {
+
+int getFromApi(const char* command, const std::string& api, const std::string& token, std::string path, int* status,
+               std::string* body) {
+  LogsOptions o;
+  o.api = api;
+  o.token = token;
+  Result<Endpoint> e = parseApi(o.api);
+  if (!e) {
+    std::cerr << "sluice " << command << ": " << e.error().message << "\n";
+    return 2;
+  }
+  int code = 1;
+  fetch(o, *e, std::move(path), [&](Result<HttpResponse>& r) {
+    if (!r) {
+      unreachable(command, *e, r.error());
+      return;
+    }
+    *status = r->status;
+    *body = std::move(r->body);
+    code = 0;
+  });
+  return code;
+}
+
+}  // namespace sluice

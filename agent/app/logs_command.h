@@ -45,4 +45,10 @@ int runLogsCommand(const LogsOptions& options);
 // healthy (ready), 1 otherwise.
 int runHealthCommand(const std::vector<std::string>& args);
 
+// One GET of the admin API for the other client commands (`sluice metrics`), `api` and `token` as --api and
+// --token: 0 with the answer's status and body, 1 when the agent cannot be reached (said on stderr), 2 for a bad
+// address.
+int getFromApi(const char* command, const std::string& api, const std::string& token, std::string path, int* status,
+               std::string* body);
+
 }  // namespace sluice

@@ -69,6 +69,7 @@ std::string showConfig(const AgentConfig& config, const PluginRegistry& registry
                     " as Sluice reads it: every key, defaults filled in, ${VAR}s expanded, credentials as ****\n";
   out += "agent:\n" + indented(showOptions(config.agent_values), "  ", "  ");
   out += "api:\n" + indented(showOptions(config.api_values), "  ", "  ");
+  out += "metrics:\n" + indented(showOptions(config.metrics_values), "  ", "  ");
   out += "sources:\n";
   for (const SourceConfig& source : config.sources) {
     out += indented(showOptions(source.values, source.type), "  - ", "    ");

@@ -33,6 +33,8 @@ class Source {
   virtual void forwardSignal(int /*signum*/) {}
   // The child's exit status (exit code, or 128 + signal) once it exited.
   virtual std::optional<int> exitStatus() const { return std::nullopt; }
+  // The running child's pid (exec), whose process tree GET /metrics/app samples.
+  virtual std::optional<int> childPid() const { return std::nullopt; }
   // What it does, for the line Sluice logs at start ("3 files match /var/log/nginx/*.log"); no secrets. Called
   // after start().
   virtual std::string describe() const { return {}; }

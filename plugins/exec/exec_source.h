@@ -36,6 +36,9 @@ class ExecSource : public Source {
   std::string describe() const override;
   void forwardSignal(int signum) override;
   std::optional<int> exitStatus() const override { return exited_ ? std::optional<int>(status_) : std::nullopt; }
+  std::optional<int> childPid() const override {
+    return running_ && !exited_ && process_ ? std::optional<int>(process_.get()->pid) : std::nullopt;
+  }
 
  private:
   static constexpr uint64_t kPipeGraceMs = 2000;

@@ -151,8 +151,9 @@ TEST_CASE("a misspelled top-level key suggests the right one", "[config]") {
 }
 
 TEST_CASE("an unknown top-level key without a near match lists the valid ones", "[config]") {
-  Loaded l = load(kSources + kSinks + "metrics:\n  listen: 127.0.0.1:8089\n");
-  CHECK(l.errors.messages() == Messages{"test.yaml:8:1: unknown key 'metrics' (valid keys: agent, api, sinks, sources)"});
+  Loaded l = load(kSources + kSinks + "tracing:\n  listen: 127.0.0.1:8089\n");
+  CHECK(l.errors.messages() ==
+        Messages{"test.yaml:8:1: unknown key 'tracing' (valid keys: agent, api, metrics, sinks, sources)"});
 }
 
 TEST_CASE("an empty file has neither sources nor sinks", "[config]") {
