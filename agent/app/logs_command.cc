@@ -378,16 +378,13 @@ int runHealthCommand(const std::vector<std::string>& args) {
   return code;
 }
 
-}  // namespace sluice
-
-namespace sluice {
 
 int getFromApi(const char* command, const std::string& api, const std::string& token, std::string path, int* status,
                std::string* body) {
   LogsOptions o;
   o.api = api;
   o.token = token;
-  Result<Endpoint> e = parseApi(o.api);
+  Result<Endpoint> e = parseApiAddress(o.api);
   if (!e) {
     std::cerr << "sluice " << command << ": " << e.error().message << "\n";
     return 2;
