@@ -199,7 +199,7 @@ TEST_CASE("resolution buckets are aligned on the epoch and from/to bound the rou
   CHECK(a.body.find("\"cpu_percent.avg\":{\"" + t0 + "\":14.5}") != std::string::npos);
 }
 
-TEST_CASE("a window before the kept metrics is 416 with where they start; bad parameters are 400",
+TEST_CASE("a window before the kept metrics is 416 with where they start, and bad parameters are 400",
           "[admin][app_metrics]") {
   AppMetricsRing ring(10);
   ring.add(kT0, {server("sluice", 1, 1)});
@@ -272,7 +272,7 @@ TEST_CASE("sluice metrics prints a row per metric with the last window and the r
   CHECK_FALSE(formatAppMetricsTable("[1]", false));
 }
 
-TEST_CASE("the metrics: section sets the interval, cgroups and filesystems; bad values are errors",
+TEST_CASE("the metrics: section sets the interval, cgroups and filesystems, and bad values are errors",
           "[admin][app_metrics][config]") {
   const std::string base = "sources:\n  - name: app\n    type: stdin\nsinks:\n  - name: out\n    type: stdout\n";
   ConfigErrors errors;
