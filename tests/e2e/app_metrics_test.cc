@@ -12,10 +12,12 @@ namespace {
 // 200ms rounds: the figures show up well within a test's patience.
 const std::string kMetrics = "metrics:\n  interval: 200ms\n  filesystems: [/]\n";
 
-// A child that holds about 50 MB (a shell variable of 50,000,000 bytes) and spins a core.
+// A child that holds about 50 MB (a shell variable of 50,000,000 bytes) and spins a core as long as its parent
+// lives: the test ends the agent with SIGKILL, which would leave a plain busy loop spinning after it.
 const std::string kHog =
     "  - name: hog\n    type: exec\n    command: [\"/bin/sh\", \"-c\", "
-    "\"x=$(yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | head -c 50000000); echo ready; while :; do :; done\"]\n";
+    "\"x=$(yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | head -c 50000000); echo ready; "
+    "while kill -0 $PPID 2>/dev/null; do :; done\"]\n";
 
 // A child that starts two grandchildren, each holding about 20 MB, and waits. The sleep is not the grandchild's
 // last command, so the shell keeps its variable instead of becoming `sleep`.
