@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tests/support/certs.h"
+#include "tests/support/syslog_receiver.h"
 #include "tests/support/test_drain.h"
 #include "tests/support/temp_dir.h"
 
@@ -126,5 +127,8 @@ std::string dockerLines(std::string_view raw);
 
 // The TLS syslog sink to a receiver at `port` (syslog_run.cc).
 std::string tlsSyslogSinkYaml(uint16_t port);
+// The TLS syslog receiver as every row runs it: the bench's certificate, counting messages without keeping or
+// checking them.
+SyslogReceiver::Options tlsReceiverOptions(const Setup& setup);
 
 }  // namespace sluice::bench

@@ -25,13 +25,7 @@ void fanOutRows(Setup& setup, const std::string& input) {
   printRow(f1);
   Figures f4 = repeated(setup, [&] {
     TestDrain a(drainOptions(setup)), b(drainOptions(setup));
-    SyslogReceiver::Options ro;
-    ro.transport = SyslogReceiver::Transport::Tls;
-    ro.cert_file = setup.certs.server_cert;
-    ro.key_file = setup.certs.server_key;
-    ro.check_rfc5424 = false;
-    ro.keep_messages = false;
-    SyslogReceiver receiver(ro);
+    SyslogReceiver receiver(tlsReceiverOptions(setup));
     std::string config = head + kDrainSinkYaml + "  - name: drain2\n    type: logplex_https\n    url: " + b.url() +
                          "\n    tls: {ca_file: {CA_FILE}}\n" + tlsSyslogSinkYaml(receiver.port()) +
                          "  - name: file\n    type: file\n    path: {DIR}/fan-out.out\n";

@@ -114,13 +114,7 @@ void peerRows(Setup& setup, const std::string& input) {
     return runAgentCounting(setup, AgentRun{"Sluice: tail -> HTTPS drain", config, false, false, "", lines}, "", count);
   });
   alternate(setup, lines, [&](bool peer) {
-    SyslogReceiver::Options ro;
-    ro.transport = SyslogReceiver::Transport::Tls;
-    ro.cert_file = setup.certs.server_cert;
-    ro.key_file = setup.certs.server_key;
-    ro.check_rfc5424 = false;
-    ro.keep_messages = false;
-    SyslogReceiver receiver(ro);
+    SyslogReceiver receiver(tlsReceiverOptions(setup));
     auto count = [&] { return receiver.messageCount(); };
     if (peer) return runSyslogNg(setup, tls_peer, kSyslogNgTls, receiver.port(), lines, count);
     std::string config = sluice_tail + "sinks:\n" + tlsSyslogSinkYaml(receiver.port());

@@ -34,6 +34,16 @@ std::string dockerLines(std::string_view raw) {
   return out;
 }
 
+SyslogReceiver::Options tlsReceiverOptions(const Setup& setup) {
+  SyslogReceiver::Options o;
+  o.transport = SyslogReceiver::Transport::Tls;
+  o.cert_file = setup.certs.server_cert;
+  o.key_file = setup.certs.server_key;
+  o.check_rfc5424 = false;
+  o.keep_messages = false;
+  return o;
+}
+
 std::string tlsSyslogSinkYaml(uint16_t port) {
   return "  - name: syslog\n    type: syslog\n    url: tls://localhost:" + std::to_string(port) +
          "\n    tls: {ca_file: {CA_FILE}}\n";
@@ -55,13 +65,7 @@ void tailRows(Setup& setup, const std::string& input) {
   }
   if (setup.wants(tls)) {
     printRow(repeated(setup, [&] {
-      SyslogReceiver::Options ro;
-      ro.transport = SyslogReceiver::Transport::Tls;
-      ro.cert_file = setup.certs.server_cert;
-      ro.key_file = setup.certs.server_key;
-      ro.check_rfc5424 = false;
-      ro.keep_messages = false;
-      SyslogReceiver receiver(ro);
+      SyslogReceiver receiver(tlsReceiverOptions(setup));
       AgentRun run{tls, kAgentYaml + tailSourceYaml("raw") + "sinks:\n" + tlsSyslogSinkYaml(receiver.port()), false};
       return runAgentCounting(setup, run, "", [&] { return receiver.messageCount(); });
     }));

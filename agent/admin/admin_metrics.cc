@@ -10,10 +10,7 @@ namespace {
 
 // Every family /metrics may show: name, Prometheus type, help. A family without samples is still declared, so
 // that scrapers see the whole set from the first scrape.
-struct Family {
-  std::string_view name, type, help;
-};
-constexpr Family kFamilies[] = {
+constexpr PromFamily kFamilies[] = {
     {"sluice_component_received_events_total", "counter", "Lines (events) a component received."},
     {"sluice_component_received_bytes_total", "counter", "Bytes a source read."},
     {"sluice_component_sent_events_total", "counter", "Messages a sink delivered."},
@@ -54,7 +51,7 @@ constexpr Family kFamilies[] = {
 };
 
 void declareFamilies(PrometheusText& p) {
-  for (const Family& f : kFamilies) p.family(f.name, f.type, f.help);
+  p.families(kFamilies);
 }
 
 void byKey(PrometheusText& p, std::string_view family, const PromLabels& labels, std::string_view key,

@@ -8,11 +8,8 @@
 namespace sluice {
 namespace {
 
-struct Family {
-  std::string_view name, type, help;
-};
 // Declared here once; /metrics shows them after the agent's own families.
-constexpr Family kAppFamilies[] = {
+constexpr PromFamily kAppFamilies[] = {
     {"sluice_app_cpu_seconds_total", "counter", "CPU time (user + system) of Sluice, of an exec source's child and its descendants, or of a cgroup (metrics.cgroups)."},
     {"sluice_app_memory_rss_bytes", "gauge", "Resident memory of the process tree; a cgroup's memory.current."},
     {"sluice_app_open_fds", "gauge", "Open file descriptors of the process tree."},
@@ -74,7 +71,7 @@ void AppMetrics::sampleNow() noexcept {
 }
 
 void AppMetrics::appendPrometheus(PrometheusText& p) const {
-  for (const Family& f : kAppFamilies) p.family(f.name, f.type, f.help);
+  p.families(kAppFamilies);
   for (const AppTargetTotals& t : sampler_.totals()) {
     if (!t.ok) continue;
     const std::string_view kind = targetKindName(t.target.kind);

@@ -3,6 +3,7 @@
 // grouped under them whatever order they are added in, label values escaped.
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,10 +13,18 @@ namespace sluice {
 
 using PromLabels = std::vector<std::pair<std::string_view, std::string_view>>;
 
+// A family as a table declares it: name, Prometheus type, help.
+struct PromFamily {
+  std::string_view name, type, help;
+};
+
 class PrometheusText {
  public:
   // `type`: counter, gauge or histogram. Declaring a family again keeps the first declaration.
   void family(std::string_view name, std::string_view type, std::string_view help);
+  void families(std::span<const PromFamily> table) {
+    for (const PromFamily& f : table) family(f.name, f.type, f.help);
+  }
   // A sample of family `family`; `suffix` is "_bucket", "_sum" or "_count" for histograms, else "".
   void sample(std::string_view family, std::string_view suffix, const PromLabels& labels, double value);
   // A whole histogram from cumulative-per-bucket counts (bounds ascending; counts has one more for +Inf).
