@@ -40,7 +40,8 @@ std::set<int> listeningPorts(pid_t pid) {
   return ports;
 }
 
-// Holds 127.0.0.1:8089 (the admin API's default) for the test, unless someone else holds it already.
+// Holds 127.0.0.1:8089 (the admin API's default) for the test. Another test's holder or agent may have it for a
+// moment (ctest runs tests in parallel): wait until it is ours, or the agent could bind it once the other lets go.
 struct PortHolder {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   PortHolder() {
@@ -48,7 +49,8 @@ struct PortHolder {
     a.sin_family = AF_INET;
     a.sin_port = htons(8089);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) ::listen(fd, 1);
+    REQUIRE(waitFor([&] { return ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0; }, 120s));
+    ::listen(fd, 1);
   }
   ~PortHolder() { ::close(fd); }
 };
@@ -89,20 +91,21 @@ TEST_CASE("quick mode: --api with an empty address opens no port", "[e2e][quick]
   CHECK(agent.stderrText().find("admin API") == std::string::npos);
 }
 
-TEST_CASE("quick mode: when the API's default port is taken, the warning names --api", "[e2e][quick]") {
+// One test case for both hints: as two, ctest ran them side by side and each one's holder took the port from the other.
+TEST_CASE("when the API's default port is taken, the warning names --api in quick mode and api.listen with --config",
+          "[e2e][quick]") {
   Env env;
   TestDrain drain(env.drainOptions());
-  const std::string said = stderrWithPortTaken(env.quick(drain, {}));
-  INFO(said);
-  CHECK(said.find("the admin API is off (start with --api ADDR") != std::string::npos);
-}
-
-TEST_CASE("with --config, the warning about the API's default port names api.listen", "[e2e][quick]") {
-  Env env;
-  TestDrain drain(env.drainOptions());
-  const std::string said = stderrWithPortTaken(env.agent({"--config", env.config(drain)}));
-  INFO(said);
-  CHECK(said.find("the admin API is off (set api.listen to another address") != std::string::npos);
+  {
+    const std::string said = stderrWithPortTaken(env.quick(drain, {}));
+    INFO(said);
+    CHECK(said.find("the admin API is off (start with --api ADDR") != std::string::npos);
+  }
+  {
+    const std::string said = stderrWithPortTaken(env.agent({"--config", env.config(drain)}));
+    INFO(said);
+    CHECK(said.find("the admin API is off (set api.listen to another address") != std::string::npos);
+  }
 }
 
 TEST_CASE("quick mode: --shutdown-timeout bounds the wait for a drain that does not answer", "[e2e][quick]") {
