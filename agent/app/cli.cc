@@ -43,6 +43,19 @@ with -- the child's own status.
 )";
 }
 
+CliArgument splitInlineValue(const std::string& arg) {
+  if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+    return CliArgument{arg.substr(0, eq), arg.substr(eq + 1)};
+  }
+  return CliArgument{arg, std::nullopt};
+}
+
+Result<std::string> flagValue(const CliArgument& arg, const std::vector<std::string>& args, size_t& i) {
+  if (arg.value) return *arg.value;
+  if (i + 1 >= args.size()) return Error{"option " + arg.flag + " needs a value"};
+  return args[++i];
+}
+
 namespace {
 
 // sluice convert --from F --to T [--schema S] [--unparsed U]
@@ -50,16 +63,11 @@ Result<CliOptions> parseConvert(const std::vector<std::string>& args) {
   CliOptions o;
   o.command = CliOptions::Command::Convert;
   for (size_t i = 1; i < args.size(); ++i) {
-    std::string flag = args[i];
-    std::string value;
-    if (size_t eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return Error{"convert: option " + flag + " needs a value"};
-    }
+    const CliArgument arg = splitInlineValue(args[i]);
+    const std::string& flag = arg.flag;
+    Result<std::string> taken = flagValue(arg, args, i);
+    if (!taken) return Error{"convert: " + taken.error().message};
+    const std::string& value = *taken;
     if (flag == "--from") {
       o.convert_from = value;
     } else if (flag == "--to") {
@@ -192,21 +200,15 @@ Result<CliOptions> parseCli(const std::vector<std::string>& args, const char* dr
   }
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
-    std::string flag = a;
-    std::optional<std::string> value;
-    if (a.rfind("--", 0) == 0 && a.find('=') != std::string::npos) {
-      flag = a.substr(0, a.find('='));
-      value = a.substr(a.find('=') + 1);
-    }
+    CliArgument arg = splitInlineValue(a);
+    const std::string& flag = arg.flag;
     if (a == "--") {
       o.exec.assign(args.begin() + static_cast<long>(i) + 1, args.end());
       if (o.exec.empty()) return Error{"-- must be followed by a command"};
       break;
     } else if (const ValueFlag* f = findValueFlag(flag)) {
-      if (!value) {
-        if (i + 1 >= args.size()) return Error{"option " + flag + " needs a value"};
-        value = args[++i];
-      }
+      Result<std::string> value = flagValue(arg, args, i);
+      if (!value) return value.takeError();
       f->set(o, std::move(*value));
     } else if (a == "--tee") {
       o.tee = true;

@@ -45,6 +45,15 @@ inline constexpr std::string_view kQuickSpoolSize = "1GiB";
 
 std::string usageText();
 
+// One argument of a command line: `--flag=value` is the flag and its value, anything else the flag alone.
+struct CliArgument {
+  std::string flag;
+  std::optional<std::string> value;
+};
+CliArgument splitInlineValue(const std::string& arg);
+// The flag's value: the inline one, else the next argument (moving `i` past it).
+Result<std::string> flagValue(const CliArgument& arg, const std::vector<std::string>& args, size_t& i);
+
 // The flags of the run and check commands as users type them, long and short (the hidden ones left out), and
 // those of them that take a value: what shell completion offers.
 std::vector<std::string> cliFlags();

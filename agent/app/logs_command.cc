@@ -13,6 +13,7 @@
 #include "agent/app/log_session_command.h"
 #include "agent/core/clock.h"
 #include "agent/loop/loop.h"
+#include "agent/app/cli.h"
 #include "agent/net/http_client.h"
 #include "agent/net/stream.h"
 
@@ -243,19 +244,9 @@ Result<LogsOptions> parseLogsArgs(const std::vector<std::string>& args) {
   LogsOptions o;
   if (const char* t = std::getenv("SLUICE_API_TOKEN")) o.token = t;
   for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    std::string value;
-    bool has_inline = false;
-    if (a.rfind("--", 0) == 0 && a.find('=') != std::string::npos) {
-      value = a.substr(a.find('=') + 1);
-      a = a.substr(0, a.find('='));
-      has_inline = true;
-    }
-    auto take = [&]() -> Result<std::string> {
-      if (has_inline) return value;
-      if (i + 1 >= args.size()) return Error{"option " + a + " needs a value"};
-      return args[++i];
-    };
+    const CliArgument arg = splitInlineValue(args[i]);
+    const std::string& a = arg.flag;
+    auto take = [&] { return flagValue(arg, args, i); };
     if (a == "-f" || a == "--follow" || a == "--session" || a == "--tail") {
       (a == "--session" ? o.session : a == "--tail" ? o.tail : o.follow) = true;
       continue;

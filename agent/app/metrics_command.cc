@@ -11,6 +11,7 @@
 #include <map>
 
 #include "agent/admin/query_string.h"
+#include "agent/app/cli.h"
 #include "agent/app/logs_command.h"
 #include "agent/core/clock.h"
 #include "agent/core/units.h"
@@ -118,14 +119,8 @@ Result<MetricsOptions> parseMetricsArgs(const std::vector<std::string>& args) {
   MetricsOptions o;
   if (const char* t = std::getenv("SLUICE_API_TOKEN")) o.token = t;
   for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    std::string value;
-    bool inline_value = false;
-    if (a.rfind("--", 0) == 0 && a.find('=') != std::string::npos) {
-      value = a.substr(a.find('=') + 1);
-      a = a.substr(0, a.find('='));
-      inline_value = true;
-    }
+    const CliArgument arg = splitInlineValue(args[i]);
+    const std::string& a = arg.flag;
     if (a == "-h" || a == "--help") return Error{"help"};
     if (a == "--json") {
       o.json = true;
@@ -138,10 +133,9 @@ Result<MetricsOptions> parseMetricsArgs(const std::vector<std::string>& args) {
                         : a == "--token"    ? &o.token
                                             : nullptr;
     if (slot == nullptr) return Error{"unknown argument '" + args[i] + "'"};
-    if (!inline_value) {
-      if (i + 1 >= args.size()) return Error{"option " + a + " needs a value"};
-      value = args[++i];
-    }
+    Result<std::string> taken = flagValue(arg, args, i);
+    if (!taken) return taken.takeError();
+    const std::string& value = *taken;
     if ((a == "--from" || a == "--to") && !parseTimestampMicros(value)) {
       return Error{a + ": " + parseTimestampMicros(value).error().message};
     }

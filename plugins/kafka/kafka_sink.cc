@@ -51,7 +51,10 @@ std::string rejectionKind(rd_kafka_resp_err_t err) {
 KafkaSink::KafkaSink(Loop& loop, std::string name, const KafkaSinkConfig& config)
     : loop_(loop), name_(std::move(name)), config_(config), encoder_(config.key, config.value) {}
 
-KafkaSink::~KafkaSink() { endClient(/*give_back_batches=*/false); }
+KafkaSink::~KafkaSink() {
+  restart_timer_.close();
+  endClient(/*give_back_batches=*/false);
+}
 
 Status KafkaSink::start() {
   Result<KafkaConfPtr> conf = makeKafkaConf(config_.client, config_.properties);
@@ -78,7 +81,7 @@ std::string KafkaSink::describe() const {
 
 void KafkaSink::deliver(const Batch& batch, DeliverCallback done) {
   if (stopping_ || client_ == nullptr) {
-    done(Outcome::retry("stopping"));
+    done(Outcome::retry(stopping_ ? "stopping" : "kafka: no producer (a new one is being started)"));
     return;
   }
   Pending& p = pending_.emplace_back();
@@ -222,7 +225,7 @@ void KafkaSink::onStopTimer(uv_timer_t* timer) noexcept {
 
 // What is still in flight is given back (Retry "stopping": the core spools it or counts it), what librdkafka
 // still holds is purged, then the client ends (rd_kafka_destroy joins its threads).
-void KafkaSink::endClient(bool give_back_batches) {
+void KafkaSink::endClient(bool give_back_batches, const char* reason) {
   stop_timer_.close();
   std::vector<DeliverCallback> give_back;
   for (Pending& p : pending_) {
@@ -238,7 +241,7 @@ void KafkaSink::endClient(bool give_back_batches) {
     client_.reset();
   }
   pending_.clear();
-  for (DeliverCallback& done : give_back) done(Outcome::retry("stopping"));
+  for (DeliverCallback& done : give_back) done(Outcome::retry(reason));
   if (stopped_) loop_.post(std::exchange(stopped_, nullptr));
 }
 
@@ -257,10 +260,37 @@ void KafkaSink::onError(int err, const char* reason) {
   if (fatal) {
     char why[512];
     rd_kafka_fatal_error(client_->get(), why, sizeof why);
-    spdlog::error("sink {}: kafka producer failed for good: {}", name_, why);
+    spdlog::error("sink {}: the kafka producer failed for good ({}); a new one takes over in {} ms, and what was in "
+                  "flight is sent again", name_, why, kRestartDelay.count());
+    scheduleRestart();
     return;
   }
   spdlog::warn("sink {}: kafka: {}", name_, reason);
+}
+
+// Not from inside librdkafka's callback (it runs in the client's poll): on a timer.
+void KafkaSink::scheduleRestart() {
+  if (stopping_) return;
+  if (!restart_timer_ &&
+      restart_timer_.init(this, [this](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); }) < 0) {
+    return;
+  }
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(restart_timer_.get())) == 0) {
+    uv_timer_start(restart_timer_.get(), &onRestartTimer, static_cast<uint64_t>(kRestartDelay.count()), 0);
+  }
+}
+
+void KafkaSink::onRestartTimer(uv_timer_t* timer) noexcept {
+  KafkaSink* self = ownerOf<KafkaSink>(timer);
+  if (self == nullptr || self->stopping_) return;
+  self->countEvent("kafka_producer_restarts");
+  self->endClient(/*give_back_batches=*/true, "kafka: the producer is restarting");
+  self->queue_full_ = false;
+  self->last_error_ = 0;
+  if (Status st = self->start(); !st) {
+    spdlog::error("{}; trying again in {} ms", st.error().message, kRestartDelay.count());
+    self->scheduleRestart();
+  }
 }
 
 void KafkaSink::drCallback(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {

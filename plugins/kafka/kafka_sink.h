@@ -11,6 +11,9 @@
 //   as too large): Rejected, counted and logged once per kind. Anything else (a record that timed out in
 //   librdkafka after message.timeout.ms, a fatal producer error): Retry; records of that batch already delivered
 //   are then delivered again (at least once).
+// - A fatal error (the idempotent producer cannot go on without a gap or a duplicate: fenced, a sequence gap the
+//   broker will not accept) leaves the producer useless: after kRestartDelay it is ended, what was in flight goes
+//   back as Retry, and a new producer (a new producer id) takes over. Counted as kafka_producer_restarts.
 // - A record larger than message.max.bytes is refused by librdkafka before it is sent: it alone is left out,
 //   counted ("kafka_record_too_large") and logged once; the rest of its batch goes on.
 #include <librdkafka/rdkafka.h>
@@ -43,6 +46,10 @@ class KafkaSink final : public SinkTransport {
   std::string describe() const override;
 
   static constexpr std::chrono::milliseconds kStopWait{2000};
+  static constexpr std::chrono::milliseconds kRestartDelay{1000};
+
+  // The producer, for tests that inject faults (rd_kafka_test_fatal_error); null while there is none.
+  rd_kafka_t* producer() const { return client_ ? client_->get() : nullptr; }
 
  private:
   struct Pending {
@@ -62,8 +69,10 @@ class KafkaSink final : public SinkTransport {
   void onReport(const rd_kafka_message_t& m);
   void finishReady();
   void finish(Pending& p);
-  void endClient(bool give_back_batches = true);
+  void endClient(bool give_back_batches = true, const char* reason = "stopping");
   static void onStopTimer(uv_timer_t* timer) noexcept;
+  void scheduleRestart();
+  static void onRestartTimer(uv_timer_t* timer) noexcept;
   void noteRejected(rd_kafka_resp_err_t err, uint64_t records);
   void onStats(std::string_view json);
   void onError(int err, const char* reason);
@@ -84,6 +93,7 @@ class KafkaSink final : public SinkTransport {
   bool stopping_ = false;
   std::function<void()> stopped_;
   UvHandle<uv_timer_t> stop_timer_;
+  UvHandle<uv_timer_t> restart_timer_;     // a fatal error: a new producer after kRestartDelay
   std::set<int> logged_kinds_;             // rejections logged once per kind
   int last_error_ = 0;                     // client errors logged when they change
 };

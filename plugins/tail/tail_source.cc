@@ -186,6 +186,10 @@ void TailSource::onDrained(TailedFile& file) {
 
 void TailSource::releaseFinished() {
   if (!journal_files_.empty()) flushJournal();  // a released file's last position is not lost with it
+  if (ctx_.finished_files == 0) {                // the usual case: no walk over thousands of files
+    updateGauges();
+    return;
+  }
   for (auto it = files_.begin(); it != files_.end();) {
     TailedFile& f = *it->second;
     if (!f.releasable()) {
@@ -198,6 +202,7 @@ void TailSource::releaseFinished() {
       if (other->predecessor == &f) other->predecessor = nullptr;
     }
     std::erase(ready_, &f);
+    std::erase(all_files_, &f);
     std::erase(waiting_fd_, &f);
     std::erase(journal_files_, &f);
     std::erase_if(idle_, [&f](const auto& e) { return e.first == &f; });
@@ -215,12 +220,17 @@ void TailSource::onPollTimer(uv_timer_t* timer) noexcept {
   TailSource* self = ownerOf<TailSource>(timer);
   if (self == nullptr) return;
   const uint64_t now = self->loop_.nowMs();
-  std::vector<TailedFile*> files;
-  for (auto& [key, f] : self->files_) files.push_back(f.get());
-  // check() may open a file (a rotation's successor) and so change files_: iterate over a copy.
-  for (TailedFile* f : files) {
-    f->check(true);
-    f->tick(now);
+  const bool watched_too = ++self->polls_ % kWatchedLookPolls == 0;
+  // check() may open a file (a rotation's successor) and so change files_: those due a look are collected first.
+  std::vector<TailedFile*>& due = self->due_;
+  due.clear();
+  for (TailedFile* f : self->all_files_) {
+    if (watched_too || !f->watched()) due.push_back(f);
+  }
+  for (TailedFile* f : due) f->check(TailedFile::Look::Path);
+  for (size_t i = 0; i < self->all_files_.size(); ++i) {
+    TailedFile* f = self->all_files_[i];
+    if (f->wantsTick()) f->tick(now);
   }
   if (!self->vacated_.empty()) {
     std::vector<std::string> paths(self->vacated_.begin(), self->vacated_.end());

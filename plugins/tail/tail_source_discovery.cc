@@ -10,6 +10,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_map>
 
 #include "agent/core/clock.h"
 #include "agent/core/durable_file.h"
@@ -42,8 +43,21 @@ std::vector<TailSource::Match> TailSource::match() {
   if (!globs.problems.empty() && glob_log_.allow(&suppressed)) {
     for (const std::string& problem : globs.problems) spdlog::warn("source {}: {}", info_.name, problem);
   }
+  // A name that leads to a watched file needs no stat: its rename, deletion or replacement is an inotify event on
+  // the file, and a symlink pointed elsewhere is found by the poll's close look (TailSource::kWatchedLookPolls).
+  std::unordered_map<std::string_view, const TailedFile*> watched;
+  for (const auto& [key, f] : files_) {
+    if (f->state() == TailedFile::State::Active && f->watched()) watched.emplace(f->path(), f.get());
+  }
   std::vector<Match> out;
   for (const std::string& p : globs.files) {
+    if (auto w = watched.find(p); w != watched.end()) {
+      FileStat known;
+      known.key = w->second->key();
+      known.regular = true;
+      out.push_back(Match{p, known});
+      continue;
+    }
     std::optional<FileStat> st = statPath(p);  // follows symlinks: /var/log/containers/*.log
     if (!st || !st->regular) continue;
     out.push_back(Match{p, *st});
@@ -139,7 +153,7 @@ void TailSource::scan(bool initial) {
   for (auto& [key, f] : files_) {
     if (f->state() == TailedFile::State::Active && !matched.count(key)) gone.push_back(f.get());
   }
-  for (TailedFile* f : gone) f->check(true);
+  for (TailedFile* f : gone) f->check(TailedFile::Look::Path);
   forgetGoneDormant(matched);
   last_scan_us_ = started_us;
   vacated_.clear();  // the scan looked at every path
@@ -252,7 +266,10 @@ TailedFile* TailSource::openFile(const std::string& path, const std::string& ope
   auto file = std::make_unique<TailedFile>(ctx_, path, realPathOf(open_path), fd, *st, offset, readFingerprint(fd));
   TailedFile* f = file.get();
   f->predecessor = drainingAt(path);
-  files_[st->key] = std::move(file);
+  std::unique_ptr<TailedFile>& slot = files_[st->key];
+  if (slot) std::erase(all_files_, slot.get());
+  slot = std::move(file);
+  all_files_.push_back(f);
   ++files_opened_;
   // No descriptor to spare (or none needed before the rotated file is read): the file is known (identity, offset)
   // and waits its turn closed.

@@ -53,6 +53,7 @@ TailedFile::TailedFile(TailContext& ctx, std::string path, std::string real_path
 TailedFile::~TailedFile() {
   watcher_.close();
   if (state_ == State::Draining) --ctx_.draining_files;
+  if (state_ == State::Finished) --ctx_.finished_files;
   if (inflight_ != nullptr) {
     // The thread pool still writes into the read's buffer: the read owns it, and the descriptor, from now on.
     inflight_->file = nullptr;
@@ -80,7 +81,7 @@ void TailedFile::watch() {
 void TailedFile::onFsEvent(uv_fs_event_t* handle, const char*, int events, int) noexcept {
   TailedFile* self = ownerOf<TailedFile>(handle);
   if (self == nullptr) return;
-  self->check((events & UV_RENAME) != 0);
+  self->check((events & UV_RENAME) != 0 ? Look::Path : Look::Content);
 }
 
 bool TailedFile::startRead() {
@@ -153,7 +154,8 @@ void TailedFile::readDone(ssize_t n, const char* base, size_t asked) {
       at_eof_ = true;
       more = false;
       if (splitter_ && splitter_->pendingBytes() == 0) splitter_.reset();
-      dirty_ = true;  // look at the size once more, now that the read is done
+      // Without inotify, look at the size once more now that the read is done (with it, a write since is an event).
+      dirty_ = dirty_ || !watched();
     }
   }
   ctx_.read_done(*this);
@@ -161,7 +163,7 @@ void TailedFile::readDone(ssize_t n, const char* base, size_t asked) {
     ctx_.want_read(*this);
   } else if (dirty_) {
     dirty_ = false;
-    check(std::exchange(dirty_path_, false));
+    check(std::exchange(dirty_look_, Look::Size));
   }
 }
 
@@ -301,11 +303,11 @@ void TailedFile::advance(const AckEntry* running) {
   if (acked_offset_ != before) ctx_.checkpoint_changed(*this);
 }
 
-void TailedFile::check(bool stat_path) {
+void TailedFile::check(Look look) {
   if (state_ == State::Finished) return;
   if (reading_) {
     dirty_ = true;
-    dirty_path_ = dirty_path_ || stat_path;
+    dirty_look_ = std::max(dirty_look_, look);
     return;
   }
   if (fd_ < 0) {
@@ -321,14 +323,15 @@ void TailedFile::check(bool stat_path) {
   seen_size_ = st->size;
   if (st->size < read_offset_) {
     truncated(st->size);
-  } else if (read_offset_ > 0 && fingerprint_.len > 0 && readFingerprint(fd_, fingerprint_.len) != fingerprint_) {
+  } else if (look >= Look::Content && read_offset_ > 0 && fingerprint_.len > 0 &&
+             readFingerprint(fd_, fingerprint_.len) != fingerprint_) {
     // Truncated and written again past our offset before we looked (copytruncate under a busy writer): the first
     // bytes changed. Reading on from the old offset would lose the new start and cut a line in two.
     truncated(st->size);
   } else if (st->size > read_offset_) {
     ctx_.want_read(*this);
   }
-  if (state_ == State::Active && (stat_path || st->nlink == 0)) {
+  if (state_ == State::Active && (look == Look::Path || st->nlink == 0)) {
     std::optional<FileStat> at_path = statPath(path_);
     if (st->nlink == 0 || !at_path || at_path->key != key_) {
       startDraining();
@@ -387,6 +390,7 @@ void TailedFile::tick(uint64_t now_ms) {
 void TailedFile::finish() {
   flushHeld();  // the file ended: its last line is complete even without a newline
   if (state_ == State::Draining) --ctx_.draining_files;
+  if (state_ != State::Finished) ++ctx_.finished_files;
   state_ = State::Finished;
   watcher_.close();
   splitter_.reset();

@@ -50,6 +50,7 @@ struct TailContext {
   std::function<void(TailedFile&)> checkpoint_changed;   // its acknowledged offset moved
   std::function<void(TailedFile&)> fd_closed;       // the file closed its descriptor (closeFd, destruction)
   size_t draining_files = 0;                        // files in State::Draining, kept by the files themselves
+  size_t finished_files = 0;                        // and in State::Finished
 };
 
 class TailedFile {
@@ -70,10 +71,20 @@ class TailedFile {
 
   // Starts one read now; false when there is nothing to do (finished, waiting for a predecessor).
   bool startRead();
-  // Looks at the file (fstat): more data, truncation; with `stat_path`, also whether the path still leads here.
-  void check(bool stat_path);
+  // How closely check() looks at an open file.
+  enum class Look {
+    Size,      // fstat alone: more data, or less (truncated)
+    Content,   // and the first bytes (truncated and written again past our offset)
+    Path,      // and whether the path still leads here (rotated)
+  };
+  // Looks at the file: more data, truncation, and as far as `look` says. A closed file is looked at by its name.
+  void check(Look look);
+  // Whether inotify tells about this file's changes (the poll can then look less closely).
+  bool watched() const { return static_cast<bool>(watcher_); }
   // Called on the poll timer: partial lines held too long, the end of a rotated file, the ack FIFO.
   void tick(uint64_t now_ms);
+  // Whether tick() has anything to do: an idle file that holds nothing needs no call (1,000 of them, every poll).
+  bool wantsTick() const { return state_ != State::Active || !acks_.empty() || splitter_ || decoder_.holding(); }
   // The path leads elsewhere now: read to the end, then finish.
   void startDraining();
   // Shutdown: no more change events (the loop may end).
@@ -170,7 +181,7 @@ class TailedFile {
   ReadReq* inflight_ = nullptr;   // a read in flight (libuv holds it): told when the file goes first
   bool reading_ = false;
   bool dirty_ = false;            // an event came while a read was in flight: look again afterwards
-  bool dirty_path_ = false;
+  Look dirty_look_ = Look::Size;
   bool at_eof_ = false;
   bool drained_once_ = false;
   bool ack_blocked_ = false;

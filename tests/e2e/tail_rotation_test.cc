@@ -128,3 +128,24 @@ TEST_CASE("tail: a rotated file that the globs still match under its new name is
   CHECK(terminateAndFinish(agent) == 0);
   CHECK(firstDifference(drain.bodies(), splitLines(numberedLines(0, 200, 20))) == "");
 }
+
+TEST_CASE("tail: a symlink pointed at another file is followed there within ten poll intervals, without a glob scan",
+          "[e2e][tail]") {
+  Env env;
+  TestDrain drain(env.drainOptions());
+  const std::string first = appLog(env), second = env.dir.file("logs/next.log");
+  { LogWriter(first).write(numberedLines(0, 10, 20)); }
+  { LogWriter(second).write(numberedLines(10, 10, 20)); }
+  std::filesystem::create_directories(env.dir.file("links"));
+  const std::string link = env.dir.file("links/app.log");
+  std::filesystem::create_symlink(first, link);
+  // The globs are expanded once an hour: only the poll's close look at the watched file can see the new target
+  // (the old file has no event to give: it did not change).
+  const std::string source = "  - name: files\n    type: tail\n    paths: [\"" + link +
+                             "\"]\n    start_at: beginning\n    poll_interval: 100ms\n    refresh_interval: 1h\n";
+  AgentProcess agent(env.agent({"--config", env.config(drain, "", "", source)}));
+  REQUIRE(drain.waitForMessages(10, 30s));
+  std::filesystem::create_symlink(second, env.dir.file("links/app.log.new"));
+  std::filesystem::rename(env.dir.file("links/app.log.new"), link);
+  checkAllDelivered(agent, drain, 20, 20);
+}

@@ -168,3 +168,51 @@ TEST_CASE("kafka sink: stopping gives back what is in flight as Retry(\"stopping
   sink.reset();
   CHECK(loop.close() == 0);
 }
+
+TEST_CASE("kafka sink: after a fatal producer error a new producer takes over and batches are delivered again",
+          "[kafka]") {
+  Loop loop;
+  Validated v = validate("brokers: [unused:9092]\ntopic: unit\nlibrdkafka: {test.mock.num.brokers: '1'}\n");
+  REQUIRE(v.config);
+  ComponentCounters counters;
+  auto sink = std::make_unique<KafkaSink>(loop, "bus", v.sink());
+  sink->attachCounters(&counters);
+  REQUIRE(sink->start().ok());
+  Batch batch;
+  batch.frame_id = "frame";
+  batch.bytes.append(frames({kMessage, kMessage}));
+  batch.count = 2;
+  // Delivers `batch` as the core would: again after each Retry, until a verdict other than Retry.
+  auto deliverUntilDone = [&](std::vector<Outcome>& seen) {
+    bool done = false;
+    std::function<void()> send = [&] {
+      sink->deliver(batch, [&](Outcome o) {
+        seen.push_back(o);
+        if (o.verdict == Verdict::Retry) {
+          loop.post(send);
+        } else {
+          done = true;
+        }
+      });
+    };
+    send();
+    return runLoopUntil(loop, [&] { return done; }, 30s);
+  };
+  std::vector<Outcome> first;
+  REQUIRE(deliverUntilDone(first));
+  CHECK(first.back().verdict == Verdict::Delivered);
+  rd_kafka_t* before = sink->producer();
+  REQUIRE(before != nullptr);
+  REQUIRE(rd_kafka_test_fatal_error(before, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "injected by the test") ==
+          RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::vector<Outcome> second;
+  REQUIRE(deliverUntilDone(second));
+  CHECK(second.back().verdict == Verdict::Delivered);
+  CHECK(second.size() > 1);  // refused by the failed producer at least once, then delivered by the new one
+  CHECK(counters.plugin_events["kafka_producer_restarts"] == 1);
+  bool stopped = false;
+  sink->stop([&] { stopped = true; });
+  REQUIRE(runLoopUntil(loop, [&] { return stopped; }, 10s));
+  sink.reset();
+  CHECK(loop.close() == 0);
+}
