@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,6 +15,8 @@ namespace sluice {
 namespace {
 
 constexpr size_t kWantedPipeSize = 1 << 20;
+// A piece is at most this part of the pipe: while the spool fsyncs one, the next ones are routed.
+constexpr size_t kPiecesPerPipe = 4;
 constexpr uint64_t kPartialCheckMs = 20;
 constexpr int kPartialRounds = 50;  // a line without its newline is sent after ~1 s without more data
 
@@ -34,6 +37,7 @@ HeldPipeReader::HeldPipeReader(Loop& loop, Router& router, const SourceInfo& inf
 HeldPipeReader::~HeldPipeReader() {
   if (copy_r_ >= 0) ::close(copy_r_);
   if (copy_w_ >= 0) ::close(copy_w_);
+  if (null_fd_ >= 0) ::close(null_fd_);
 }
 
 Status HeldPipeReader::open(int fd) {
@@ -48,6 +52,8 @@ Status HeldPipeReader::open(int fd) {
   copy_w_ = copy[1];
   if (::fcntl(copy_w_, F_SETPIPE_SZ, size) < size) return makeError("cannot size the private pipe");
   capacity_ = static_cast<size_t>(size);
+  null_fd_ = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_fd_ < 0) return makeError(std::string("cannot open /dev/null: ") + std::strerror(errno));
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   fd_ = fd;
   piece_.reserve(capacity_);
@@ -70,7 +76,7 @@ void HeldPipeReader::unwatch() {
 }
 
 void HeldPipeReader::start() {
-  if (!paused_ && !in_flight_) watch();
+  if (!paused_ && !inFlight()) watch();
 }
 
 void HeldPipeReader::pause() {
@@ -81,7 +87,7 @@ void HeldPipeReader::pause() {
 
 void HeldPipeReader::resume() {
   paused_ = false;
-  if (!in_flight_ && !stopped_) watch();
+  if (!stopped_ && fd_ >= 0) readPiece(false);
 }
 
 void HeldPipeReader::stop() {
@@ -89,7 +95,7 @@ void HeldPipeReader::stop() {
   stopped_ = true;
   unwatch();
   uv_timer_stop(timer_.get());
-  if (!in_flight_) end(0);
+  if (!inFlight()) end(0);
 }
 
 void HeldPipeReader::onPoll(uv_poll_t* poll, int status, int events) noexcept {
@@ -108,31 +114,59 @@ void HeldPipeReader::onTimer(uv_timer_t* timer) noexcept {
   if (self != nullptr) self->readPiece(false);
 }
 
+// Takes pieces while there is room in flight and new input. The pipe stays readable while routed bytes wait in
+// it, so it is watched only while nothing is in flight; otherwise the next acknowledgement looks again.
 void HeldPipeReader::readPiece(bool writer_gone) {
-  if (in_flight_ || paused_ || stopped_ || ended_) return;
+  if (paused_ || stopped_ || ended_ || in_read_) return;
+  in_read_ = true;
+  while (pieces_.size() < kPiecesPerPipe && !paused_ && !stopped_ && !ended_ && takePiece(writer_gone)) {
+  }
+  in_read_ = false;
+  settle();  // what was acknowledged while routing
+  if (ended_ || stopped_ || paused_) return;
+  if (!inFlight()) {
+    if (uv_is_active(timer_.handle()) == 0) watch();
+  } else {
+    unwatch();
+  }
+}
+
+bool HeldPipeReader::takePiece(bool writer_gone) {
   int avail = 0;
   if (::ioctl(fd_, FIONREAD, &avail) != 0) avail = 0;
-  if (avail == 0) {
-    if (writer_gone) end(0);  // nothing left and nobody to write more: EOF
-    return;
+  const size_t in_pipe = static_cast<size_t>(std::max(avail, 0));
+  if (in_pipe <= routed_bytes_) {
+    if (in_pipe == 0 && !inFlight() && writer_gone) end(0);  // nothing left and nobody to write more: EOF
+    return false;
   }
-  ssize_t n = ::tee(fd_, copy_w_, static_cast<size_t>(avail), SPLICE_F_NONBLOCK);
+  const size_t want = std::min(in_pipe - routed_bytes_, std::max<size_t>(capacity_ / kPiecesPerPipe, max_line_ + 1));
+  ssize_t n = ::tee(fd_, copy_w_, routed_bytes_ + want, SPLICE_F_NONBLOCK);
   if (n <= 0) {
     if (n < 0 && errno != EAGAIN) {
       spdlog::error("source {}: tee: {}", record_.source->name, std::strerror(errno));
       end(-errno);
     }
-    return;
+    return false;
   }
-  piece_.resize(static_cast<size_t>(n));
+  // The routed bytes came along: thrown away. A short tee (should not happen: they are in the pipe) takes nothing.
+  if (static_cast<size_t>(n) <= routed_bytes_) {
+    if (!discard(copy_r_, static_cast<size_t>(n))) end(-EIO);
+    return false;
+  }
+  if (routed_bytes_ > 0 && !discard(copy_r_, routed_bytes_)) {
+    end(-EIO);
+    return false;
+  }
+  const size_t fresh = static_cast<size_t>(n) - routed_bytes_;
+  piece_.resize(fresh);
   size_t got = 0;
-  while (got < static_cast<size_t>(n)) {
-    ssize_t m = ::read(copy_r_, piece_.data() + got, static_cast<size_t>(n) - got);
+  while (got < fresh) {
+    ssize_t m = ::read(copy_r_, piece_.data() + got, fresh - got);
     if (m <= 0) {
       if (m < 0 && errno == EINTR) continue;
       spdlog::error("source {}: reading the private pipe failed", record_.source->name);
       end(-EIO);
-      return;
+      return false;
     }
     got += static_cast<size_t>(m);
   }
@@ -140,33 +174,41 @@ void HeldPipeReader::readPiece(bool writer_gone) {
   // Only whole lines are taken: a partial last line stays in the pipe and is copied again with what follows,
   // unless it is already longer than a message may be, or nothing will follow.
   size_t take = 0;
+  const bool whole_pipe = routed_bytes_ + fresh >= in_pipe;
   if (size_t nl = data.rfind('\n'); nl != std::string_view::npos) {
     take = nl + 1;
   } else if (data.size() > max_line_) {
     take = max_line_;
+  } else if (!whole_pipe) {
+    take = 0;  // cannot happen: a piece is longer than a line
+  } else if (inFlight()) {
+    return false;  // the next acknowledgement looks again
   } else if (writer_gone || ++pending_without_newline_ >= kPartialRounds) {
     take = data.size();
   } else {
     // Wait for the rest of the line without spinning on a pipe that stays readable.
     unwatch();
     uv_timer_start(timer_.get(), &HeldPipeReader::onTimer, kPartialCheckMs, 0);
-    return;
+    return false;
   }
+  if (take == 0) return false;
   pending_without_newline_ = 0;
   uv_timer_stop(timer_.get());
-  unwatch();
-  in_flight_ = true;
-  entry_.open([this, take](AckEntry&, bool ok) { onAcked(ok, take); });
+  Piece& piece = pieces_.emplace_back();
+  piece.bytes = take;
+  routed_bytes_ += take;
+  piece.entry.open([this, &piece](AckEntry&, bool ok) { onAcked(piece, ok); });
   if (echo_.on()) echo_.write(data.substr(0, take));
-  routeLines(data.substr(0, take));
+  routeLines(data.substr(0, take), piece.entry);
   counters_.received_bytes += take;
   router_.flush();  // the spool acknowledges what it has written: do not let a linger hold the pipe
-  entry_.release(true);
+  piece.entry.release(true);
+  return true;
 }
 
-void HeldPipeReader::routeLines(std::string_view data) {
+void HeldPipeReader::routeLines(std::string_view data, AckEntry& entry) {
   record_.received_us = wallMicros();
-  record_.ack = &entry_;
+  record_.ack = &entry;
   LineSplitter& splitter = splitter_;  // reused: finish() leaves it empty for the next piece
   const uint64_t split_before = splitter.splitLines();
   uint64_t lines = 0;
@@ -188,30 +230,59 @@ void HeldPipeReader::routeLines(std::string_view data) {
   record_.ack = nullptr;
 }
 
-void HeldPipeReader::onAcked(bool ok, size_t bytes) {
-  in_flight_ = false;
-  if (ok) {
-    // Safe in every sink: now the bytes may leave the pipe.
-    size_t left = bytes;
-    while (left > 0) {
-      ssize_t n = ::read(fd_, piece_.data(), std::min(left, piece_.capacity()));
-      if (n <= 0) {
-        if (n < 0 && errno == EINTR) continue;
-        spdlog::error("source {}: consuming acknowledged input failed", record_.source->name);
-        break;
-      }
-      left -= static_cast<size_t>(n);
+bool HeldPipeReader::discard(int from, size_t bytes) {
+  while (bytes > 0) {
+    ssize_t n = ::splice(from, nullptr, null_fd_, nullptr, bytes, 0);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      spdlog::error("source {}: cannot take bytes out of a pipe: {}", record_.source->name,
+                    n < 0 ? std::strerror(errno) : "it ended");
+      return false;
     }
-    acked_bytes_ += bytes - left;
+    bytes -= static_cast<size_t>(n);
   }
-  if (stopped_ || !ok) {
-    end(0);
-    return;
+  return true;
+}
+
+void HeldPipeReader::onAcked(Piece& piece, bool ok) {
+  piece.acked = true;
+  piece.ok = ok;
+  // Its entry's callback is running: the piece must outlive it, until the next settle.
+  const AckEntry* outer = std::exchange(acking_, &piece.entry);
+  settle();
+  if (!ended_) {
+    if (stopped_) {
+      if (!inFlight()) end(0);
+    } else if (!in_read_) {
+      readPiece(false);
+    }
   }
-  if (!paused_) {
-    watch();
-    readPiece(false);
+  acking_ = outer;
+}
+
+void HeldPipeReader::settle() {
+  for (Piece& p : pieces_) {
+    if (p.consumed) continue;
+    if (!p.acked) break;
+    if (!p.ok) {
+      // Not safe in some sink (abandoned at shutdown): it and what follows stay in the pipe.
+      end(0);
+      return;
+    }
+    // Safe in every sink: now the bytes may leave the pipe.
+    if (!discard(fd_, p.bytes)) {
+      end(-EIO);
+      return;
+    }
+    p.consumed = true;
+    routed_bytes_ -= p.bytes;
+    acked_bytes_ += p.bytes;
   }
+  while (!pieces_.empty() && pieces_.front().consumed && &pieces_.front().entry != acking_) pieces_.pop_front();
+}
+
+bool HeldPipeReader::inFlight() const {
+  return std::any_of(pieces_.begin(), pieces_.end(), [](const Piece& p) { return !p.consumed; });
 }
 
 void HeldPipeReader::end(int status) {

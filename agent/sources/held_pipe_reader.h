@@ -4,8 +4,11 @@
 // them, buffer.mode: always) are the same bytes consumed from the input pipe. If Sluice dies in between, the
 // lines are still in the pipe for whoever reads it next: stdin is acknowledged to its writer only once spooled.
 //
-// One piece of input is in flight at a time (tee always copies from the head of the pipe), so the pipe is made
-// as large as the system allows (1 MiB by default) to keep the spool's fsyncs few.
+// Several pieces are in flight at once, so that the spool writes and fsyncs one while the next are read and routed
+// (group commit): tee always copies from the head of the pipe, so each tee takes what was routed already again
+// and the private pipe's first bytes are thrown away. The pipe is made as large as the system allows (1 MiB by
+// default): it bounds what is routed and not yet consumed, and so what a crash sends twice.
+#include <deque>
 #include <functional>
 
 #include "agent/core/ack.h"
@@ -44,9 +47,25 @@ class HeldPipeReader {
   static void onTimer(uv_timer_t* timer) noexcept;
   void watch();
   void unwatch();
+  struct Piece {
+    size_t bytes = 0;
+    AckEntry entry;
+    bool acked = false;
+    bool ok = false;
+    bool consumed = false;   // its bytes have left the input pipe
+  };
   void readPiece(bool writer_gone);
-  void onAcked(bool ok, size_t bytes);
-  void routeLines(std::string_view data);
+  // Routes whole lines of what the pipe holds past the routed pieces; false when there was nothing to take.
+  bool takePiece(bool writer_gone);
+  void onAcked(Piece& piece, bool ok);
+  // Consumes the acknowledged pieces at the head of the pipe, in order, and frees them (but the one whose
+  // acknowledgement is running).
+  void settle();
+  // Some piece is routed and its bytes are still in the pipe.
+  bool inFlight() const;
+  // Moves `bytes` from `from` (a pipe) to /dev/null.
+  bool discard(int from, size_t bytes);
+  void routeLines(std::string_view data, AckEntry& entry);
   void end(int status);
 
   Loop& loop_;
@@ -60,9 +79,12 @@ class HeldPipeReader {
   int copy_r_ = -1;                 // the private pipe tee() fills
   int copy_w_ = -1;
   size_t capacity_ = 0;             // the input pipe's size
+  int null_fd_ = -1;                // /dev/null: what is thrown away is spliced there, not copied
   ByteBuffer piece_;
-  AckEntry entry_;
-  bool in_flight_ = false;          // a piece routed, waiting for its acknowledgement
+  std::deque<Piece> pieces_;        // routed and not consumed yet, in pipe order
+  size_t routed_bytes_ = 0;         // their bytes, at the head of the pipe
+  bool in_read_ = false;            // readPiece is running: an acknowledgement inside it only settles
+  const AckEntry* acking_ = nullptr;   // the entry whose done callback is running
   bool paused_ = false;
   bool stopped_ = false;
   bool ended_ = false;
