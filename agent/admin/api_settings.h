@@ -17,7 +17,7 @@ struct ApiSettings {
   std::chrono::milliseconds idle_timeout{30000};
   std::chrono::milliseconds header_timeout{10000};
   uint64_t recent_lines = 10000;
-  uint64_t recent_bytes = 4 << 20;
+  uint64_t recent_bytes = 2 << 20;
   bool archive = false;
   std::chrono::milliseconds retention_time{7LL * 24 * 3600 * 1000};
   uint64_t retention_bytes = 1ULL << 30;

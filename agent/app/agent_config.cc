@@ -40,7 +40,7 @@ const OptionSpec kApiOptions[] = {
     {"idle_timeout", OptionType::Duration, "30s", "an idle keep-alive connection is closed after this long"},
     {"header_timeout", OptionType::Duration, "10s", "a request must arrive whole within this long (slow clients get 408)"},
     {"recent_lines", OptionType::Count, "10000", "lines kept in memory for /logs?n= and live streams"},
-    {"recent_bytes", OptionType::Size, "4MiB", "bytes those lines may take (the oldest go first)"},
+    {"recent_bytes", OptionType::Size, "2MiB", "bytes those lines may take (the oldest go first)"},
     {"archive", OptionType::Bool, "false", "true: keep received lines under state_dir/archive/ for after/before queries"},
     {"retention.time", OptionType::Duration, "7d", "archived lines older than this are deleted"},
     {"retention.bytes", OptionType::Size, "1GiB", "the archive's size limit (the oldest hours go first)"},

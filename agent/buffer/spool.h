@@ -190,7 +190,8 @@ class Spool {
   void appendJobDone(std::vector<PendingAppend>& batch, size_t kept, const Status& st);
   // `all`: the whole job was written (else a failure follows for the rest).
   void finishAppends(std::vector<PendingAppend>& batch, bool all);
-  void failAppends(std::vector<PendingAppend>& batch, const Status& st);
+  // Gives back the failed records' place in their segments (their done callbacks are the caller's to run).
+  void undoAppends(std::vector<PendingAppend>& batch, const Status& st);
   void releaseRecord(uint32_t segment);
   void retire(uint32_t segment);
   void resize(Segment& seg, uint64_t size);

@@ -209,7 +209,9 @@ void Spool::startAppendJob() {
 }
 
 void Spool::appendJobDone(std::vector<PendingAppend>& batch, size_t kept, const Status& st) {
-  append_running_ = false;
+  // The done callbacks may append again (an acknowledged source reads on): those appends wait in pending_ until
+  // this one is settled, and the failed records' space is given back before any callback runs, so that a new
+  // append is laid out where the failure began and not past it (a hole, and a segment no one deletes).
   if (st) {
     finishAppends(batch, true);
   } else {
@@ -221,10 +223,12 @@ void Spool::appendJobDone(std::vector<PendingAppend>& batch, size_t kept, const 
                                       std::make_move_iterator(batch.end()));
     for (PendingAppend& p : pending_) failed.push_back(std::move(p));
     pending_.clear();
+    undoAppends(failed, st);
     if (!done.empty()) finishAppends(done, false);
-    failAppends(failed, st);
+    for (PendingAppend& p : failed) p.done(st);
   }
-  if (!pending_.empty() && !append_running_) startAppendJob();
+  append_running_ = false;
+  if (!pending_.empty()) startAppendJob();
 }
 
 void Spool::resize(Segment& seg, uint64_t size) {
@@ -233,7 +237,7 @@ void Spool::resize(Segment& seg, uint64_t size) {
   seg.size = size;
 }
 
-void Spool::failAppends(std::vector<PendingAppend>& batch, const Status& st) {
+void Spool::undoAppends(std::vector<PendingAppend>& batch, const Status& st) {
   std::map<uint32_t, uint64_t> cut;  // segment -> where its failed records begin
   for (PendingAppend& p : batch) {
     auto it = unread_.find(p.seq);
@@ -273,7 +277,6 @@ void Spool::failAppends(std::vector<PendingAppend>& batch, const Status& st) {
     no_space_ = true;
     no_space_at_ = std::chrono::steady_clock::now();
   }
-  for (PendingAppend& p : batch) p.done(st);
 }
 
 void Spool::finishAppends(std::vector<PendingAppend>& batch, bool all) {

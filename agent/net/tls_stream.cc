@@ -140,7 +140,41 @@ void TlsStream::flush() {
   tcp_->writeOwned(std::move(records), len, nullptr);
 }
 
-Status TlsStream::encrypt(const uv_buf_t* bufs, size_t count) {
+// The ciphertext of one write, handed to the socket as it is. It is taken out of the session a record at a time,
+// so the session's memory BIO never holds more than one record: a BIO keeps its largest size for good, which
+// would be the largest batch ever sent, on every connection.
+struct TlsStream::Ciphertext {
+  std::unique_ptr<char[]> data;
+  size_t size = 0;
+  size_t cap = 0;
+
+  explicit Ciphertext(size_t expected) : data(std::make_unique_for_overwrite<char[]>(expected)), cap(expected) {}
+  void take(TlsSession& tls) {
+    const size_t n = tls.pendingOutput();
+    if (n == 0) return;
+    if (size + n > cap) {  // more per record than expected: grow (rarely, if ever)
+      const size_t grown = std::max(cap * 2, size + n);
+      auto bigger = std::make_unique_for_overwrite<char[]>(grown);
+      std::memcpy(bigger.get(), data.get(), size);
+      data = std::move(bigger);
+      cap = grown;
+    }
+    size += tls.takeOutput(data.get() + size, n);
+  }
+};
+
+Status TlsStream::encrypt(const uv_buf_t* bufs, size_t count, Ciphertext& out) {
+  // One record per call to the session, its output moved out right after.
+  auto put = [&](const char* p, size_t n) -> Status {
+    while (n > 0) {
+      const size_t piece = std::min(n, kRecord);
+      if (auto st = tls_->write(p, piece); !st) return st;
+      out.take(*tls_);
+      p += piece;
+      n -= piece;
+    }
+    return {};
+  };
   size_t staged = 0;
   for (size_t i = 0; i < count; ++i) {
     const char* p = bufs[i].base;
@@ -148,7 +182,7 @@ Status TlsStream::encrypt(const uv_buf_t* bufs, size_t count) {
     while (n > 0) {
       if (staged == 0 && n >= kRecord) {
         size_t whole = n - n % kRecord;
-        if (auto st = tls_->write(p, whole); !st) return st;
+        if (auto st = put(p, whole); !st) return st;
         p += whole;
         n -= whole;
         continue;
@@ -159,27 +193,30 @@ Status TlsStream::encrypt(const uv_buf_t* bufs, size_t count) {
       p += take;
       n -= take;
       if (staged == kRecord) {
-        if (auto st = tls_->write(tStage, staged); !st) return st;
+        if (auto st = put(tStage, staged); !st) return st;
         staged = 0;
       }
     }
   }
-  if (staged > 0) return tls_->write(tStage, staged);
+  if (staged > 0) return put(tStage, staged);
   return {};
 }
 
 void TlsStream::submit(const uv_buf_t* bufs, size_t count, std::function<void(int)> done) {
   // The plaintext is encrypted at once, so the caller's memory is not read after this call.
-  Status st = encrypt(bufs, count);
-  size_t len = tls_->pendingOutput();
-  auto records = std::make_unique_for_overwrite<char[]>(len);
-  len = tls_->takeOutput(records.get(), len);
+  size_t plain = 0;
+  for (size_t i = 0; i < count; ++i) plain += bufs[i].len;
+  // Per record at most a header, an explicit nonce or IV, a tag or MAC and padding: 128 bytes covers them all.
+  Ciphertext out(tls_->pendingOutput() + plain + (plain / kRecord + 1) * 128);
+  out.take(*tls_);  // what the session had ready (a key update) goes first
+  Status st = encrypt(bufs, count, out);
   if (!st) {
     if (done) postWhileAlive(loop_, alive_, [done = std::move(done)] { done(UV_EPROTO); });
     failLater(Error{"TLS error on " + endpoint_ + ": " + st.error().message, UV_EPROTO});
     return;
   }
-  tcp_->writeOwned(std::move(records), len, std::move(done));
+  out.take(*tls_);
+  tcp_->writeOwned(std::move(out.data), out.size, std::move(done));
 }
 
 void TlsStream::write(const uv_buf_t* bufs, size_t count, std::function<void(int status)> done) {

@@ -4,6 +4,10 @@ namespace sluice {
 namespace {
 // Free batch buffers kept for reuse; more would only hold memory after a burst.
 constexpr size_t kMaxSpare = 4;
+// A new batch's buffer is sized after the last batch closed (plus an eighth), at least this much: sized for
+// max_bytes, every small batch would hold 1 MiB of address space, and the allocator's reuse of those blocks at
+// shifting offsets touches ever more of them (RSS far above buffer.memory with 10-byte lines).
+constexpr size_t kMinReserve = 16 * 1024;
 }  // namespace
 
 Batcher::Batcher(Loop& loop, const BatchLimits& limits, Rfc5424Framer& framer, CloseFn on_close, OpenFn on_open)
@@ -34,7 +38,7 @@ std::unique_ptr<Batch> Batcher::spare() {
     return b;
   }
   auto b = std::make_unique<Batch>();
-  b->bytes.reserve(max_bytes_ + 1024);
+  b->bytes.reserve(std::min(max_bytes_ + 1024, std::max(kMinReserve, last_bytes_ + last_bytes_ / 8)));
   return b;
 }
 
@@ -48,6 +52,7 @@ void Batcher::open() {
 void Batcher::close() {
   uv_timer_stop(linger_timer_.get());
   std::unique_ptr<Batch> batch = std::move(open_);
+  last_bytes_ = batch->bytes.size();
   on_close_(std::move(batch));
 }
 

@@ -75,6 +75,7 @@ class Batcher {
   uint32_t max_messages_;
   uint64_t linger_ms_;
   std::unique_ptr<Batch> open_;
+  size_t last_bytes_ = 0;   // the size of the last batch closed: what a new buffer is sized for
   std::vector<std::unique_ptr<Batch>> spare_;
   UvHandle<uv_timer_t> linger_timer_;
 };

@@ -22,7 +22,7 @@ const OptionSpec kCoreSink[] = {
     {"batch.max_messages", OptionType::Count, "1000", "a batch closes at this many messages"},
     {"batch.max_bytes", OptionType::Size, "1MiB", "... or at this many bytes"},
     {"batch.linger", OptionType::Duration, "200ms", "... or this long after its first message"},
-    {"buffer.memory", OptionType::Size, "8MiB", "bytes of batches held in memory for this sink"},
+    {"buffer.memory", OptionType::Size, "4MiB", "bytes of batches held in memory for this sink"},
     {"buffer.disk", OptionType::Size, "0", "bytes of the disk spool under state_dir/spool/<name> (0: no spool)"},
     {"buffer.mode", OptionType::Enum, "overflow",
      "overflow: spool when memory is full and at shutdown; always: spool every batch before acknowledging its sources",

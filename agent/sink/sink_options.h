@@ -28,7 +28,7 @@ struct SinkSettings {
   std::vector<std::string> inputs;                // source names or globs; empty: every source
   MessageFields message;
   BatchLimits batch;
-  uint64_t buffer_memory = 8 << 20;
+  uint64_t buffer_memory = 4 << 20;
   uint64_t buffer_disk = 0;                       // 0: no spool
   BufferMode buffer_mode = BufferMode::Overflow;
   SyncMode buffer_sync = SyncMode::Batch;

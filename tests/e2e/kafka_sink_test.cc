@@ -1,6 +1,7 @@
 // Issue 12: stdin → the kafka sink → a cluster (librdkafka's mock, or SLUICE_TEST_KAFKA_BROKERS), read back by
 // kcat, with exact counts.
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <regex>
 #include <thread>
@@ -119,13 +120,24 @@ TEST_CASE("kafka sink: a leader that moves and a broker that goes down and retur
   const std::string first = numberedLines(1, 30000);
   const std::string second = numberedLines(30001, 30000);
   const std::string third = numberedLines(60001, 30000);
-  REQUIRE(agent.write(first));
-  for (int p = 0; p < 3; ++p) mockCommand(cluster, "leader " + topic + " " + std::to_string(p) + " 2");
-  REQUIRE(agent.write(second));
-  mockCommand(cluster, "broker-down 2");
-  REQUIRE(agent.write(third));
+  // The lines are written from a thread of their own: while a broker is down, the agent's buffer fills and it
+  // stops reading its stdin (when_full: block), and a write from the test itself would wait for a broker that only
+  // the test can bring back.
+  std::atomic<bool> written{false}, down{false};
+  std::thread writer([&] {
+    bool ok = agent.write(first);
+    for (int p = 0; p < 3; ++p) mockCommand(cluster, "leader " + topic + " " + std::to_string(p) + " 2");
+    ok = agent.write(second) && ok;
+    mockCommand(cluster, "broker-down 2");
+    down = true;
+    written = agent.write(third) && ok;
+  });
+  const bool went_down = waitFor([&] { return down.load(); }, 120s);
   std::this_thread::sleep_for(2s);  // scenario time: the broker stays down while lines wait for it
   mockCommand(cluster, "broker-up 2");
+  writer.join();
+  REQUIRE(went_down);
+  REQUIRE(written);
   agent.closeStdin();
   CHECK(finish(agent) == 0);
   CHECK(firstDifference(k.values(), splitLines(first + second + third)) == "");

@@ -237,3 +237,49 @@ TEST_CASE("a write cut short keeps the records written whole before it and fails
   CHECK(f.report.records == whole);
   CHECK(f.report.torn_records == 0);
 }
+
+TEST_CASE("an append made while a failed write is settled lands where the failure began, leaving no hole",
+          "[spool][acks]") {
+  Fixture f;
+  f.open(1 << 20);
+  struct rlimit old {};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 3000;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+  std::vector<Status> results;
+  Status again_result;
+  bool again_done = false;
+  f.keep.reserve(32);
+  for (int i = 0; i < 20; ++i) {  // queued together: one job writes them all, the last ones fail
+    f.keep.push_back("300 " + std::string(296, static_cast<char>('a' + i)));
+    f.spool->append(f.spool->nextSeq(), f.keep.back(), 1, [&](Status st) {
+      results.push_back(st);
+      // The first append is written by a job of its own; the second is the first of the job that fails. A source
+      // acknowledged by it reads on at once: its next batch is appended from here, while the failed records'
+      // place is being given back. The disk has room for it again.
+      if (results.size() != 2) return;
+      setrlimit(RLIMIT_FSIZE, &old);
+      f.keep.push_back("300 " + std::string(296, 'z'));
+      f.spool->append(f.spool->nextSeq(), f.keep.back(), 1, [&](Status st2) {
+        again_result = st2;
+        again_done = true;
+      });
+    });
+  }
+  bool finished = runLoopUntil(f.loop, [&] { return results.size() == 20 && again_done; }, 10s);
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);
+  std::signal(SIGXFSZ, old_handler);
+  REQUIRE(finished);
+  CHECK(again_result.ok());
+  const size_t per_record = kRecordHeader + 300;
+  const size_t whole = 3000 / per_record;
+  f.crash();
+  REQUIRE(f.segments().size() == 1);
+  CHECK(fs::file_size(f.segments()[0]) == (whole + 1) * per_record);  // right after the records kept
+  f.open(1 << 20);
+  CHECK(f.report.records == whole + 1);
+  CHECK(f.report.corrupt_records == 0);
+  CHECK(f.report.torn_records == 0);
+}
