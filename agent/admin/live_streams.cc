@@ -183,10 +183,15 @@ class WsClient final : public LiveStreams::Client, public Stream::Handler {
 LiveStreams::LiveStreams(Loop& loop, RecentLines& ring, LineFormatter& formatter, Settings settings)
     : loop_(loop), ring_(ring), formatter_(formatter), settings_(settings) {
   tick_.init(this, [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
-  // Keepalives and catching up slow clients; it never keeps the agent alive by itself.
+  uv_unref(tick_.handle());  // it never keeps the agent alive by itself
+}
+
+// Keepalives and catching up slow clients, while there are clients: an agent nobody streams from does not wake
+// ten times a second for them.
+void LiveStreams::armTick() {
+  if (uv_is_active(tick_.handle()) != 0) return;
   uint64_t every = static_cast<uint64_t>(std::min<int64_t>(settings_.keepalive.count(), 100));
   uv_timer_start(tick_.get(), &LiveStreams::onTick, every, every);
-  uv_unref(tick_.handle());
 }
 
 LiveStreams::~LiveStreams() {
@@ -255,6 +260,7 @@ uint64_t LiveStreams::add(std::unique_ptr<Client> client, const LogFilter& filte
   }
   if (client->cursor > ring_.nextSeq()) client->cursor = ring_.nextSeq();  // an id from before a restart
   clients_.push_back(std::move(client));
+  armTick();
   updateListener();
   pump(*clients_.back());
   return clients_.back()->id;
@@ -348,6 +354,10 @@ void LiveStreams::onTick(uv_timer_t* timer) noexcept {
   auto* self = ownerOf<LiveStreams>(timer);
   if (self == nullptr) return;
   self->reap();
+  if (self->clients_.empty()) {
+    uv_timer_stop(timer);
+    return;
+  }
   const int64_t now = static_cast<int64_t>(self->loop_.nowMs());
   for (auto& c : self->clients_) {
     self->pump(*c);

@@ -62,6 +62,7 @@ class LiveStreams final : public RecentLines::Listener {
   void flush();
   void pump(Client& client);
   void reap();
+  void armTick();
   void updateListener();
   static void onTick(uv_timer_t* timer) noexcept;
 

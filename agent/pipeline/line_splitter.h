@@ -82,6 +82,12 @@ class LineSplitter {
     continuing_ = false;
   }
 
+  // Empty again, its buffer kept (a splitter handed from one file to another).
+  void reset() {
+    buf_.clear();
+    continuing_ = false;
+  }
+
   size_t pendingBytes() const { return buf_.size(); }
   // The bytes held: a partial last line.
   std::string_view pending() const { return buf_.view(); }

@@ -2,9 +2,11 @@
 // Which file is which: device and inode while it exists, and a fingerprint of its first bytes, so that an inode
 // reused by a new file (after the old one was deleted) is not mistaken for the old one.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 namespace sluice::plugins::tail {
 
@@ -14,6 +16,11 @@ struct FileKey {
   bool operator==(const FileKey&) const = default;
   bool operator<(const FileKey& o) const { return dev != o.dev ? dev < o.dev : ino < o.ino; }
 };
+
+struct FileKeyHash {
+  size_t operator()(const FileKey& k) const { return std::hash<uint64_t>()(k.ino * 31 + k.dev); }
+};
+using FileKeySet = std::unordered_set<FileKey, FileKeyHash>;
 
 // FNV-1a, 64 bits: fingerprints and the checkpoint file's checksum (not a security measure).
 inline uint64_t fnv1a64(std::string_view bytes, uint64_t h = 1469598103934665603ULL) {

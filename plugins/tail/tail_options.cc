@@ -12,7 +12,7 @@ const OptionSpec kTable[] = {
     {"malformed", OptionType::Enum, "raw", "a line that does not decode in the file's format (docker, cri): raw sends it as it is, drop leaves it out; either way it is counted and the first one per file is logged", "raw|drop"},
     {"start_at", OptionType::Enum, "end", "where to start in files never seen before that exist when Sluice starts (files created later are read from their start)", "end|beginning"},
     {"refresh_interval", OptionType::Duration, "5s", "how often the globs are expanded again to find new files"},
-    {"poll_interval", OptionType::Duration, "1s", "how often a file without an inotify watch is looked at; a watched one every 10 intervals besides its events, so a lost event never stalls a file for long"},
+    {"poll_interval", OptionType::Duration, "1s", "how often a file without an inotify watch is looked at; a watched one every 30 intervals besides its events, so a lost event never stalls a file for long"},
     {"partial_flush", OptionType::Duration, "5s", "a last line without its newline is sent after this long without more data"},
     {"checkpoint_interval", OptionType::Duration, "1s", "the checkpoint file is written at most this often (and at shutdown)"},
     {"max_open_files", OptionType::Count, "0", "most files held open at once; more are closed while idle and reopened by identity when they grow (0: the descriptor limit less a reserve for sockets, checkpoints and the spool)"},

@@ -37,7 +37,7 @@ namespace sluice::plugins::tail {
 class TailSource : public Source, private FdBudget::Holder {
  public:
   static constexpr size_t kMaxReadsInFlight = 4;
-  static constexpr uint64_t kWatchedLookPolls = 10;
+  static constexpr uint64_t kWatchedLookPolls = 30;
 
   TailSource(Loop& loop, Router& router, SourceInfo info, TailOptions options);
   ~TailSource() override;
@@ -64,8 +64,8 @@ class TailSource : public Source, private FdBudget::Holder {
   void noteMatches(const std::string& pattern, bool matched);
   void scan(bool initial);
   bool readFromStart(const Match& m, bool initial) const;
-  void forgetGoneDormant(const std::set<FileKey>& matched);
-  void recover(const std::set<FileKey>& matched);
+  void forgetGoneDormant(const FileKeySet& matched);
+  void recover(const FileKeySet& matched);
   TailedFile* openFile(const std::string& path, const std::string& open_path, const FileStat& stat,
                        const FileCheckpoint* known, bool from_start);
   TailedFile* drainingAt(const std::string& path) const;

@@ -99,11 +99,15 @@ TailedFile* TailSource::drainingAt(const std::string& path) const {
 void TailSource::scan(bool initial) {
   const int64_t started_us = wallMicros();
   std::vector<Match> matches = match();
-  std::set<FileKey> matched;
+  FileKeySet matched;
+  matched.reserve(matches.size());
   for (const Match& m : matches) matched.insert(m.stat.key);
   if (initial && loaded_) recover(matched);
 
-  std::map<std::string, TailedFile*> active;
+  // Names are views of the files' own paths or of the matches, both alive until the scan ends (a rename erases
+  // the old name before the file takes the new one).
+  std::unordered_map<std::string_view, TailedFile*> active;
+  active.reserve(files_.size());
   for (auto& [key, f] : files_) {
     if (f->state() == TailedFile::State::Active) active[f->path()] = f.get();
   }
@@ -169,7 +173,7 @@ bool TailSource::readFromStart(const Match& m, bool initial) const {
 }
 
 // Dormant entries whose file left its last place (deleted, renamed again) are forgotten.
-void TailSource::forgetGoneDormant(const std::set<FileKey>& matched) {
+void TailSource::forgetGoneDormant(const FileKeySet& matched) {
   for (auto it = dormant_.begin(); it != dormant_.end();) {
     std::optional<FileStat> st = matched.count(it->first) ? std::nullopt : statPath(it->second.real_path);
     if (!matched.count(it->first) && (!st || st->key != it->first)) {
@@ -184,7 +188,7 @@ void TailSource::forgetGoneDormant(const std::set<FileKey>& matched) {
 // At start: checkpointed files that no glob matches any more. Rotation renames a file within its directory
 // (app.log -> app.log.1, 0.log -> 0.log.20240501-101500), so it is looked for there by inode; found, it is read
 // from its checkpoint to its end, before the file that took its name.
-void TailSource::recover(const std::set<FileKey>& matched) {
+void TailSource::recover(const FileKeySet& matched) {
   for (const FileCheckpoint& c : loaded_->files) {
     if (matched.count(c.key) || files_.count(c.key) || c.path.empty()) continue;
     const std::string dir = dirName(c.real_path);

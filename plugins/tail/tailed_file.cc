@@ -88,10 +88,7 @@ bool TailedFile::startRead() {
   if (state_ == State::Finished || reading_ || fd_ < 0) return false;
   // The rotated file at this path is read to its end first; its drained() queues us again.
   if (waitingForPredecessor()) return false;
-  if (!splitter_) {
-    splitter_ = std::make_unique<LineSplitter>(physical_limit_);
-    splitter_split_seen_ = 0;
-  }
+  if (!splitter_) takeSplitter();
   uv_buf_t buf = splitter_->readBuffer(kReadBytes);
   auto r = ReadReq::make(ReadData{this, std::move(splitter_), buf.base, buf.len});
   ReadReq* in_flight = r.get();
@@ -138,7 +135,7 @@ void TailedFile::readDone(ssize_t n, const char* base, size_t asked) {
     }
   } else if (n == 0) {
     at_eof_ = true;
-    if (splitter_ && splitter_->pendingBytes() == 0) splitter_.reset();  // idle: give the buffer back
+    if (splitter_ && splitter_->pendingBytes() == 0) releaseSplitter();  // idle: give the buffer back
     if (state_ == State::Draining && !drained_once_) {
       drained_once_ = true;
       ctx_.drained(*this);
@@ -153,7 +150,7 @@ void TailedFile::readDone(ssize_t n, const char* base, size_t asked) {
       // one thread-pool round trip per small file instead of two. A write since is an inotify event, or the poll.
       at_eof_ = true;
       more = false;
-      if (splitter_ && splitter_->pendingBytes() == 0) splitter_.reset();
+      if (splitter_ && splitter_->pendingBytes() == 0) releaseSplitter();
       // Without inotify, look at the size once more now that the read is done (with it, a write since is an event).
       dirty_ = dirty_ || !watched();
     }
@@ -165,6 +162,31 @@ void TailedFile::readDone(ssize_t n, const char* base, size_t asked) {
     dirty_ = false;
     check(std::exchange(dirty_look_, Look::Size));
   }
+}
+
+namespace {
+constexpr size_t kMaxSpareSplitters = 8;
+}  // namespace
+
+void TailedFile::takeSplitter() {
+  if (!ctx_.spare_splitters.empty()) {
+    splitter_ = std::move(ctx_.spare_splitters.back());
+    ctx_.spare_splitters.pop_back();
+  } else {
+    splitter_ = std::make_unique<LineSplitter>(physical_limit_);
+  }
+  splitter_split_seen_ = splitter_->splitLines();
+}
+
+void TailedFile::releaseSplitter() {
+  if (!splitter_) return;
+  if (splitter_->pendingBytes() == 0 && ctx_.spare_splitters.size() < kMaxSpareSplitters) {
+    // What it counted of the lines it split is this file's: taken in before it goes.
+    ctx_.counters.split_lines += splitter_->splitLines() - splitter_split_seen_;
+    splitter_->reset();
+    ctx_.spare_splitters.push_back(std::move(splitter_));
+  }
+  splitter_.reset();
 }
 
 AckEntry& TailedFile::openEntry() {
@@ -393,7 +415,7 @@ void TailedFile::finish() {
   if (state_ != State::Finished) ++ctx_.finished_files;
   state_ = State::Finished;
   watcher_.close();
-  splitter_.reset();
+  releaseSplitter();
   if (!drained_once_) {
     drained_once_ = true;
     ctx_.drained(*this);

@@ -51,6 +51,9 @@ struct TailContext {
   std::function<void(TailedFile&)> fd_closed;       // the file closed its descriptor (closeFd, destruction)
   size_t draining_files = 0;                        // files in State::Draining, kept by the files themselves
   size_t finished_files = 0;                        // and in State::Finished
+  // The splitters (a read's 128 KiB buffer) of files read to their end, for the next file that reads: 1,000 files
+  // written to now and then would otherwise allocate and free one per read.
+  std::vector<std::unique_ptr<LineSplitter>> spare_splitters;
 };
 
 class TailedFile {
@@ -156,6 +159,9 @@ class TailedFile {
   void advance(const AckEntry* running);
   uint64_t safeOffset() const;
   void emit(const DecodedMessage& m, AckEntry& entry);
+  void takeSplitter();
+  // An idle file gives its splitter back (when it holds nothing): the buffer goes to the next file that reads.
+  void releaseSplitter();
   void watch();
   int openIfSame(const std::string& path) const;
   int findInDirectory() const;
