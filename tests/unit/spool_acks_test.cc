@@ -202,24 +202,39 @@ TEST_CASE("a damaged segment's good records are replayed from quarantine, again 
   CHECK(quarantined == 1);
 }
 
+// Files may not grow past `bytes` while it lives (or until lift()): RLIMIT_FSIZE is the process's, SIGXFSZ ignored.
+struct FileSizeLimit {
+  struct rlimit old {};
+  void (*old_handler)(int) = nullptr;
+  bool set = false;
+  explicit FileSizeLimit(rlim_t bytes) {
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = old;
+    small.rlim_cur = bytes;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    set = true;
+  }
+  void lift() {
+    if (!set) return;
+    setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, old_handler);
+    set = false;
+  }
+  ~FileSizeLimit() { lift(); }
+};
+
 TEST_CASE("a write cut short keeps the records written whole before it and fails the rest", "[spool][acks]") {
   Fixture f;
   f.open(1 << 20);
-  // Files may not grow past 3,000 bytes (the limit is the process's: restored below).
-  struct rlimit old {};
-  REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old;
-  small.rlim_cur = 3000;
-  REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+  FileSizeLimit limit(3000);
   std::vector<Status> results;
   for (int i = 0; i < 20; ++i) {  // queued together: one job writes them all
     f.keep.push_back("300 " + std::string(296, static_cast<char>('a' + i)));
     f.spool->append(f.spool->nextSeq(), f.keep.back(), 1, [&](Status st) { results.push_back(st); });
   }
   bool finished = runLoopUntil(f.loop, [&] { return results.size() == 20; }, 10s);
-  REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);
-  std::signal(SIGXFSZ, old_handler);
+  limit.lift();
   REQUIRE(finished);
   const size_t per_record = kRecordHeader + 300;
   const size_t whole = 3000 / per_record;
@@ -242,12 +257,7 @@ TEST_CASE("an append made while a failed write is settled lands where the failur
           "[spool][acks]") {
   Fixture f;
   f.open(1 << 20);
-  struct rlimit old {};
-  REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old;
-  small.rlim_cur = 3000;
-  REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+  FileSizeLimit limit(3000);
   std::vector<Status> results;
   Status again_result;
   bool again_done = false;
@@ -260,7 +270,7 @@ TEST_CASE("an append made while a failed write is settled lands where the failur
       // acknowledged by it reads on at once: its next batch is appended from here, while the failed records'
       // place is being given back. The disk has room for it again.
       if (results.size() != 2) return;
-      setrlimit(RLIMIT_FSIZE, &old);
+      limit.lift();
       f.keep.push_back("300 " + std::string(296, 'z'));
       f.spool->append(f.spool->nextSeq(), f.keep.back(), 1, [&](Status st2) {
         again_result = st2;
@@ -269,8 +279,7 @@ TEST_CASE("an append made while a failed write is settled lands where the failur
     });
   }
   bool finished = runLoopUntil(f.loop, [&] { return results.size() == 20 && again_done; }, 10s);
-  REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);
-  std::signal(SIGXFSZ, old_handler);
+  limit.lift();
   REQUIRE(finished);
   CHECK(again_result.ok());
   const size_t per_record = kRecordHeader + 300;

@@ -38,6 +38,28 @@ std::string frames(const std::vector<std::string>& messages) {
   return out;
 }
 
+// A kafka sink on librdkafka's in-process mock cluster (one broker), started, its counters attached.
+struct MockClusterSink {
+  Loop loop;
+  Validated v = validate("brokers: [unused:9092]\ntopic: unit\nlibrdkafka: {test.mock.num.brokers: '1'}\n");
+  ComponentCounters counters;
+  std::unique_ptr<KafkaSink> sink;
+  MockClusterSink() {
+    REQUIRE(v.config);
+    sink = std::make_unique<KafkaSink>(loop, "bus", v.sink());
+    sink->attachCounters(&counters);
+    REQUIRE(sink->start().ok());
+  }
+  // Stops the sink and closes the loop clean.
+  void stop() {
+    bool stopped = false;
+    sink->stop([&] { stopped = true; });
+    REQUIRE(runLoopUntil(loop, [&] { return stopped; }, 10s));
+    sink.reset();
+    CHECK(loop.close() == 0);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("kafka record: the key is the frame's PROCID by default, and the value the message", "[kafka]") {
@@ -121,13 +143,8 @@ TEST_CASE("kafka sink config: bad keys, values and overrides are errors at their
 }
 
 TEST_CASE("kafka sink: a batch is delivered once every record has its report", "[kafka]") {
-  Loop loop;
-  Validated v = validate("brokers: [unused:9092]\ntopic: unit\nlibrdkafka: {test.mock.num.brokers: '1'}\n");
-  REQUIRE(v.config);
-  ComponentCounters counters;
-  auto sink = std::make_unique<KafkaSink>(loop, "bus", v.sink());
-  sink->attachCounters(&counters);
-  REQUIRE(sink->start().ok());
+  MockClusterSink m;
+  auto& [loop, v, counters, sink] = m;
   CHECK(sink->describe() == "brokers unused:9092 topic unit");
   std::vector<Batch> batches(3);
   std::vector<Outcome> outcomes;
@@ -139,11 +156,7 @@ TEST_CASE("kafka sink: a batch is delivered once every record has its report", "
   }
   REQUIRE(runLoopUntil(loop, [&] { return outcomes.size() == 3; }, 30s));
   for (const Outcome& o : outcomes) CHECK(o.verdict == Verdict::Delivered);
-  bool stopped = false;
-  sink->stop([&] { stopped = true; });
-  REQUIRE(runLoopUntil(loop, [&] { return stopped; }, 10s));
-  sink.reset();
-  CHECK(loop.close() == 0);
+  m.stop();
 }
 
 TEST_CASE("kafka sink: stopping gives back what is in flight as Retry(\"stopping\")", "[kafka]") {
@@ -171,13 +184,8 @@ TEST_CASE("kafka sink: stopping gives back what is in flight as Retry(\"stopping
 
 TEST_CASE("kafka sink: after a fatal producer error a new producer takes over and batches are delivered again",
           "[kafka]") {
-  Loop loop;
-  Validated v = validate("brokers: [unused:9092]\ntopic: unit\nlibrdkafka: {test.mock.num.brokers: '1'}\n");
-  REQUIRE(v.config);
-  ComponentCounters counters;
-  auto sink = std::make_unique<KafkaSink>(loop, "bus", v.sink());
-  sink->attachCounters(&counters);
-  REQUIRE(sink->start().ok());
+  MockClusterSink m;
+  auto& [loop, v, counters, sink] = m;
   Batch batch;
   batch.frame_id = "frame";
   batch.bytes.append(frames({kMessage, kMessage}));
@@ -210,9 +218,5 @@ TEST_CASE("kafka sink: after a fatal producer error a new producer takes over an
   CHECK(second.back().verdict == Verdict::Delivered);
   CHECK(second.size() > 1);  // refused by the failed producer at least once, then delivered by the new one
   CHECK(counters.plugin_events["kafka_producer_restarts"] == 1);
-  bool stopped = false;
-  sink->stop([&] { stopped = true; });
-  REQUIRE(runLoopUntil(loop, [&] { return stopped; }, 10s));
-  sink.reset();
-  CHECK(loop.close() == 0);
+  m.stop();
 }
