@@ -77,21 +77,21 @@ void AppMetrics::appendPrometheus(PrometheusText& p) const {
     const std::string_view kind = targetKindName(t.target.kind);
     if (t.target.kind == AppMetricsTarget::Kind::Filesystem) {
       PromLabels l{{"path", t.target.name}};
-      p.sample("sluice_app_filesystem_used_bytes", "", l, static_cast<double>(t.fs_used_bytes));
-      p.sample("sluice_app_filesystem_available_bytes", "", l, static_cast<double>(t.fs_available_bytes));
+      p.sample("sluice_app_filesystem_used_bytes", "", l, static_cast<double>(t.fs.used_bytes));
+      p.sample("sluice_app_filesystem_available_bytes", "", l, static_cast<double>(t.fs.available_bytes));
       continue;
     }
     PromLabels l{{"source", t.target.name}, {"kind", kind}};
-    p.sample("sluice_app_cpu_seconds_total", "", l, t.cpu_seconds);
-    p.sample("sluice_app_memory_rss_bytes", "", l, static_cast<double>(t.memory_bytes));
+    p.sample("sluice_app_cpu_seconds_total", "", l, t.usage.cpu_seconds);
+    p.sample("sluice_app_memory_rss_bytes", "", l, static_cast<double>(t.usage.memory_bytes));
     if (t.target.kind != AppMetricsTarget::Kind::Cgroup) {
-      p.sample("sluice_app_open_fds", "", l, static_cast<double>(t.open_fds));
+      p.sample("sluice_app_open_fds", "", l, static_cast<double>(t.usage.open_fds));
     }
     if (t.target.kind == AppMetricsTarget::Kind::Exec) {
-      p.sample("sluice_app_processes", "", l, static_cast<double>(t.processes));
+      p.sample("sluice_app_processes", "", l, static_cast<double>(t.usage.processes));
     }
-    p.sample("sluice_app_disk_read_bytes_total", "", l, static_cast<double>(t.read_bytes));
-    p.sample("sluice_app_disk_written_bytes_total", "", l, static_cast<double>(t.write_bytes));
+    p.sample("sluice_app_disk_read_bytes_total", "", l, static_cast<double>(t.usage.read_bytes));
+    p.sample("sluice_app_disk_written_bytes_total", "", l, static_cast<double>(t.usage.write_bytes));
   }
   p.sample("sluice_app_metrics_ring_bytes", "", {}, static_cast<double>(ring_.memoryBytes()));
 }

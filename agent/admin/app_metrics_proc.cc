@@ -176,14 +176,14 @@ std::vector<int64_t> ProcTable::tree(int64_t root) const {
   return out;
 }
 
-bool ProcTable::addProcess(int64_t pid, TreeUsage& into) const {
+bool ProcTable::addProcess(int64_t pid, Usage& into) const {
   const std::string dir = root_ + "/" + std::to_string(pid);
   std::optional<std::string> text = readSmallFile(dir + "/stat", 4096);
   if (!text) return false;
   std::optional<ProcStat> s = parseProcStat(*text);
   if (!s) return false;
   if (ticks_ > 0) into.cpu_seconds += static_cast<double>(s->utime_ticks + s->stime_ticks) / static_cast<double>(ticks_);
-  into.rss_bytes += s->rss_pages * static_cast<uint64_t>(page_ > 0 ? page_ : 4096);
+  into.memory_bytes += s->rss_pages * static_cast<uint64_t>(page_ > 0 ? page_ : 4096);
   if (std::optional<std::string> io = readSmallFile(dir + "/io", 4096)) {
     if (std::optional<IoBytes> b = parseProcIo(*io)) {
       into.read_bytes += b->read;
@@ -202,23 +202,27 @@ bool ProcTable::addProcess(int64_t pid, TreeUsage& into) const {
   return true;
 }
 
-TreeUsage ProcTable::treeUsage(int64_t root) const {
-  TreeUsage u;
+Usage ProcTable::treeUsage(int64_t root) const {
+  Usage u;
   for (int64_t pid : tree(root)) addProcess(pid, u);
   return u;
 }
 
-std::optional<CgroupUsage> readCgroup(const std::string& dir) {
+std::optional<Usage> readCgroup(const std::string& dir) {
   std::optional<std::string> cpu = readSmallFile(dir + "/cpu.stat");
   if (!cpu) return std::nullopt;
   std::optional<uint64_t> usec = parseCgroupCpuUsageUsec(*cpu);
   if (!usec) return std::nullopt;
-  CgroupUsage u;
+  Usage u;
   u.cpu_seconds = static_cast<double>(*usec) / 1e6;
   if (std::optional<std::string> mem = readSmallFile(dir + "/memory.current")) {
     u.memory_bytes = parseUnsigned(*mem).value_or(0);
   }
-  if (std::optional<std::string> io = readSmallFile(dir + "/io.stat")) u.io = parseCgroupIoStat(*io);
+  if (std::optional<std::string> io = readSmallFile(dir + "/io.stat")) {
+    const IoBytes b = parseCgroupIoStat(*io);
+    u.read_bytes = b.read;
+    u.write_bytes = b.written;
+  }
   return u;
 }
 

@@ -35,11 +35,11 @@ std::optional<uint64_t> parseCgroupCpuUsageUsec(std::string_view text);
 // A file holding one unsigned decimal (memory.current), surrounding whitespace allowed.
 std::optional<uint64_t> parseUnsigned(std::string_view text);
 
-// A process and its descendants, summed. Cumulative counters (cpu, io) drop when a descendant exits; the sampler
-// turns them into rates and clamps at 0.
-struct TreeUsage {
+// What a target uses: a process and its descendants summed, or a cgroup (no open_fds, no processes). Cumulative
+// counters (cpu, io) drop when a descendant exits; the sampler turns them into rates and clamps at 0.
+struct Usage {
   double cpu_seconds = 0;
-  uint64_t rss_bytes = 0;
+  uint64_t memory_bytes = 0;   // resident (processes), memory.current (cgroups)
   uint64_t open_fds = 0;
   uint64_t read_bytes = 0;
   uint64_t write_bytes = 0;
@@ -57,8 +57,8 @@ class ProcTable {
   // `root` and its descendants (breadth first, iteratively; a pid is visited once).
   std::vector<int64_t> tree(int64_t root) const;
   // Reads one process's figures into `into` (adds); false when it is gone.
-  bool addProcess(int64_t pid, TreeUsage& into) const;
-  TreeUsage treeUsage(int64_t root) const;
+  bool addProcess(int64_t pid, Usage& into) const;
+  Usage treeUsage(int64_t root) const;
   const std::string& root() const { return root_; }
   bool truncated() const { return truncated_; }
 
@@ -70,13 +70,8 @@ class ProcTable {
   long page_;
 };
 
-struct CgroupUsage {
-  double cpu_seconds = 0;
-  uint64_t memory_bytes = 0;
-  IoBytes io;
-};
 // `dir` is the cgroup's directory (/sys/fs/cgroup/system.slice/myapp.service); nullopt when cpu.stat cannot be read.
-std::optional<CgroupUsage> readCgroup(const std::string& dir);
+std::optional<Usage> readCgroup(const std::string& dir);
 
 struct FilesystemUsage {
   uint64_t used_bytes = 0;

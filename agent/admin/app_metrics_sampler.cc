@@ -27,37 +27,24 @@ AppTargetTotals AppMetricsSampler::read(const AppMetricsTarget& target) const {
   t.target = target;
   switch (target.kind) {
     case AppMetricsTarget::Kind::Sluice:
-    case AppMetricsTarget::Kind::Exec: {
-      // Sluice alone (its children are the exec sources, counted on their own); an exec child with its tree.
-      TreeUsage u;
-      if (target.kind == AppMetricsTarget::Kind::Sluice) {
-        table_.addProcess(target.pid, u);
-      } else {
-        u = table_.treeUsage(target.pid);
-      }
-      t.ok = u.processes > 0;
-      t.cpu_seconds = u.cpu_seconds;
-      t.memory_bytes = u.rss_bytes;
-      t.open_fds = u.open_fds;
-      t.read_bytes = u.read_bytes;
-      t.write_bytes = u.write_bytes;
-      t.processes = u.processes;
+      // Sluice alone: its children are the exec sources, counted on their own.
+      table_.addProcess(target.pid, t.usage);
+      t.ok = t.usage.processes > 0;
       break;
-    }
+    case AppMetricsTarget::Kind::Exec:
+      t.usage = table_.treeUsage(target.pid);
+      t.ok = t.usage.processes > 0;
+      break;
     case AppMetricsTarget::Kind::Cgroup:
-      if (std::optional<CgroupUsage> c = readCgroup(target.path)) {
+      if (std::optional<Usage> c = readCgroup(target.path)) {
         t.ok = true;
-        t.cpu_seconds = c->cpu_seconds;
-        t.memory_bytes = c->memory_bytes;
-        t.read_bytes = c->io.read;
-        t.write_bytes = c->io.written;
+        t.usage = *c;
       }
       break;
     case AppMetricsTarget::Kind::Filesystem:
       if (std::optional<FilesystemUsage> f = readFilesystem(target.path)) {
         t.ok = true;
-        t.fs_used_bytes = f->used_bytes;
-        t.fs_available_bytes = f->available_bytes;
+        t.fs = *f;
       }
       break;
   }
@@ -68,27 +55,27 @@ AppMetricValues AppMetricsSampler::values(int64_t now_us, const AppTargetTotals&
   AppMetricValues v = noAppMetricValues();
   if (!t.ok) return v;
   if (t.target.kind == AppMetricsTarget::Kind::Filesystem) {
-    v[kFilesystemUsedBytes] = static_cast<double>(t.fs_used_bytes);
-    v[kFilesystemAvailableBytes] = static_cast<double>(t.fs_available_bytes);
+    v[kFilesystemUsedBytes] = static_cast<double>(t.fs.used_bytes);
+    v[kFilesystemAvailableBytes] = static_cast<double>(t.fs.available_bytes);
     return v;
   }
-  v[kMemoryRssBytes] = static_cast<double>(t.memory_bytes);
-  if (t.target.kind != AppMetricsTarget::Kind::Cgroup) v[kOpenFds] = static_cast<double>(t.open_fds);
+  const Usage& u = t.usage;
+  const Usage& before = prev->usage;
+  v[kMemoryRssBytes] = static_cast<double>(u.memory_bytes);
+  if (t.target.kind != AppMetricsTarget::Kind::Cgroup) v[kOpenFds] = static_cast<double>(u.open_fds);
   // Rates need the previous round of the same process (a restarted child starts its counters again). A
   // descendant that exits takes its counts with it: a negative difference is 0, not a negative rate.
   const bool comparable = prev->t_us != 0 && now_us > prev->t_us && prev->pid == t.target.pid;
   if (comparable) {
     const double dt = static_cast<double>(now_us - prev->t_us) / 1e6;
     auto rate = [dt](double now, double before) { return now > before ? (now - before) / dt : 0.0; };
-    v[kCpuPercent] = 100.0 * rate(t.cpu_seconds, prev->cpu_seconds);
-    v[kDiskReadBytesPerSecond] = rate(static_cast<double>(t.read_bytes), static_cast<double>(prev->read_bytes));
-    v[kDiskWriteBytesPerSecond] = rate(static_cast<double>(t.write_bytes), static_cast<double>(prev->write_bytes));
+    v[kCpuPercent] = 100.0 * rate(u.cpu_seconds, before.cpu_seconds);
+    v[kDiskReadBytesPerSecond] = rate(static_cast<double>(u.read_bytes), static_cast<double>(before.read_bytes));
+    v[kDiskWriteBytesPerSecond] = rate(static_cast<double>(u.write_bytes), static_cast<double>(before.write_bytes));
   }
   prev->t_us = now_us;
   prev->pid = t.target.pid;
-  prev->cpu_seconds = t.cpu_seconds;
-  prev->read_bytes = t.read_bytes;
-  prev->write_bytes = t.write_bytes;
+  prev->usage = u;
   return v;
 }
 

@@ -24,15 +24,9 @@ std::string_view targetKindName(AppMetricsTarget::Kind kind);
 // The cumulative figures of a target at the last round, for the Prometheus gauges and counters.
 struct AppTargetTotals {
   AppMetricsTarget target;
-  bool ok = false;        // false: it could not be read this round
-  double cpu_seconds = 0;
-  uint64_t memory_bytes = 0;
-  uint64_t open_fds = 0;  // processes only
-  uint64_t read_bytes = 0;
-  uint64_t write_bytes = 0;
-  uint64_t processes = 0;
-  uint64_t fs_used_bytes = 0;
-  uint64_t fs_available_bytes = 0;
+  bool ok = false;          // false: it could not be read this round
+  Usage usage;              // processes and cgroups
+  FilesystemUsage fs;       // filesystems
 };
 
 class AppMetricsSampler {
@@ -48,9 +42,7 @@ class AppMetricsSampler {
   struct Previous {
     int64_t t_us = 0;
     int64_t pid = 0;
-    double cpu_seconds = 0;
-    uint64_t read_bytes = 0;
-    uint64_t write_bytes = 0;
+    Usage usage;
     uint64_t seen_round = 0;
   };
   AppTargetTotals read(const AppMetricsTarget& target) const;

@@ -1,13 +1,12 @@
 #include "agent/app/log_session_command.h"
 
-#include <llhttp.h>
-#include <strings.h>
 #include <rapidjson/document.h>
 
 #include <cstdio>
 #include <iostream>
 
 #include "agent/admin/log_format.h"
+#include "agent/app/log_response.h"
 #include "agent/core/url.h"
 #include "agent/loop/loop.h"
 #include "agent/net/http_client.h"
@@ -30,38 +29,7 @@ std::string requestBody(const LogsOptions& o) {
 // (a one-shot session), or Server-Sent Events rendered as `sluice logs -f` prints them (a tail session).
 class SessionReader final : public Stream::Handler {
  public:
-  SessionReader(Loop& loop, const LogsOptions& o) : loop_(loop), o_(o) {
-    llhttp_settings_init(&settings_);
-    settings_.on_header_field = [](llhttp_t* p, const char* at, size_t n) {
-      auto* self = static_cast<SessionReader*>(p->data);
-      if (self->in_value_) self->field_.clear();
-      self->in_value_ = false;
-      self->field_.append(at, n);
-      return 0;
-    };
-    settings_.on_header_value = [](llhttp_t* p, const char* at, size_t n) {
-      auto* self = static_cast<SessionReader*>(p->data);
-      self->in_value_ = true;
-      if (self->field_.size() == 12 && strncasecmp(self->field_.data(), "content-type", 12) == 0) {
-        self->sse_mode_ = std::string_view(at, n).find("text/event-stream") != std::string_view::npos;
-      }
-      return 0;
-    };
-    settings_.on_headers_complete = [](llhttp_t* p) {
-      static_cast<SessionReader*>(p->data)->status_ = p->status_code;
-      return 0;
-    };
-    settings_.on_body = [](llhttp_t* p, const char* at, size_t n) {
-      static_cast<SessionReader*>(p->data)->onBody(at, n);
-      return 0;
-    };
-    settings_.on_message_complete = [](llhttp_t* p) {
-      static_cast<SessionReader*>(p->data)->complete_ = true;
-      return 0;
-    };
-    llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
-    parser_.data = this;
-  }
+  SessionReader(Loop& loop, const LogsOptions& o) : loop_(loop), response_(o.format) {}
   ~SessionReader() override {
     if (stream_) stream_->close();
   }
@@ -87,42 +55,24 @@ class SessionReader final : public Stream::Handler {
   int exitCode() const { return exit_code_; }
 
   void onStreamData(const char* data, size_t len) noexcept override {
-    if (llhttp_execute(&parser_, data, len) != HPE_OK) complete_ = true;
-    if (complete_) done("");
+    if (!response_.feed(data, len) || response_.complete()) done("");
   }
   void onStreamClosed(const Error& why) noexcept override {
-    if (!finished_) done(status_ == 0 ? why.message : "");
+    if (!finished_) done(response_.status() == 0 ? why.message : "");
   }
 
  private:
-  void onBody(const char* at, size_t n) {
-    if (status_ != 200) {
-      if (error_body_.size() < 4096) error_body_.append(at, std::min<size_t>(n, 4096));
-      return;
-    }
-    std::string out;
-    if (sse_mode_) {
-      sse_.append(at, n);
-      out = renderSseEvents(sse_, o_.format, &last_id_);
-    } else {
-      out.assign(at, n);
-    }
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
-  }
-
   void done(const std::string& connect_error) {
     if (finished_) return;
     finished_ = true;
     if (!connect_error.empty()) {
       std::cerr << "sluice logs: cannot reach the log session's server: " << connect_error << "\n";
       exit_code_ = 1;
-    } else if (status_ != 200) {
-      while (!error_body_.empty() && (error_body_.back() == '\n' || error_body_.back() == '\r')) error_body_.pop_back();
-      std::cerr << "sluice logs: the API answered " << status_ << ": " << error_body_
-                << (status_ == 404 ? " (expired, revoked, or a one-read session already read)\n" : "\n");
+    } else if (response_.status() != 200) {
+      std::cerr << "sluice logs: the API answered " << response_.status() << ": " << response_.errorBody()
+                << (response_.status() == 404 ? " (expired, revoked, or a one-read session already read)\n" : "\n");
       exit_code_ = 1;
-    } else if (sse_mode_) {
+    } else if (response_.eventStream()) {
       std::cerr << "sluice logs: the log session ended\n";
     }
     // Not from within the stream's own callback.
@@ -130,19 +80,9 @@ class SessionReader final : public Stream::Handler {
   }
 
   Loop& loop_;
-  const LogsOptions& o_;
   std::unique_ptr<Stream> stream_;
-  llhttp_settings_t settings_{};
-  llhttp_t parser_{};
-  std::string field_;
-  bool in_value_ = false;
-  bool sse_mode_ = false;
-  int status_ = 0;
-  bool complete_ = false;
+  LogResponse response_;
   bool finished_ = false;
-  std::string error_body_;
-  std::string sse_;
-  uint64_t last_id_ = 0;
   int exit_code_ = 0;
 };
 
@@ -162,8 +102,8 @@ int createLogSession(const LogsOptions& o, const ApiEndpoint& e) {
     HttpRequest req;
     req.method = "POST";
     req.target = "/log-sessions";
-    req.headers = {{"User-Agent", "sluice/" SLUICE_VERSION " (logs)"}, {"Content-Type", "application/json"}};
-    if (!o.token.empty()) req.headers.push_back({"Authorization", "Bearer " + o.token});
+    req.headers = authHeaders(o);
+    req.headers.push_back({"Content-Type", "application/json"});
     req.body = body;
     client.send(std::move(req), [&](Result<HttpResponse> r) {
       client.close();

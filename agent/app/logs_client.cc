@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "agent/formats/access_line.h"
+#include "agent/net/http.h"
 
 // The pieces `sluice logs` shares between reading /logs and reading a log session: the API's address, and
 // Server-Sent Events turned into the lines it prints.
@@ -31,6 +32,12 @@ Result<ApiEndpoint> parseApiAddress(std::string addr) {
   if (e.host.empty()) e.host = "127.0.0.1";
   if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']') e.host = e.host.substr(1, e.host.size() - 2);
   return e;
+}
+
+std::vector<HttpHeader> authHeaders(const LogsOptions& o) {
+  std::vector<HttpHeader> h{{"User-Agent", "sluice/" SLUICE_VERSION " (logs)"}};
+  if (!o.token.empty()) h.push_back({"Authorization", "Bearer " + o.token});
+  return h;
 }
 
 std::string renderSseEvents(std::string& sse, const std::string& format, uint64_t* last_id) {

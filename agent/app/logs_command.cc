@@ -1,6 +1,5 @@
 #include "agent/app/logs_command.h"
 
-#include <llhttp.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -10,10 +9,11 @@
 #include <iostream>
 
 #include "agent/admin/query_string.h"
+#include "agent/app/cli.h"
+#include "agent/app/log_response.h"
 #include "agent/app/log_session_command.h"
 #include "agent/core/clock.h"
 #include "agent/loop/loop.h"
-#include "agent/app/cli.h"
 #include "agent/net/http_client.h"
 #include "agent/net/stream.h"
 
@@ -35,12 +35,6 @@ std::string target(const LogsOptions& o, bool stream, bool resume) {
   if (!o.filter.empty()) t += "&filter=" + urlEncode(o.filter);
   if (stream) t += "&stream=true";
   return t;
-}
-
-std::vector<HttpHeader> authHeaders(const LogsOptions& o) {
-  std::vector<HttpHeader> h{{"User-Agent", "sluice/" SLUICE_VERSION " (logs)"}};
-  if (!o.token.empty()) h.push_back({"Authorization", "Bearer " + o.token});
-  return h;
 }
 
 // One GET of the admin API; `done` gets the answer (or the error when the agent cannot be reached).
@@ -100,20 +94,8 @@ int dump(const LogsOptions& o, const Endpoint& e) {
 // only), reconnecting after a second with Last-Event-ID when the connection ends.
 class Follower final : public Stream::Handler {
  public:
-  Follower(Loop& loop, LogsOptions o, Endpoint e) : loop_(loop), o_(std::move(o)), e_(std::move(e)) {
-    llhttp_settings_init(&settings_);
-    settings_.on_body = [](llhttp_t* p, const char* at, size_t n) {
-      static_cast<Follower*>(p->data)->onBody(at, n);
-      return 0;
-    };
-    settings_.on_headers_complete = [](llhttp_t* p) {
-      static_cast<Follower*>(p->data)->status_ = p->status_code;
-      return 0;
-    };
-    settings_.on_message_complete = [](llhttp_t* p) {
-      static_cast<Follower*>(p->data)->ended_ = true;
-      return 0;
-    };
+  Follower(Loop& loop, LogsOptions o, Endpoint e)
+      : loop_(loop), o_(std::move(o)), e_(std::move(e)), response_(o_.format) {
     timer_.init(this, [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
   }
   ~Follower() override {
@@ -121,21 +103,17 @@ class Follower final : public Stream::Handler {
   }
 
   void connect() {
-    llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
-    parser_.data = this;
-    status_ = 0;
-    ended_ = false;
-    error_body_.clear();
-    sse_.clear();
+    response_.reset();
     Stream::ConnectOptions co;
     co.host = e_.host;
     co.port = e_.port;
     co.connect_timeout = std::chrono::seconds(5);
     stream_ = Stream::connect(loop_, co, this);
-    std::string req = "GET " + target(o_, true, last_id_ > 0) + " HTTP/1.1\r\nHost: " + e_.host + ":" +
+    const uint64_t last_id = response_.lastId();
+    std::string req = "GET " + target(o_, true, last_id > 0) + " HTTP/1.1\r\nHost: " + e_.host + ":" +
                       std::to_string(e_.port) + "\r\nAccept: text/event-stream\r\n";
     for (const auto& h : authHeaders(o_)) req += h.name + ": " + h.value + "\r\n";
-    if (last_id_ > 0) req += "Last-Event-ID: " + std::to_string(last_id_) + "\r\n";
+    if (last_id > 0) req += "Last-Event-ID: " + std::to_string(last_id) + "\r\n";
     req += "\r\n";
     auto owned = std::make_shared<std::string>(std::move(req));
     uv_buf_t b = uv_buf_init(owned->data(), static_cast<unsigned>(owned->size()));
@@ -151,24 +129,16 @@ class Follower final : public Stream::Handler {
     }
   }
   void onStreamData(const char* data, size_t len) noexcept override {
-    llhttp_errno_t err = llhttp_execute(&parser_, data, len);
-    if (err != HPE_OK) ended_ = true;
-    if (status_ != 0 && status_ != 200 && ended_) {
-      std::cerr << "sluice logs: the API answered " << status_ << ": " << error_body_;
-      if (error_body_.empty() || error_body_.back() != '\n') std::cerr << "\n";
-      exit_code_ = 1;
-      finish();
-    }
+    const bool ended = !response_.feed(data, len) || response_.complete();
+    if (ended && failed()) answeredError();
   }
   void onStreamClosed(const Error& why) noexcept override {
-    if (status_ != 0 && status_ != 200) {
-      std::cerr << "sluice logs: the API answered " << status_ << ": " << error_body_ << "\n";
-      exit_code_ = 1;
-      finish();
+    if (failed()) {
+      answeredError();
       return;
     }
     if (!reconnecting_) {
-      std::cerr << "sluice logs: " << (status_ == 200 ? "the stream ended" : "cannot connect to " + e_.host + ":" + std::to_string(e_.port) + ": " + why.message)
+      std::cerr << "sluice logs: " << (response_.status() == 200 ? "the stream ended" : "cannot connect to " + e_.host + ":" + std::to_string(e_.port) + ": " + why.message)
                 << "; reconnecting\n";
     }
     reconnecting_ = true;
@@ -180,17 +150,11 @@ class Follower final : public Stream::Handler {
   }
 
  private:
-  void onBody(const char* at, size_t n) {
-    if (status_ != 200) {
-      if (error_body_.size() < 4096) error_body_.append(at, std::min<size_t>(n, 4096));
-      return;
-    }
-    sse_.append(at, n);
-    std::string out = renderSseEvents(sse_, o_.format, &last_id_);
-    if (!out.empty()) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      std::fflush(stdout);
-    }
+  bool failed() const { return response_.status() != 0 && response_.status() != 200; }
+  void answeredError() {
+    std::cerr << "sluice logs: the API answered " << response_.status() << ": " << response_.errorBody() << "\n";
+    exit_code_ = 1;
+    finish();
   }
 
   void finish() {
@@ -203,14 +167,8 @@ class Follower final : public Stream::Handler {
   Endpoint e_;
   std::unique_ptr<Stream> stream_;
   UvHandle<uv_timer_t> timer_;
-  llhttp_settings_t settings_{};
-  llhttp_t parser_{};
-  int status_ = 0;
-  bool ended_ = false;
+  LogResponse response_;
   bool reconnecting_ = false;
-  std::string error_body_;
-  std::string sse_;
-  uint64_t last_id_ = 0;
   int exit_code_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/core/result.h"
+#include "agent/net/http.h"
 
 namespace sluice {
 
@@ -32,6 +33,8 @@ struct ApiEndpoint {
 };
 // --api's HOST:PORT (or http://HOST:PORT).
 Result<ApiEndpoint> parseApiAddress(std::string addr);
+// The headers of every request `sluice logs` makes: its User-Agent, and the token when there is one.
+std::vector<HttpHeader> authHeaders(const LogsOptions& o);
 // Takes the complete Server-Sent Events at the front of `sse` and returns what to print for them in `format`
 // (notes about dropped lines go to stderr); `last_id` gets the last event id seen.
 std::string renderSseEvents(std::string& sse, const std::string& format, uint64_t* last_id);

@@ -173,14 +173,12 @@ bool HeldPipeReader::takePiece(bool writer_gone) {
   std::string_view data = piece_.view();
   // Only whole lines are taken: a partial last line stays in the pipe and is copied again with what follows,
   // unless it is already longer than a message may be, or nothing will follow.
+  // A piece is longer than a line may be: one without a newline is the last of the pipe.
   size_t take = 0;
-  const bool whole_pipe = routed_bytes_ + fresh >= in_pipe;
   if (size_t nl = data.rfind('\n'); nl != std::string_view::npos) {
     take = nl + 1;
   } else if (data.size() > max_line_) {
     take = max_line_;
-  } else if (!whole_pipe) {
-    take = 0;  // cannot happen: a piece is longer than a line
   } else if (inFlight()) {
     return false;  // the next acknowledgement looks again
   } else if (writer_gone || ++pending_without_newline_ >= kPartialRounds) {
@@ -191,7 +189,6 @@ bool HeldPipeReader::takePiece(bool writer_gone) {
     uv_timer_start(timer_.get(), &HeldPipeReader::onTimer, kPartialCheckMs, 0);
     return false;
   }
-  if (take == 0) return false;
   pending_without_newline_ = 0;
   uv_timer_stop(timer_.get());
   Piece& piece = pieces_.emplace_back();

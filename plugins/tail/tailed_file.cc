@@ -181,8 +181,6 @@ void TailedFile::takeSplitter() {
 void TailedFile::releaseSplitter() {
   if (!splitter_) return;
   if (splitter_->pendingBytes() == 0 && ctx_.spare_splitters.size() < kMaxSpareSplitters) {
-    // What it counted of the lines it split is this file's: taken in before it goes.
-    ctx_.counters.split_lines += splitter_->splitLines() - splitter_split_seen_;
     splitter_->reset();
     ctx_.spare_splitters.push_back(std::move(splitter_));
   }

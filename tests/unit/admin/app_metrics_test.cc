@@ -86,7 +86,7 @@ TEST_CASE("cgroup v2 files: cpu.stat usage_usec, io.stat summed over devices, me
   REQUIRE(c);
   CHECK(c->cpu_seconds == Approx(2.5));
   CHECK(c->memory_bytes == 1048576u);
-  CHECK(c->io.read == 5);
+  CHECK(c->read_bytes == 5);
   CHECK_FALSE(readCgroup(dir.file("missing")));
 }
 
@@ -104,10 +104,10 @@ TEST_CASE("a process tree is its root and every descendant, found from the ppids
   std::vector<int64_t> tree = table.tree(100);
   std::sort(tree.begin(), tree.end());
   CHECK(tree == std::vector<int64_t>{100, 101, 102});
-  TreeUsage u = table.treeUsage(100);
+  Usage u = table.treeUsage(100);
   CHECK(u.processes == 3);
   CHECK(u.cpu_seconds == Approx(600.0 / static_cast<double>(ticks)));
-  CHECK(u.rss_bytes == 60u * static_cast<uint64_t>(page));
+  CHECK(u.memory_bytes == 60u * static_cast<uint64_t>(page));
   CHECK(u.open_fds == 6);
   CHECK(u.read_bytes == 6000);
   CHECK(u.write_bytes == 60);
@@ -134,7 +134,7 @@ TEST_CASE("the sampler turns cumulative CPU and disk into rates between rounds o
   CHECK(second[0].values[kDiskReadBytesPerSecond] == Approx(2000.0));
   CHECK(second[0].values[kDiskWriteBytesPerSecond] == 0);
   REQUIRE(sampler.totals().size() == 1);
-  CHECK(sampler.totals()[0].cpu_seconds == Approx(1.0));
+  CHECK(sampler.totals()[0].usage.cpu_seconds == Approx(1.0));
   // A child that went away is no server of the round.
   std::filesystem::remove_all(proc.file("100"));
   CHECK(sampler.sample(kT0 + 4 * kSecond, targets).empty());
