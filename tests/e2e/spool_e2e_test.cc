@@ -21,7 +21,9 @@ TEST_CASE("a drain down for 15 s while 500,000 lines flow in: all arrive after i
   drain.goDown();
   const std::string first = numberedLines(0, 100000, 40);
   const std::string rest = numberedLines(100000, 400000, 40);
-  AgentProcess agent(env.agent({"--config", spoolConfig(env, drain, "{memory: 4MiB, disk: 512MiB}", kAgentWithApi)}));
+  AgentProcess::Options options = env.agent({"--config", spoolConfig(env, drain, "{memory: 4MiB, disk: 512MiB}", kAgentWithApi)});
+  options.measures_rss = true;
+  AgentProcess agent(options);
   const uint16_t port = apiPort(agent);
   auto start = std::chrono::steady_clock::now();
   // After the first 100,000 lines every buffer in memory is as full as it gets (the batches, the admin API's

@@ -62,7 +62,10 @@ AgentProcess::AgentProcess(Options options) : options_(std::move(options)) {
     for (const auto& [k, v] : options_.env) setenv(k.c_str(), v.c_str(), 1);
     // Sanitizer reports must fail the test, not just print.
     // A small quarantine: ASan's default keeps 256 MB of freed memory, which would hide what RSS bounds measure.
-    setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=86:quarantine_size_mb=16", 0);
+    setenv("ASAN_OPTIONS",
+           options_.measures_rss ? "detect_leaks=1:abort_on_error=0:exitcode=86:quarantine_size_mb=4"
+                                 : "detect_leaks=1:abort_on_error=0:exitcode=86:quarantine_size_mb=16",
+           0);
     setenv("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=87", 0);
     execv(argv[0], argv.data());
     _exit(126);

@@ -22,6 +22,9 @@ class AgentProcess {
     int stdin_fd = -1;                             // use this fd (a pipe the test holds) as stdin
     std::string dir;                               // where stdout.txt / stderr.txt go (required)
     std::string binary;                            // default: the sluice built with the tests
+    // The test bounds the agent's RSS: AddressSanitizer's quarantine of freed memory (16 MB for other tests)
+    // is cut to 4 MB, so that it fills before the baseline is sampled and its filling is not measured as growth.
+    bool measures_rss = false;
   };
 
   explicit AgentProcess(Options options);
