@@ -52,6 +52,45 @@ Result<std::unique_ptr<KafkaLoopClient>> KafkaLoopClient::create(Loop& loop, Rol
 
 KafkaLoopClient::~KafkaLoopClient() { close(); }
 
+Status KafkaLoopClient::startConsumerClose() {
+  if (rk_ == nullptr || close_queue_ != nullptr) return Error{name_ + ": not open"};
+  close_queue_ = rd_kafka_queue_new(rk_);
+  rd_kafka_queue_cb_event_enable(close_queue_, &onQueueEvent, async_.get());
+  if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_, close_queue_)) {
+    Error e{name_ + ": cannot leave the group: " + rd_kafka_error_string(error)};
+    rd_kafka_error_destroy(error);
+    return e;
+  }
+  wake();
+  return {};
+}
+
+rd_kafka_event_t* KafkaLoopClient::closeEvent() {
+  while (close_queue_ != nullptr) {
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(close_queue_, 0);
+    if (ev == nullptr) return nullptr;
+    switch (rd_kafka_event_type(ev)) {
+      case RD_KAFKA_EVENT_REBALANCE:
+      case RD_KAFKA_EVENT_OFFSET_COMMIT:
+        return ev;
+      case RD_KAFKA_EVENT_LOG: {
+        const char* facility = "";
+        const char* text = "";
+        int level = 7;
+        if (rd_kafka_event_log(ev, &facility, &text, &level) == 0) logLine(rk_, level, facility, text);
+        break;
+      }
+      case RD_KAFKA_EVENT_ERROR:
+        spdlog::debug("kafka {}: while leaving the group: {}", name_, rd_kafka_event_error_string(ev));
+        break;
+      default:
+        break;  // fetched messages: the partitions' next owner consumes them
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  return nullptr;
+}
+
 void KafkaLoopClient::wake() noexcept {
   if (async_) uv_async_send(async_.get());
 }
@@ -61,14 +100,15 @@ void KafkaLoopClient::unref() noexcept {
 }
 
 void KafkaLoopClient::close() noexcept {
-  if (queue_ != nullptr) {
+  for (rd_kafka_queue_t** q : {&close_queue_, &queue_}) {
+    if (*q == nullptr) continue;
     // Under the queue's lock: once this returns, no librdkafka thread is inside onQueueEvent or will enter it.
-    rd_kafka_queue_cb_event_enable(queue_, nullptr, nullptr);
-    rd_kafka_queue_destroy(queue_);
-    queue_ = nullptr;
+    rd_kafka_queue_cb_event_enable(*q, nullptr, nullptr);
+    rd_kafka_queue_destroy(*q);
+    *q = nullptr;
   }
   if (rk_ != nullptr) {
-    rd_kafka_destroy(rk_);
+    rd_kafka_destroy_flags(rk_, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     rk_ = nullptr;
   }
   async_.close();

@@ -41,9 +41,21 @@ class KafkaLoopClient {
   // while the sinks drain). Loop thread only.
   void unref() noexcept;
 
-  // The end, in this order: librdkafka stops calling us, the queue reference goes, the client is destroyed
-  // (rd_kafka_destroy waits for its threads: call it once what was in flight is flushed or given up), then the
-  // async handle is closed. Once called, serve never runs again. Idempotent; the destructor calls it.
+  // A consumer leaves its group without blocking the loop (rd_kafka_consumer_close would wait on the group's
+  // coordinator, forever when the coordinator is stuck): the group's queue is forwarded to a queue of the client's
+  // that wakes the loop like the consumer queue. From then on serve takes the revocation and commit results from
+  // closeEvent() (never rd_kafka_consumer_poll) until closed() says the group was left.
+  Status startConsumerClose();
+  // The next event of the close that the serve must handle (a rebalance, an offset commit's result), or nullptr.
+  // Log lines are logged and fetched messages dropped here (nothing is routed once a consumer closes).
+  rd_kafka_event_t* closeEvent();
+  bool consumerClosed() const { return rk_ != nullptr && rd_kafka_consumer_closed(rk_) != 0; }
+
+  // The end, in this order: librdkafka stops calling us, the queue references go, the client is destroyed
+  // (rd_kafka_destroy waits for its threads: call it once what was in flight is flushed or given up; a consumer
+  // that has not left its group is not made to leave it here, which could block: its partitions move on after the
+  // group's session timeout), then the async handle is closed. Once called, serve never runs again. Idempotent;
+  // the destructor calls it.
   void close() noexcept;
 
   // A producer's serve: rd_kafka_poll(rk, 0) while it serves something, at most `budget` times; true when the
@@ -59,6 +71,7 @@ class KafkaLoopClient {
   ServeFn serve_;
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_queue_t* queue_ = nullptr;
+  rd_kafka_queue_t* close_queue_ = nullptr;   // while a consumer leaves its group
   UvHandle<uv_async_t> async_;
 };
 

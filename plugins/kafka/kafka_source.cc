@@ -47,9 +47,13 @@ KafkaSource::KafkaSource(Loop& loop, Router& router, SourceInfo info, KafkaSourc
 
 KafkaSource::~KafkaSource() {
   *alive_ = false;
-  // The loop has ended: every batch is resolved, so what is acknowledged now is the final word.
-  closeConsumer();
-  tick_.close();
+  // The loop has ended before the group was left (it normally waits for that): what is acknowledged now is
+  // committed without waiting, and the group forgets us after its session timeout.
+  if (client_ && client_->get() != nullptr && !closing_) {
+    offsets_.collect();
+    commit(false);
+  }
+  finishClose(false);
 }
 
 Status KafkaSource::start() {
@@ -93,6 +97,7 @@ std::string KafkaSource::describe() const {
 }
 
 bool KafkaSource::serve(rd_kafka_t* rk) {
+  if (closing_) return serveClose();
   int n = 0;
   for (; n < kMessagesPerTurn; ++n) {
     rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, 0);
@@ -133,7 +138,8 @@ void KafkaSource::onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_
     // owner's to consume again.
     offsets_.collect();
     const bool lost = err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk);
-    if (!lost) commit(true, &list);
+    // While leaving the group the commit must not wait on the loop: the group waits for it before it is left.
+    if (!lost) commit(!closing_, &list);
     // Eager: the same rebalance may give them back at once (parked until then); cooperative: they go elsewhere.
     for (const TopicPartition& tp : list) offsets_.revoke(tp, !lost && !cooperative_ && !stopping_);
     if (cooperative_) {
@@ -232,17 +238,58 @@ void KafkaSource::collect() {
   if (stopping_ && offsets_.outstanding() == 0) closeConsumer();
 }
 
-// The last commit (synchronous), then the group is left: its partitions go to the other members at once.
+// The last commit, then the group is left. Neither waits on the loop: the group is left once the commit is
+// answered, and the close's events (the revocation, the commit's result) are served like the consumer queue.
 void KafkaSource::closeConsumer() {
-  if (!client_ || client_->get() == nullptr) return;
+  if (closing_ || !client_ || client_->get() == nullptr) return;
+  closing_ = true;
   offsets_.collect();
-  commit(true);
-  if (rd_kafka_resp_err_t err = rd_kafka_consumer_close(client_->get())) {
-    spdlog::warn("source {}: leaving the group: {}", info_.name, rd_kafka_err2str(err));
+  commit(false);
+  if (Status st = client_->startConsumerClose(); !st) {
+    spdlog::warn("source {}: {}", info_.name, st.error().message);
+    finishClose(false);
+    return;
   }
-  client_->close();
+  const int rc = leave_timer_.init(this, [this](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
+  if (rc == 0) uv_timer_start(leave_timer_.get(), &KafkaSource::onLeaveTimeout, kLeaveTimeoutMs, 0);
+}
+
+bool KafkaSource::serveClose() {
+  for (int n = 0; n < kMessagesPerTurn; ++n) {
+    rd_kafka_event_t* ev = client_->closeEvent();
+    if (ev == nullptr) break;
+    if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
+      onRebalance(client_->get(), rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev));
+    } else {
+      onCommitted(rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev));
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  if (client_->consumerClosed()) {
+    // Not from inside the client's own callback.
+    loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() noexcept {
+      if (auto a = alive.lock(); a && *a) finishClose(true);
+    });
+  }
+  return false;
+}
+
+void KafkaSource::onLeaveTimeout(uv_timer_t* timer) noexcept {
+  auto* self = ownerOf<KafkaSource>(timer);
+  if (self == nullptr) return;
+  spdlog::warn("source {}: leaving group {} did not finish within {} ms; its partitions go to the other members "
+               "after the session timeout, from the last committed offsets",
+               self->info_.name, self->settings_.group_id, kLeaveTimeoutMs);
+  self->finishClose(false);
+}
+
+void KafkaSource::finishClose(bool left) {
+  if (left && client_ && client_->get() != nullptr) {
+    spdlog::debug("source {}: left group {}", info_.name, settings_.group_id);
+  }
+  if (client_) client_->close();
   tick_.close();
-  spdlog::debug("source {}: left group {}", info_.name, settings_.group_id);
+  leave_timer_.close();
 }
 
 void KafkaSource::updateGauges() {

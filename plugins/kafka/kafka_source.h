@@ -7,7 +7,8 @@
 //
 // At least once (house rule 3): offsets are committed only up to the last record whose line every sink has
 // delivered or durably spooled, per partition (KafkaOffsets), asynchronously every commit_interval, synchronously
-// when partitions are revoked and at stop. A revoked partition's pending acknowledgements are ignored: its next
+// when partitions are revoked while running, and once more, asynchronously, before the group is left at stop (the
+// group is left only once that commit is answered). A revoked partition's pending acknowledgements are ignored: its next
 // owner consumes again from the committed offset. Backpressure pauses the assigned partitions (the queue is still
 // served, so the group keeps us: max.poll.interval.ms); nothing is dropped.
 //
@@ -31,6 +32,7 @@ namespace sluice::plugins::kafka {
 class KafkaSource : public Source {
  public:
   static constexpr int kMessagesPerTurn = 2000;
+  static constexpr uint64_t kLeaveTimeoutMs = 5000;
 
   KafkaSource(Loop& loop, Router& router, SourceInfo info, KafkaSourceSettings settings, size_t max_line_bytes);
   ~KafkaSource() override;
@@ -39,8 +41,9 @@ class KafkaSource : public Source {
   void pause() override;
   void resume() override;
   // Stops consuming and finishes at once (the agent then drains its sinks); the offsets of what was read are
-  // committed as it is acknowledged, then the consumer leaves the group (or, at the latest, when the source is
-  // destroyed after the loop ended).
+  // committed as it is acknowledged, then the consumer leaves the group, on the loop (it never waits on the
+  // coordinator) and for at most kLeaveTimeout: a group that cannot be left in that time is left by the session
+  // timeout, and the partitions' next owner consumes again from the last commit.
   void stop() override;
   std::string describe() const override;
   bool acksOutstanding() const override { return offsets_.outstanding() > 0; }
@@ -55,6 +58,9 @@ class KafkaSource : public Source {
   void scheduleCollect();
   void collect();
   void closeConsumer();
+  bool serveClose();
+  void finishClose(bool left);
+  static void onLeaveTimeout(uv_timer_t* timer) noexcept;
   void updateGauges();
   static void onTick(uv_timer_t* timer) noexcept;
 
@@ -72,8 +78,10 @@ class KafkaSource : public Source {
   KafkaOffsets offsets_;
   std::map<TopicPartition, std::unique_ptr<SourceInfo>> infos_;
   UvHandle<uv_timer_t> tick_;
+  UvHandle<uv_timer_t> leave_timer_;   // while leaving the group: keeps the loop alive, and bounds the wait
   bool paused_ = false;
   bool stopping_ = false;
+  bool closing_ = false;   // leaving the group: serve takes the close's events, not messages
   bool collect_posted_ = false;
   bool cooperative_ = false;
   uint64_t pauses_ = 0;

@@ -30,6 +30,7 @@ struct KafkaRig {
   KafkaCluster cluster{1};
   std::string topic = uniqueTopic("source");
   std::string group = topic + "-group";
+  std::string group_timing = kGroupTiming;
   TestDrain drain{env.drainOptions()};
 
   KafkaRig() {
@@ -39,7 +40,7 @@ struct KafkaRig {
 
   std::string sources(const std::string& extra = "") const {
     return "  - name: bus\n    type: kafka\n    brokers: [" + cluster.bootstrap() + "]\n    topics: [" + topic +
-           "]\n    group_id: " + group + "\n" + kGroupTiming + extra;
+           "]\n    group_id: " + group + "\n" + group_timing + extra;
   }
 
   // The config (admin API on), written as `file`.
@@ -242,6 +243,27 @@ TEST_CASE("kafka source: stopped mid-stream (SIGTERM) and started again, nothing
   CHECK(t.missing == 0);
   CHECK(t.duplicates == 0);
   CHECK(t.unexpected == 0);
+}
+
+TEST_CASE("kafka source: SIGTERM while the coordinator answers in 30 s: leaving the group waits at most 5 s, and the agent exits 0",
+          "[e2e][kafka]") {
+  KafkaRig rig;
+  // The group's own bound on leaving (rd_kafka_consumer_close) is its session timeout, or never: 30 s here.
+  rig.group_timing = "    librdkafka:\n      session.timeout.ms: '30000'\n      heartbeat.interval.ms: '500'\n";
+  rig.produce(numberedLines(0, 1000, 0, "rec"));
+  AgentProcess agent(rig.env.agent({"--config", rig.config("    format: raw\n")}));
+  REQUIRE(rig.drain.waitForMessages(1000, 60s));
+  REQUIRE(rig.waitCommitted());
+  // Every answer of the broker (the last commit, LeaveGroup) now takes 30 s.
+  mockCommand(rig.cluster, "rtt 1 30000");
+  const auto stopped_at = std::chrono::steady_clock::now();
+  CHECK(terminateAndFinish(agent, 60s) == 0);
+  const auto took = std::chrono::steady_clock::now() - stopped_at;
+  INFO("exit " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms after SIGTERM");
+  CHECK(took < 15s);
+  const std::string err = agent.stderrText();
+  CHECK(err.find("did not finish within 5000 ms") != std::string::npos);
+  CHECK(rig.drain.messageCount() == 1000);
 }
 
 TEST_CASE("kafka source: --help-plugin shows it beside the sink, and sluice check refuses what it sets itself",
