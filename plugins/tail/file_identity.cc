@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -54,6 +55,25 @@ std::optional<FileStat> statFd(int fd) {
     return std::nullopt;
   }
   return fromStatx(s);
+}
+
+bool onLocalFileSystem(int fd) {
+  struct statfs fs {};
+  if (fstatfs(fd, &fs) != 0) return false;
+  // The magic numbers of linux/magic.h (and zfs's own).
+  switch (static_cast<uint64_t>(fs.f_type)) {
+    case 0xEF53:       // ext2, ext3, ext4
+    case 0x58465342:   // xfs
+    case 0x9123683E:   // btrfs
+    case 0xF2F52010:   // f2fs
+    case 0x2FC12FC1:   // zfs
+    case 0x794C7630:   // overlayfs (a container's own files)
+    case 0x01021994:   // tmpfs
+    case 0x858458F6:   // ramfs
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace sluice::plugins::tail

@@ -55,4 +55,9 @@ struct FileStat {
 std::optional<FileStat> statPath(const std::string& path);
 std::optional<FileStat> statFd(int fd);
 
+// Whether `fd` is on a local disk or in memory (ext4, xfs, btrfs, overlayfs, tmpfs, ...), whose page-cached bytes a
+// pread returns in microseconds. Network and FUSE file systems can block a read for seconds: false for them, and
+// for any type not known to be local.
+bool onLocalFileSystem(int fd);
+
 }  // namespace sluice::plugins::tail

@@ -143,6 +143,10 @@ void TailSource::wantRead(TailedFile& file) {
 }
 
 void TailSource::pump() {
+  // A read on the loop routes its lines and queues its file again from inside this loop: the files it queues are
+  // taken by the loop below, not by a nested call, so that 1,000 files read in a row are not 1,000 frames deep.
+  if (pumping_) return;
+  pumping_ = true;
   serveWaiting();
   while (reading_enabled_ && !paused_ && !stopping_ && reads_in_flight_ < kMaxReadsInFlight && !ready_.empty()) {
     TailedFile* f = ready_.front();
@@ -150,7 +154,22 @@ void TailSource::pump() {
     f->queued = false;
     if (f->waitingForPredecessor()) continue;  // queued again when the predecessor is drained
     if (!f->isOpen() && !reopenFile(*f)) continue;
-    if (f->startRead()) ++reads_in_flight_;
+    startRead(*f);
+    if (ready_.empty()) serveWaiting();
+  }
+  pumping_ = false;
+}
+
+void TailSource::startRead(TailedFile& file) {
+  switch (file.startRead()) {
+    case TailedFile::ReadStart::InFlight:
+      ++reads_in_flight_;
+      break;
+    case TailedFile::ReadStart::Done:
+      if (file.atEof() && file.isOpen()) noteIdle(file);
+      break;
+    case TailedFile::ReadStart::None:
+      break;
   }
 }
 

@@ -7,8 +7,9 @@
 // fallback that never misses one, by looking at files on a timer (fstat, the first bytes, a stat of the name): a file
 // without a watch every poll_interval, a watched one every kWatchedLookPolls polls (its events may still be lost:
 // libuv drops an inotify queue overflow), so that 1,000 idle files cost almost nothing. Reads go through libuv's thread
-// pool, at most kMaxReadsInFlight at once across the source's files, taken in turn from a queue; while the sinks
-// push back, no read starts and the files themselves are the buffer.
+// pool, at most kMaxReadsInFlight at once across the source's files, taken in turn from a queue (a file caught up
+// that grew by a little is read on the loop: tailed_file.h); while the sinks push back, no read starts and the
+// files themselves are the buffer.
 //
 // Descriptors: the source holds at most its share of the process's (fd_budget.h) and at most max_open_files. When
 // files outnumber them, the least recently active files that were read to their end are closed and reopened by
@@ -76,6 +77,7 @@ class TailSource : public Source, private FdBudget::Holder {
   void onDrained(TailedFile& file);
   void lookAtPath(const std::string& path);
   void pump();
+  void startRead(TailedFile& file);
   void serveWaiting();
   bool claimFd();
   bool reopenFile(TailedFile& file);
@@ -123,6 +125,7 @@ class TailSource : public Source, private FdBudget::Holder {
   uint64_t idle_marks_ = 0;
   FdBudget& budget_;
   size_t reads_in_flight_ = 0;
+  bool pumping_ = false;                  // in pump(): a nested call leaves the work to the running one
   bool reading_enabled_ = false;          // set on the first loop turn: nothing is read during start()
   bool paused_ = false;
   bool stopping_ = false;

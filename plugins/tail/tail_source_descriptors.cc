@@ -25,7 +25,7 @@ void TailSource::serveWaiting() {
     }
     open_files_.insert(f);
     updateGauges();
-    if (f->startRead()) ++reads_in_flight_;
+    startRead(*f);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "agent/core/clock.h"
 #include "agent/pipeline/source.h"
@@ -15,6 +16,8 @@ namespace {
 // Big enough that the thread-pool round trip is paid once per ~1,300 lines of 100 bytes, small enough that a few
 // reads in flight stay a small part of the memory budget.
 constexpr size_t kReadBytes = 128 * 1024;
+// The most a file may have grown, by its last look, for its next read to be done on the loop (see tailed_file.h).
+constexpr uint64_t kInlineReadBytes = 64 * 1024;
 // Docker and CRI lines hold at most 16 KiB of text (the runtimes split longer ones), escaped as JSON at worst
 // six-fold: a physical line this long is never cut before it is parsed.
 constexpr size_t kStructuredLineBytes = 128 * 1024;
@@ -47,6 +50,8 @@ TailedFile::TailedFile(TailContext& ctx, std::string path, std::string real_path
   info_.type = "tail";
   record_.source = &info_;
   last_data_ms_ = ctx_.loop.nowMs();
+  seen_size_ = stat.size;
+  local_ = onLocalFileSystem(fd_);
   watch();
 }
 
@@ -84,12 +89,25 @@ void TailedFile::onFsEvent(uv_fs_event_t* handle, const char*, int events, int) 
   self->check((events & UV_RENAME) != 0 ? Look::Path : Look::Content);
 }
 
-bool TailedFile::startRead() {
-  if (state_ == State::Finished || reading_ || fd_ < 0) return false;
+bool TailedFile::readsInline() const {
+  // Caught up (the last read found the end) and grown by little since: those bytes are in the page cache.
+  return local_ && at_eof_ && seen_size_ >= read_offset_ && seen_size_ - read_offset_ <= kInlineReadBytes;
+}
+
+TailedFile::ReadStart TailedFile::startRead() {
+  if (state_ == State::Finished || reading_ || fd_ < 0) return ReadStart::None;
   // The rotated file at this path is read to its end first; its drained() queues us again.
-  if (waitingForPredecessor()) return false;
+  if (waitingForPredecessor()) return ReadStart::None;
   if (!splitter_) takeSplitter();
   uv_buf_t buf = splitter_->readBuffer(kReadBytes);
+  if (readsInline()) {
+    ssize_t n;
+    do {
+      n = ::pread(fd_, buf.base, buf.len, static_cast<off_t>(read_offset_));
+    } while (n < 0 && errno == EINTR);
+    if (settleRead(n < 0 ? -errno : n, buf.base, buf.len, false)) ctx_.want_read(*this);
+    return ReadStart::Done;
+  }
   auto r = ReadReq::make(ReadData{this, std::move(splitter_), buf.base, buf.len});
   ReadReq* in_flight = r.get();
   int rc = ReadReq::start(r, [&](uv_fs_t* req) {
@@ -100,11 +118,11 @@ bool TailedFile::startRead() {
     ++ctx_.counters.errors["read"];
     uint64_t suppressed = 0;
     if (log_.allow(&suppressed)) spdlog::warn("source {}: cannot read {}: {}", ctx_.source_name, path_, uv_strerror(rc));
-    return false;
+    return ReadStart::None;
   }
   inflight_ = in_flight;
   reading_ = true;
-  return true;
+  return ReadStart::InFlight;
 }
 
 void TailedFile::onRead(uv_fs_t* req) noexcept {
@@ -125,36 +143,7 @@ void TailedFile::onRead(uv_fs_t* req) noexcept {
 
 void TailedFile::readDone(ssize_t n, const char* base, size_t asked) {
   reading_ = false;
-  bool more = false;
-  if (n < 0) {
-    ++ctx_.counters.errors["read"];
-    uint64_t suppressed = 0;
-    if (log_.allow(&suppressed)) {
-      spdlog::warn("source {}: read error on {}: {}; trying again at the next poll", ctx_.source_name, path_,
-                   uv_strerror(static_cast<int>(n)));
-    }
-  } else if (n == 0) {
-    at_eof_ = true;
-    if (splitter_ && splitter_->pendingBytes() == 0) releaseSplitter();  // idle: give the buffer back
-    if (state_ == State::Draining && !drained_once_) {
-      drained_once_ = true;
-      ctx_.drained(*this);
-    }
-  } else {
-    at_eof_ = false;
-    ++reads_since_open_;
-    route(static_cast<size_t>(n), base);
-    more = true;
-    if (static_cast<size_t>(n) < asked && state_ == State::Active) {
-      // A short read is the end for now (a rotated file reads on to a read of nothing, which marks it drained):
-      // one thread-pool round trip per small file instead of two. A write since is an inotify event, or the poll.
-      at_eof_ = true;
-      more = false;
-      if (splitter_ && splitter_->pendingBytes() == 0) releaseSplitter();
-      // Without inotify, look at the size once more now that the read is done (with it, a write since is an event).
-      dirty_ = dirty_ || !watched();
-    }
-  }
+  const bool more = settleRead(n, base, asked, true);
   ctx_.read_done(*this);
   if (more) {
     ctx_.want_read(*this);
@@ -162,6 +151,41 @@ void TailedFile::readDone(ssize_t n, const char* base, size_t asked) {
     dirty_ = false;
     check(std::exchange(dirty_look_, Look::Size));
   }
+}
+
+bool TailedFile::settleRead(ssize_t n, const char* base, size_t asked, bool in_flight) {
+  if (n < 0) {
+    ++ctx_.counters.errors["read"];
+    uint64_t suppressed = 0;
+    if (log_.allow(&suppressed)) {
+      spdlog::warn("source {}: read error on {}: {}; trying again at the next poll", ctx_.source_name, path_,
+                   uv_strerror(static_cast<int>(n)));
+    }
+    return false;
+  }
+  if (n == 0) {
+    at_eof_ = true;
+    if (splitter_ && splitter_->pendingBytes() == 0) releaseSplitter();  // idle: give the buffer back
+    if (state_ == State::Draining && !drained_once_) {
+      drained_once_ = true;
+      ctx_.drained(*this);
+    }
+    return false;
+  }
+  at_eof_ = false;
+  ++reads_since_open_;
+  route(static_cast<size_t>(n), base);
+  if (static_cast<size_t>(n) < asked && state_ == State::Active) {
+    // A short read is the end for now (a rotated file reads on to a read of nothing, which marks it drained):
+    // one read per small write instead of two. A write since is an inotify event, or the poll.
+    at_eof_ = true;
+    if (splitter_ && splitter_->pendingBytes() == 0) releaseSplitter();
+    // Without inotify, look at the size once more now that a read in the thread pool is done (with it, a write
+    // since is an event; a read on the loop took whatever was written before it).
+    dirty_ = dirty_ || (in_flight && !watched());
+    return false;
+  }
+  return true;
 }
 
 namespace {

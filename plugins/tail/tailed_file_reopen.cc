@@ -81,6 +81,7 @@ TailedFile::Reopened TailedFile::reopen() {
     return Reopened::Gone;
   }
   fd_ = fd;
+  local_ = onLocalFileSystem(fd_);
   reads_since_open_ = 0;
   at_eof_ = false;
   std::optional<FileStat> st = statFd(fd_);
