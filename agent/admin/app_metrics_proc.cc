@@ -1,4 +1,5 @@
 #include "agent/admin/app_metrics_proc.h"
+#include "agent/admin/process_stats.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -190,14 +191,7 @@ bool ProcTable::addProcess(int64_t pid, Usage& into) const {
       into.write_bytes += b->written;
     }
   }
-  if (DIR* d = opendir((dir + "/fd").c_str())) {
-    while (struct dirent* e = readdir(d)) {
-      if (e->d_name[0] != '.') ++into.open_fds;
-    }
-    closedir(d);
-    // Our own directory stream is one of them when the process is Sluice.
-    if (pid == getpid() && into.open_fds > 0 && root_ == "/proc") --into.open_fds;
-  }
+  into.open_fds += countOpenFds(dir + "/fd", pid == getpid() && root_ == "/proc");
   ++into.processes;
   return true;
 }

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +16,8 @@ namespace sluice {
 
 ProcessStats readProcessStats() {
   ProcessStats s;
+  // First, while no file of this function's is open.
+  s.open_fds = countOpenFds("/proc/self/fd", true);
   const long ticks = sysconf(_SC_CLK_TCK);
   const long page = sysconf(_SC_PAGESIZE);
   std::ifstream stat_file("/proc/self/stat");
@@ -46,16 +50,28 @@ ProcessStats readProcessStats() {
       }
     }
   }
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (struct dirent* e = readdir(d)) {
-      if (e->d_name[0] != '.') ++s.open_fds;
-    }
-    closedir(d);
-    if (s.open_fds > 0) --s.open_fds;  // the directory stream's own
-  }
   struct rlimit rl {};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) s.max_fds = rl.rlim_cur;
   return s;
+}
+
+uint64_t countOpenFds(const std::string& fd_dir, bool own) {
+  constexpr long kProcSuperMagic = 0x9fa0;
+  struct statfs fs {};
+  struct stat st {};
+  if (statfs(fd_dir.c_str(), &fs) == 0 && fs.f_type == kProcSuperMagic && stat(fd_dir.c_str(), &st) == 0 &&
+      st.st_size > 0) {
+    return static_cast<uint64_t>(st.st_size);
+  }
+  uint64_t n = 0;
+  if (DIR* d = opendir(fd_dir.c_str())) {
+    while (struct dirent* e = readdir(d)) {
+      if (e->d_name[0] != '.') ++n;
+    }
+    closedir(d);
+    if (own && n > 0) --n;
+  }
+  return n;
 }
 
 }  // namespace sluice

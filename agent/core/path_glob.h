@@ -1,7 +1,9 @@
 #pragma once
 // What a list of globs matches, less what an exclude glob matches (against the path or its base name): the one
 // expansion both the tail source and `sluice check` use. Blocking (glob(3), stat(2)).
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sluice {
@@ -12,8 +14,23 @@ struct GlobMatches {
   std::vector<std::string> problems;   // "cannot expand PATTERN: a directory cannot be read"
 };
 
-// Every path the globs match now (of any type), less the excluded ones.
-GlobMatches expandGlobs(const std::vector<std::string>& patterns, const std::vector<std::string>& excludes);
+// What a pattern whose directory has no wildcard matched when it was last expanded, and how that directory looked
+// then: while its modification time stays what it was, no name in it came or went, and the listing is not read
+// again (an idle agent's scan of 1,000 files every refresh_interval was mostly that readdir).
+struct GlobCache {
+  struct Listing {
+    int64_t dir_mtime_ns = 0;
+    std::vector<std::string> paths;
+    int rc = 0;   // glob(3)'s
+  };
+  std::vector<std::pair<std::string, Listing>> patterns;   // by pattern
+};
+
+// Every path the globs match now (of any type), less the excluded ones. With `cache`, a pattern's directory is
+// listed again only when it may have changed since (its mtime differs, or was within 2 s of the last listing:
+// file systems keep it to a second or a few milliseconds).
+GlobMatches expandGlobs(const std::vector<std::string>& patterns, const std::vector<std::string>& excludes,
+                        GlobCache* cache = nullptr);
 
 // The same, kept to regular files (symbolic links followed): what a tail source follows.
 GlobMatches matchGlobs(const std::vector<std::string>& patterns, const std::vector<std::string>& excludes);

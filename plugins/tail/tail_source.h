@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "agent/core/log.h"
+#include "agent/core/path_glob.h"
 #include "agent/loop/job_runner.h"
 #include "agent/loop/loop.h"
 #include "agent/pipeline/router.h"
@@ -141,6 +142,7 @@ class TailSource : public Source, private FdBudget::Holder {
   uint64_t files_opened_ = 0;
   uint64_t rotations_ = 0;
   RateLimitedLog glob_log_;
+  GlobCache glob_cache_;   // a directory unchanged since the last scan is not listed again
   std::set<std::string> unmatched_;   // patterns that matched nothing at the last scan (warned once)
   RateLimitedLog save_log_;
   RateLimitedLog journal_log_;

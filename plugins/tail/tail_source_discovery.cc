@@ -35,7 +35,7 @@ std::string realPathOf(const std::string& path) {
 }  // namespace
 
 std::vector<TailSource::Match> TailSource::match() {
-  GlobMatches globs = expandGlobs(options_.paths, options_.exclude_paths);
+  GlobMatches globs = expandGlobs(options_.paths, options_.exclude_paths, &glob_cache_);
   for (const std::string& pattern : options_.paths) {
     noteMatches(pattern, std::find(globs.unmatched.begin(), globs.unmatched.end(), pattern) == globs.unmatched.end());
   }

@@ -1,4 +1,6 @@
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -50,4 +52,44 @@ TEST_CASE("missingGlobDirectory names a directory without wildcards that does no
   CHECK(missingGlobDirectory(dir.file("none/*.log")) == dir.file("none"));
   CHECK(missingGlobDirectory(dir.file("*.log")).empty());
   CHECK(missingGlobDirectory(dir.file("n*e/app.log")).empty());  // a wildcard in the directory: cannot say
+}
+
+namespace {
+void setDirMtime(const std::string& dir, const timespec& t) {
+  const timespec times[2] = {t, t};
+  REQUIRE(::utimensat(AT_FDCWD, dir.c_str(), times, 0) == 0);
+}
+timespec secondsAgo(int s) {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  now.tv_sec -= s;
+  return now;
+}
+}  // namespace
+
+TEST_CASE("with a cache a directory unchanged for more than 2 s is not listed again, a changed one is", "[path]") {
+  TempDir dir;
+  const std::string logs = dir.file("logs");
+  REQUIRE(::mkdir(logs.c_str(), 0755) == 0);
+  writeFile(logs + "/a.log", "x");
+  const timespec old = secondsAgo(10);
+  setDirMtime(logs, old);
+  GlobCache cache;
+  CHECK(expandGlobs({logs + "/*.log"}, {}, &cache).files == std::vector<std::string>{logs + "/a.log"});
+  // A name added, the directory's mtime put back: the cached listing is what comes (it was not read again).
+  writeFile(logs + "/b.log", "x");
+  setDirMtime(logs, old);
+  CHECK(expandGlobs({logs + "/*.log"}, {}, &cache).files == std::vector<std::string>{logs + "/a.log"});
+  // Without the cache, or once the mtime moved, both.
+  const std::vector<std::string> both{logs + "/a.log", logs + "/b.log"};
+  CHECK(expandGlobs({logs + "/*.log"}, {}).files == both);
+  setDirMtime(logs, secondsAgo(5));
+  CHECK(expandGlobs({logs + "/*.log"}, {}, &cache).files == both);
+  // Changed within 2 s of a listing: listed every time, since a change just after it could keep the same mtime.
+  const timespec recent = secondsAgo(0);
+  setDirMtime(logs, recent);
+  CHECK(expandGlobs({logs + "/*.log"}, {}, &cache).files == both);
+  writeFile(logs + "/c.log", "x");
+  setDirMtime(logs, recent);
+  CHECK(expandGlobs({logs + "/*.log"}, {}, &cache).files.size() == 3);
 }

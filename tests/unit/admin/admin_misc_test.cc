@@ -1,7 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <vector>
+
 #include "agent/admin/archive_format.h"
 #include "agent/admin/log_format.h"
+#include "agent/admin/process_stats.h"
 #include "agent/admin/prometheus.h"
 #include "agent/admin/query_string.h"
 #include "agent/app/agent_config.h"
@@ -118,4 +124,14 @@ TEST_CASE("format clf writes access-log lines back as they were and leaves other
   CHECK(out ==
         "203.0.113.7 - - [06/Feb/2020:07:59:22 +0100] \"GET /index.html HTTP/1.1\" 200 1453\n"
         "10.0.0.1 - bob [06/Feb/2020:07:59:23 +0100] \"POST /x HTTP/1.1\" 201 - \"-\" \"curl/8\"\n");
+}
+
+TEST_CASE("the open descriptors of the agent are counted exactly, ten more after ten opens", "[admin]") {
+  const uint64_t before = countOpenFds("/proc/self/fd", true);
+  std::vector<int> fds;
+  for (int i = 0; i < 10; ++i) fds.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  CHECK(countOpenFds("/proc/self/fd", true) == before + 10);
+  CHECK(readProcessStats().open_fds == before + 10);
+  for (int fd : fds) ::close(fd);
+  CHECK(countOpenFds("/proc/self/fd", true) == before);
 }
