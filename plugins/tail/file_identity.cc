@@ -57,6 +57,12 @@ std::optional<FileStat> statFd(int fd) {
   return fromStatx(s);
 }
 
+int openForTail(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
 bool onLocalFileSystem(int fd) {
   struct statfs fs {};
   if (fstatfs(fd, &fs) != 0) return false;

@@ -55,6 +55,11 @@ struct FileStat {
 std::optional<FileStat> statPath(const std::string& path);
 std::optional<FileStat> statFd(int fd);
 
+// Opens a file to tail, read-only. Without updating its access time where the kernel lets us (O_NOATIME: the
+// file's owner, or root): a file being written has a newer mtime than atime, so under relatime every read of it
+// would otherwise write its inode.
+int openForTail(const std::string& path);
+
 // Whether `fd` is on a local disk or in memory (ext4, xfs, btrfs, overlayfs, tmpfs, ...), whose page-cached bytes a
 // pread returns in microseconds. Network and FUSE file systems can block a read for seconds: false for them, and
 // for any type not known to be local.

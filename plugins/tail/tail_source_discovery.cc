@@ -212,7 +212,7 @@ void TailSource::recover(const FileKeySet& matched) {
     std::optional<FileStat> st = statPath(found);
     if (!st) continue;
     // The same inode with other first bytes is another file that reused it: not ours to read.
-    int fd = ::open(found.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = openForTail(found);
     if (fd < 0) continue;
     const bool same = readFingerprint(fd, c.fingerprint.len) == c.fingerprint;
     ::close(fd);
@@ -236,7 +236,7 @@ void TailSource::recover(const FileKeySet& matched) {
 
 TailedFile* TailSource::openFile(const std::string& path, const std::string& open_path, const FileStat& stat,
                                  const FileCheckpoint* known, bool from_start) {
-  int fd = ::open(open_path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = openForTail(open_path);
   if (fd < 0) {
     uint64_t suppressed = 0;
     if (glob_log_.allow(&suppressed)) {

@@ -36,7 +36,7 @@ void TailedFile::closeFd() {
 
 // A descriptor to the same file at `path`: the same device and inode. Its first bytes are compared by the caller.
 int TailedFile::openIfSame(const std::string& path) const {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = openForTail(path);
   if (fd < 0) return -1;
   std::optional<FileStat> st = statFd(fd);
   if (!st || st->key != key_ || !st->regular) {
