@@ -56,7 +56,7 @@ struct TcpStream::WriteData {
   std::shared_ptr<bool> alive;
   TcpStream* owner = nullptr;
   std::function<void(int)> done;
-  std::unique_ptr<char[]> owned;  // writeOwned(): the bytes, kept until they are sent
+  ByteBuffer owned;  // writeOwned(): the bytes, kept until they are sent
 };
 
 TcpStream::TcpStream(Loop& loop, Handler* handler) : loop_(loop), handler_(handler) {}
@@ -204,7 +204,7 @@ void TcpStream::becomeOpen() {
   state_ = State::Open;
   startReading();
   // Writes made while connecting go first, so anything the handler writes now lands after them.
-  for (auto& w : queued_.take()) submit(w.bufs.data(), w.bufs.size(), std::move(w.done), nullptr);
+  for (auto& w : queued_.take()) submit(w.bufs.data(), w.bufs.size(), std::move(w.done), {});
   if (state_ != State::Open) return;
   if (client_ && handler_ != nullptr) handler_->onStreamConnected();
 }
@@ -229,8 +229,7 @@ void TcpStream::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) 
   if (self->handler_ != nullptr) self->handler_->onStreamData(buf->base, static_cast<size_t>(nread));
 }
 
-void TcpStream::submit(const uv_buf_t* bufs, size_t count, std::function<void(int)> done,
-                       std::unique_ptr<char[]> owned) {
+void TcpStream::submit(const uv_buf_t* bufs, size_t count, std::function<void(int)> done, ByteBuffer owned) {
   // The caller's buffers go to the kernel as they are.
   auto req = WriteReq::make(WriteData{alive_, this, std::move(done), std::move(owned)});
   int rc = WriteReq::start(req, [&](uv_write_t* r) {
@@ -261,15 +260,15 @@ void TcpStream::write(const uv_buf_t* bufs, size_t count, std::function<void(int
     queued_.push(bufs, count, std::move(done));
     return;
   }
-  submit(bufs, count, std::move(done), nullptr);
+  submit(bufs, count, std::move(done), {});
 }
 
-void TcpStream::writeOwned(std::unique_ptr<char[]> data, size_t len, std::function<void(int status)> done) {
+void TcpStream::writeOwned(ByteBuffer data, std::function<void(int status)> done) {
   if (state_ != State::Open) {
     if (done) postWhileAlive(loop_, alive_, [done = std::move(done)] { done(UV_ECANCELED); });
     return;
   }
-  uv_buf_t buf = uv_buf_init(data.get(), static_cast<unsigned>(len));
+  uv_buf_t buf = uv_buf_init(data.data(), static_cast<unsigned>(data.size()));
   submit(&buf, 1, std::move(done), std::move(data));
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/core/bytes.h"
 #include "agent/loop/uv_request.h"
 #include "agent/net/stream.h"
 #include "agent/net/stream_support.h"
@@ -36,9 +37,9 @@ class TcpStream final : public Stream {
   std::string peerAddress() const override { return peer_; }
   void setHandler(Handler* handler) override { handler_ = handler; }
 
-  // For a layer on top (TLS). On an open stream: writes `len` bytes that the stream keeps until they are sent
+  // For a layer on top (TLS). On an open stream: writes `data`, which the stream keeps until it is sent
   // (TLS records, which the layer need not hold); on a closed one `done` hears UV_ECANCELED.
-  void writeOwned(std::unique_ptr<char[]> data, size_t len, std::function<void(int status)> done);
+  void writeOwned(ByteBuffer data, std::function<void(int status)> done);
   // Sends `data` only if the socket takes it at once (a last alert before closing); false when it did not.
   bool tryWrite(std::string data);
   // shutdown() that keeps the handler: the layer still sees what is read (the peer's close_notify) and the end.
@@ -70,7 +71,7 @@ class TcpStream final : public Stream {
   void connected(int status);
   void becomeOpen();
   void startReading();
-  void submit(const uv_buf_t* bufs, size_t count, std::function<void(int)> done, std::unique_ptr<char[]> owned);
+  void submit(const uv_buf_t* bufs, size_t count, std::function<void(int)> done, ByteBuffer owned);
   void fail(Error why);       // from a libuv callback: closes and tells the handler
   void failLater(Error why);  // from a call the owner made: the handler hears of it on a later turn
   void closeHandles(bool reset);

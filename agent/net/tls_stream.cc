@@ -133,43 +133,29 @@ void TlsStream::drain() {
 }
 
 void TlsStream::flush() {
-  size_t len = tls_->pendingOutput();
+  const size_t len = tls_->pendingOutput();
   if (len == 0) return;
-  auto records = std::make_unique_for_overwrite<char[]>(len);
-  len = tls_->takeOutput(records.get(), len);
-  tcp_->writeOwned(std::move(records), len, nullptr);
+  ByteBuffer records(len);
+  takeCiphertext(records);
+  tcp_->writeOwned(std::move(records), nullptr);
 }
 
-// The ciphertext of one write, handed to the socket as it is. It is taken out of the session a record at a time,
-// so the session's memory BIO never holds more than one record: a BIO keeps its largest size for good, which
-// would be the largest batch ever sent, on every connection.
-struct TlsStream::Ciphertext {
-  std::unique_ptr<char[]> data;
-  size_t size = 0;
-  size_t cap = 0;
+// Moves what the session has encrypted to the end of `out`. Taken a record at a time, so the session's memory BIO
+// never holds more than one record: a BIO keeps its largest size for good, which would be the largest batch ever
+// sent, on every connection.
+void TlsStream::takeCiphertext(ByteBuffer& out) {
+  const size_t n = tls_->pendingOutput();
+  if (n == 0) return;
+  out.commit(tls_->takeOutput(out.prepare(n), n));
+}
 
-  explicit Ciphertext(size_t expected) : data(std::make_unique_for_overwrite<char[]>(expected)), cap(expected) {}
-  void take(TlsSession& tls) {
-    const size_t n = tls.pendingOutput();
-    if (n == 0) return;
-    if (size + n > cap) {  // more per record than expected: grow (rarely, if ever)
-      const size_t grown = std::max(cap * 2, size + n);
-      auto bigger = std::make_unique_for_overwrite<char[]>(grown);
-      std::memcpy(bigger.get(), data.get(), size);
-      data = std::move(bigger);
-      cap = grown;
-    }
-    size += tls.takeOutput(data.get() + size, n);
-  }
-};
-
-Status TlsStream::encrypt(const uv_buf_t* bufs, size_t count, Ciphertext& out) {
+Status TlsStream::encrypt(const uv_buf_t* bufs, size_t count, ByteBuffer& out) {
   // One record per call to the session, its output moved out right after.
   auto put = [&](const char* p, size_t n) -> Status {
     while (n > 0) {
       const size_t piece = std::min(n, kRecord);
       if (auto st = tls_->write(p, piece); !st) return st;
-      out.take(*tls_);
+      takeCiphertext(out);
       p += piece;
       n -= piece;
     }
@@ -207,16 +193,16 @@ void TlsStream::submit(const uv_buf_t* bufs, size_t count, std::function<void(in
   size_t plain = 0;
   for (size_t i = 0; i < count; ++i) plain += bufs[i].len;
   // Per record at most a header, an explicit nonce or IV, a tag or MAC and padding: 128 bytes covers them all.
-  Ciphertext out(tls_->pendingOutput() + plain + (plain / kRecord + 1) * 128);
-  out.take(*tls_);  // what the session had ready (a key update) goes first
+  ByteBuffer out(tls_->pendingOutput() + plain + (plain / kRecord + 1) * 128);
+  takeCiphertext(out);  // what the session had ready (a key update) goes first
   Status st = encrypt(bufs, count, out);
   if (!st) {
     if (done) postWhileAlive(loop_, alive_, [done = std::move(done)] { done(UV_EPROTO); });
     failLater(Error{"TLS error on " + endpoint_ + ": " + st.error().message, UV_EPROTO});
     return;
   }
-  out.take(*tls_);
-  tcp_->writeOwned(std::move(out.data), out.size, std::move(done));
+  takeCiphertext(out);
+  tcp_->writeOwned(std::move(out), std::move(done));
 }
 
 void TlsStream::write(const uv_buf_t* bufs, size_t count, std::function<void(int status)> done) {

@@ -172,8 +172,8 @@ bool HeldPipeReader::takePiece(bool writer_gone) {
   }
   std::string_view data = piece_.view();
   // Only whole lines are taken: a partial last line stays in the pipe and is copied again with what follows,
-  // unless it is already longer than a message may be, or nothing will follow.
-  // A piece is longer than a line may be: one without a newline is the last of the pipe.
+  // unless it is already longer than a message may be, or nothing will follow. (A piece is longer than a line may
+  // be, so one without a newline that is not too long holds the last bytes in the pipe.)
   size_t take = 0;
   if (size_t nl = data.rfind('\n'); nl != std::string_view::npos) {
     take = nl + 1;

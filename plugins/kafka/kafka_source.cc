@@ -255,7 +255,8 @@ void KafkaSource::closeConsumer() {
 }
 
 bool KafkaSource::serveClose() {
-  for (int n = 0; n < kMessagesPerTurn; ++n) {
+  int n = 0;
+  for (; n < kMessagesPerTurn; ++n) {
     rd_kafka_event_t* ev = client_->closeEvent();
     if (ev == nullptr) break;
     if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
@@ -270,8 +271,10 @@ bool KafkaSource::serveClose() {
     loop_.post([this, alive = std::weak_ptr<bool>(alive_)]() noexcept {
       if (auto a = alive.lock(); a && *a) finishClose(true);
     });
+    return false;
   }
-  return false;
+  // At the budget: more may be waiting, and librdkafka wakes the loop only when its queue was empty.
+  return n == kMessagesPerTurn;
 }
 
 void KafkaSource::onLeaveTimeout(uv_timer_t* timer) noexcept {
