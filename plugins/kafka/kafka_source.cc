@@ -25,6 +25,13 @@ std::vector<TopicPartition> partitionsOf(const rd_kafka_topic_partition_list_t* 
   return out;
 }
 
+// Stored offsets of these partitions are forgotten (librdkafka does not commit them when it removes them).
+void forgetStored(rd_kafka_t* rk, const rd_kafka_topic_partition_list_t* partitions) {
+  PartitionList none(rd_kafka_topic_partition_list_copy(partitions));
+  for (int i = 0; i < none->cnt; ++i) none->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+  rd_kafka_offsets_store(rk, none.get());
+}
+
 // The current assignment (empty when there is none).
 PartitionList assignment(rd_kafka_t* rk) {
   rd_kafka_topic_partition_list_t* list = nullptr;
@@ -51,14 +58,15 @@ KafkaSource::~KafkaSource() {
   // committed without waiting, and the group forgets us after its session timeout.
   if (client_ && client_->get() != nullptr && !closing_) {
     offsets_.collect();
-    commit(false);
+    commit(CommitMode::Async);
   }
   finishClose(false);
 }
 
 Status KafkaSource::start() {
   Result<KafkaConfPtr> conf =
-      makeKafkaConf(settings_.client, kafkaSourceProperties(settings_.group_id, settings_.start_at_beginning));
+      makeKafkaConf(settings_.client, kafkaSourceProperties(settings_.group_id, settings_.start_at_beginning,
+                                                            settings_.commit_interval));
   if (!conf) return conf.takeError();
   rd_kafka_conf_set_opaque(conf->get(), this);
   rd_kafka_conf_set_rebalance_cb(conf->get(), [](rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -139,7 +147,11 @@ void KafkaSource::onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_
     offsets_.collect();
     const bool lost = err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk);
     // While leaving the group the commit must not wait on the loop: the group waits for it before it is left.
-    if (!lost) commit(!closing_, &list);
+    if (!lost) commit(closing_ ? CommitMode::Async : CommitMode::Sync, &list);
+    // That commit is the revoke's only one: librdkafka would commit what is stored once more as it removes the
+    // partitions, and a client being destroyed waits for every commit it sent to be answered (a coordinator that
+    // does not answer would hold the agent's exit past the bound on leaving the group).
+    forgetStored(rk, partitions);
     // Eager: the same rebalance may give them back at once (parked until then); cooperative: they go elsewhere.
     for (const TopicPartition& tp : list) offsets_.revoke(tp, !lost && !cooperative_ && !stopping_);
     if (cooperative_) {
@@ -152,7 +164,7 @@ void KafkaSource::onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_
   updateGauges();
 }
 
-void KafkaSource::commit(bool sync, const std::vector<TopicPartition>* only) {
+void KafkaSource::commit(CommitMode mode, const std::vector<TopicPartition>* only) {
   if (!client_ || client_->get() == nullptr) return;
   const std::vector<KafkaOffsets::Commit> due = offsets_.due(only);
   if (due.empty()) return;
@@ -160,6 +172,11 @@ void KafkaSource::commit(bool sync, const std::vector<TopicPartition>* only) {
   for (const KafkaOffsets::Commit& c : due) {
     rd_kafka_topic_partition_list_add(list.get(), c.partition.first.c_str(), c.partition.second)->offset = c.offset;
   }
+  // Stored first: librdkafka's timer commits what is stored, and must not go back behind this commit. A partition
+  // no longer assigned is refused here (per partition); its offset is not ours to commit.
+  rd_kafka_offsets_store(client_->get(), list.get());
+  if (mode == CommitMode::Store) return;
+  const bool sync = mode == CommitMode::Sync;
   rd_kafka_resp_err_t err = rd_kafka_commit(client_->get(), list.get(), sync ? 0 : 1);
   if (sync && err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     for (const KafkaOffsets::Commit& c : due) offsets_.markCommitted(c);
@@ -244,7 +261,7 @@ void KafkaSource::closeConsumer() {
   if (closing_ || !client_ || client_->get() == nullptr) return;
   closing_ = true;
   offsets_.collect();
-  commit(false);
+  commit(CommitMode::Async);
   if (Status st = client_->startConsumerClose(); !st) {
     spdlog::warn("source {}: {}", info_.name, st.error().message);
     finishClose(false);
@@ -321,7 +338,7 @@ void KafkaSource::onTick(uv_timer_t* timer) noexcept {
   auto* self = ownerOf<KafkaSource>(timer);
   if (self == nullptr) return;
   self->offsets_.collect();
-  self->commit(false);
+  self->commit(CommitMode::Store);
   self->updateGauges();
 }
 

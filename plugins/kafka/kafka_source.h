@@ -6,7 +6,8 @@
 // log) wakes the loop through KafkaLoopClient and is served a bounded number of messages per turn.
 //
 // At least once (house rule 3): offsets are committed only up to the last record whose line every sink has
-// delivered or durably spooled, per partition (KafkaOffsets), asynchronously every commit_interval, synchronously
+// delivered or durably spooled, per partition (KafkaOffsets), by librdkafka's timer every commit_interval (the
+// source stores the offsets; the timer skips a rebalance), synchronously
 // when partitions are revoked while running, and once more, asynchronously, before the group is left at stop (the
 // group is left only once that commit is answered). A revoked partition's pending acknowledgements are ignored: its next
 // owner consumes again from the committed offset. Backpressure pauses the assigned partitions (the queue is still
@@ -53,7 +54,10 @@ class KafkaSource : public Source {
   bool serve(rd_kafka_t* rk);
   void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void onCommitted(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets);
-  void commit(bool sync, const std::vector<TopicPartition>* only = nullptr);
+  // Store: the acknowledged offsets are stored, and librdkafka's timer commits them once no rebalance is under
+  // way; Async and Sync also commit them now (at a revoke, at stop).
+  enum class CommitMode { Store, Async, Sync };
+  void commit(CommitMode mode, const std::vector<TopicPartition>* only = nullptr);
   void setPaused(bool paused);
   void scheduleCollect();
   void collect();

@@ -29,13 +29,18 @@ RecordFormat formatFrom(const std::string& text) {
 
 const std::span<const OptionSpec> kKafkaSourceOptions = kSourceOptionTable;
 
-std::vector<KafkaProperty> kafkaSourceProperties(const std::string& group_id, bool start_at_beginning) {
+std::vector<KafkaProperty> kafkaSourceProperties(const std::string& group_id, bool start_at_beginning,
+                                                 std::chrono::milliseconds commit_interval) {
   return {
       {"group.id", group_id, "group_id"},
       {"auto.offset.reset", start_at_beginning ? "earliest" : "latest", "start_at"},
-      // The source commits, and only what every sink acknowledged (house rule 3).
-      {"enable.auto.commit", "false", ""},
+      // Only what every sink acknowledged is stored (house rule 3), by the source; librdkafka's timer commits what
+      // is stored, and only while no rebalance is under way: a commit sent with a generation that a rebalance then
+      // replaces is answered ILLEGAL_GENERATION, which librdkafka 2.0.2 takes as the loss of every partition
+      // (librdkafka issue #4059, fixed in 2.10).
+      {"enable.auto.commit", "true", ""},
       {"enable.auto.offset.store", "false", ""},
+      {"auto.commit.interval.ms", std::to_string(commit_interval.count()), "commit_interval"},
   };
 }
 
@@ -54,7 +59,8 @@ KafkaSourceSettings readKafkaSourceSettings(const OptionValues& values, ConfigEr
   if (s.commit_interval.count() <= 0) {
     errors.add(values.mark("commit_interval"), "commit_interval: must be above 0");
   }
-  s.client = readKafkaClientOptions(values, kafkaSourceProperties(s.group_id, s.start_at_beginning), errors);
+  s.client = readKafkaClientOptions(
+      values, kafkaSourceProperties(s.group_id, s.start_at_beginning, s.commit_interval), errors);
   return s;
 }
 

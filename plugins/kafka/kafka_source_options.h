@@ -1,7 +1,7 @@
 #pragma once
 // The options of the kafka source (a consumer group member): its own keys, the shared client group
-// (kafka_client_options.h), and the librdkafka properties they become. Offsets are never committed by librdkafka
-// on its own (enable.auto.commit, enable.auto.offset.store: false): the source commits what the sinks acknowledged.
+// (kafka_client_options.h), and the librdkafka properties they become. librdkafka never stores an offset on its own
+// (enable.auto.offset.store: false): the source stores what the sinks acknowledged, and librdkafka's timer commits it.
 #include <chrono>
 #include <span>
 #include <string>
@@ -30,8 +30,9 @@ struct KafkaSourceSettings {
 
 extern const std::span<const OptionSpec> kKafkaSourceOptions;
 
-// The properties the source sets from its own keys (group_id, start_at) and for itself.
-std::vector<KafkaProperty> kafkaSourceProperties(const std::string& group_id, bool start_at_beginning);
+// The properties the source sets from its own keys (group_id, start_at, commit_interval) and for itself.
+std::vector<KafkaProperty> kafkaSourceProperties(const std::string& group_id, bool start_at_beginning,
+                                                 std::chrono::milliseconds commit_interval);
 
 // Reads validated values (errors: what the table cannot say, and whatever librdkafka refuses).
 KafkaSourceSettings readKafkaSourceSettings(const OptionValues& values, ConfigErrors& errors);
