@@ -315,7 +315,10 @@ void KafkaSource::finishClose(bool left) {
 void KafkaSource::updateGauges() {
   counters_.gauges["kafka_pauses"] = pauses_;
   counters_.gauges["kafka_unacked_records"] = offsets_.unresolvedRecords();
-  if (!client_ || client_->get() == nullptr) return;
+  // Not while leaving the group: rd_kafka_assignment waits without a bound for the group's thread to answer, and a
+  // request that arrives as the group ends is dropped unanswered (librdkafka 2.0.2 purges the group's queue without
+  // replying), which held the loop for good after "N partitions revoked".
+  if (closing_ || !client_ || client_->get() == nullptr) return;
   PartitionList list = assignment(client_->get());
   counters_.gauges["kafka_partitions_assigned"] = static_cast<uint64_t>(list->cnt);
   counters_.gauges["kafka_partitions_paused"] = paused_ || stopping_ ? static_cast<uint64_t>(list->cnt) : 0;
