@@ -352,6 +352,14 @@ TEST_CASE("kafka source: --help-plugin shows it beside the sink, and sluice chec
   INFO(check2.stderrText());
   CHECK(check2.stderrText().find("auto-commit.yaml:11:7: librdkafka.enable.auto.commit: set by Sluice") !=
         std::string::npos);
+  // The commit interval is the source's own key: librdkafka's timer runs from it.
+  std::string interval = env.writeFile(
+      "interval.yaml", head + "    group_id: g\n    librdkafka:\n      auto.commit.interval.ms: '500'\n");
+  AgentProcess check4(env.agent({"check", "--config", interval}));
+  CHECK(finish(check4, 30s) == 2);
+  INFO(check4.stderrText());
+  CHECK(check4.stderrText().find("interval.yaml:11:7: librdkafka.auto.commit.interval.ms: set by Sluice") !=
+        std::string::npos);
   std::string good = env.writeFile("good.yaml", head + "    group_id: g\n    format: rfc5424\n    start_at: end\n");
   AgentProcess check3(env.agent({"check", "--config", good}));
   INFO(check3.stderrText());
