@@ -206,7 +206,7 @@ TEST_CASE("kafka source: two consumers in one group, one killed -9: the other ta
 }
 
 TEST_CASE("kafka source: cooperative-sticky: a member that joins takes half the partitions and the other keeps "
-          "its own; when it leaves they come back, nothing lost", "[e2e][kafka]") {
+          "its own, and when it leaves they come back, nothing lost", "[e2e][kafka]") {
   KafkaRig rig;
   rig.group_timing = kGroupTiming + "      partition.assignment.strategy: cooperative-sticky\n";
   const size_t kRecords = 200000;
