@@ -13,6 +13,7 @@ const OptionSpec kTable[] = {
     {"start_at", OptionType::Enum, "end", "where to start in files never seen before that exist when Sluice starts (files created later are read from their start)", "end|beginning"},
     {"refresh_interval", OptionType::Duration, "5s", "how often the globs are expanded again to find new files"},
     {"poll_interval", OptionType::Duration, "1s", "how often a file without an inotify watch is looked at; a watched one every 30 intervals besides its events, so a lost event never stalls a file for long"},
+    {"read_interval", OptionType::Duration, "250ms", "a file written again less than this long after its last read is read once this long has passed since then, with everything written meanwhile: a busy file costs one read per interval instead of one per write, for at most this much latency (0: read at every write)"},
     {"partial_flush", OptionType::Duration, "5s", "a last line without its newline is sent after this long without more data"},
     {"checkpoint_interval", OptionType::Duration, "1s", "the checkpoint file is written at most this often (and at shutdown)"},
     {"max_open_files", OptionType::Count, "0", "most files held open at once; more are closed while idle and reopened by identity when they grow (0: the descriptor limit less a reserve for sockets, checkpoints and the spool)"},
@@ -50,6 +51,7 @@ TailOptions tailOptionsFrom(const OptionValues& v, size_t max_line_bytes, const 
   o.start_at_beginning = v.str("start_at") == "beginning";
   o.refresh_interval = v.duration("refresh_interval");
   o.poll_interval = v.duration("poll_interval");
+  o.read_interval = v.duration("read_interval");
   o.partial_flush = v.duration("partial_flush");
   o.checkpoint_interval = v.duration("checkpoint_interval");
   o.source_name = v.str("source_name");

@@ -1,5 +1,7 @@
 #include "plugins/tail/tail_source.h"
 
+#include <sys/inotify.h>
+
 #include "agent/core/clock.h"
 #include "agent/core/units.h"
 
@@ -16,12 +18,15 @@ TailSource::TailSource(Loop& loop, Router& router, SourceInfo info, TailOptions 
       loop_(loop),
       router_(router),
       options_(std::move(options)),
+      watches_(loop_, options_.read_interval, {[this] { lookAfterEvents(); }, [this] { lookAtAll(); }}),
       ctx_{loop_,
            router_,
            options_,
            counters_,
            info_.name,
            [this](TailedFile& f) { wantRead(f); },
+           watches_,
+           [this](TailedFile& f) { gather(f); },
            [this](TailedFile& f) { readDone(f); },
            [this](TailedFile& f) { onRotated(f); },
            [this](TailedFile& f) { onDrained(f); },
@@ -35,6 +40,7 @@ TailSource::TailSource(Loop& loop, Router& router, SourceInfo info, TailOptions 
 
 TailSource::~TailSource() {
   poll_timer_.close();
+  watches_.close();
   refresh_timer_.close();
   checkpoint_timer_.close();
   journal_check_.close();
@@ -72,6 +78,10 @@ Status TailSource::start() {
     return makeError("cannot create timers");
   }
   uv_unref(journal_check_.handle());  // runs while the loop does; never keeps it alive
+  if (Status watching = watches_.start(); !watching) {
+    spdlog::warn("source {}: no change notification ({}): files are looked at every poll_interval ({})", info_.name,
+                 watching.error().message, formatDuration(options_.poll_interval));
+  }
   paused_ = router_.pausedFor(info_.name);
   scan(true);
   loaded_.reset();
@@ -105,6 +115,7 @@ void TailSource::stop() {
   if (stopping_) return;
   stopping_ = true;
   poll_timer_.close();
+  watches_.close();
   refresh_timer_.close();
   // Acknowledgements keep coming while the sinks drain: the checkpoint keeps being written, without keeping the
   // loop alive on its own.
@@ -140,6 +151,22 @@ void TailSource::wantRead(TailedFile& file) {
   file.queued = true;
   ready_.push_back(&file);
   pump();
+}
+
+void TailSource::gather(TailedFile& file) { gathered_.push_back(&file); }
+
+void TailSource::lookAfterEvents() {
+  // A look may read on the loop, open a rotated file's successor and so on: this round's files are taken first.
+  std::swap(gathered_, gathered_due_);
+  for (TailedFile* f : gathered_due_) f->gathered = false;
+  for (TailedFile* f : gathered_due_) f->lookAfterEvents();
+  gathered_due_.clear();
+  pump();
+}
+
+// Events were lost (the kernel's queue overflowed): every file is looked at as closely as the poll's close look.
+void TailSource::lookAtAll() {
+  for (TailedFile* f : all_files_) f->onWatchEvent(IN_MOVE_SELF);
 }
 
 void TailSource::pump() {

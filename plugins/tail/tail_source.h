@@ -3,12 +3,13 @@
 // deletion while open, symlinks as Kubernetes lays them out), and remembers in a checkpoint file how far every
 // line was delivered, so that a restart (kill -9 included) resumes there.
 //
-// Files are found by globbing every refresh_interval; changes are noticed through inotify (uv_fs_event) and, as a
-// fallback that never misses one, by looking at files on a timer (fstat, the first bytes, a stat of the name): a file
-// without a watch every poll_interval, a watched one every kWatchedLookPolls polls (its events may still be lost:
-// libuv drops an inotify queue overflow), so that 1,000 idle files cost almost nothing. Reads go through libuv's thread
-// pool, at most kMaxReadsInFlight at once across the source's files, taken in turn from a queue (a file caught up
-// that grew by a little is read on the loop: tailed_file.h); while the sinks push back, no read starts and the
+// Files are found by globbing every refresh_interval; changes are noticed through inotify (file_watches.h: one
+// instance per source, read in rounds at most once per read_interval, each file named by a round's events looked at
+// once) and, as a fallback that never misses one, by looking at files on a timer (fstat, the first bytes, a stat of
+// the name): a file without a watch every poll_interval, a watched one every kWatchedLookPolls polls (a symlink
+// pointed elsewhere is no event on the file), so that 1,000 idle files cost almost nothing. Reads go through libuv's
+// thread pool, at most kMaxReadsInFlight at once across the source's files, taken in turn from a queue (a file caught
+// up that grew by a little is read on the loop: tailed_file.h); while the sinks push back, no read starts and the
 // files themselves are the buffer.
 //
 // Descriptors: the source holds at most its share of the process's (fd_budget.h) and at most max_open_files. When
@@ -31,6 +32,7 @@
 #include "plugins/tail/ack_journal.h"
 #include "plugins/tail/checkpoint_store.h"
 #include "plugins/tail/fd_budget.h"
+#include "plugins/tail/file_watches.h"
 #include "plugins/tail/tail_options.h"
 #include "plugins/tail/tailed_file.h"
 
@@ -73,6 +75,9 @@ class TailSource : public Source, private FdBudget::Holder {
   TailedFile* drainingAt(const std::string& path) const;
 
   void wantRead(TailedFile& file);
+  void gather(TailedFile& file);
+  void lookAfterEvents();
+  void lookAtAll();
   void readDone(TailedFile& file);
   void onRotated(TailedFile& file);
   void onDrained(TailedFile& file);
@@ -108,6 +113,7 @@ class TailSource : public Source, private FdBudget::Holder {
   Loop& loop_;
   Router& router_;
   TailOptions options_;
+  FileWatches watches_;   // before ctx_, which refers to it, and after the files in destruction
   TailContext ctx_;
   CheckpointStore store_;
   AckJournal journal_;
@@ -118,6 +124,8 @@ class TailSource : public Source, private FdBudget::Holder {
   std::map<FileKey, FileCheckpoint> dormant_;   // read to the end and closed, but still on disk (and maybe matched)
   std::set<std::string> vacated_;   // paths whose file was rotated away: the new one is looked for at every poll
   std::deque<TailedFile*> ready_;
+  std::vector<TailedFile*> gathered_;      // the files named by the current inotify round's events (empty between)
+  std::vector<TailedFile*> gathered_due_;  // the ones being looked at (kept to spare an allocation per round)
   std::deque<TailedFile*> waiting_fd_;     // closed files with something to read, waiting for a descriptor
   std::set<TailedFile*> open_files_;       // the files holding one of the budget's descriptors
   // Open files in the order they last reached their end: the front is the one to close first. An entry is current

@@ -1,10 +1,13 @@
 #include "agent/core/units.h"
 #include "plugins/tail/tailed_file.h"
 
+#include <sys/inotify.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "agent/core/clock.h"
 #include "agent/pipeline/source.h"
@@ -56,7 +59,7 @@ TailedFile::TailedFile(TailContext& ctx, std::string path, std::string real_path
 }
 
 TailedFile::~TailedFile() {
-  watcher_.close();
+  stopWatching();
   if (state_ == State::Draining) --ctx_.draining_files;
   if (state_ == State::Finished) --ctx_.finished_files;
   if (inflight_ != nullptr) {
@@ -70,28 +73,70 @@ TailedFile::~TailedFile() {
 }
 
 void TailedFile::watch() {
-  int rc = watcher_.init(this, [&](uv_fs_event_t* h) { return uv_fs_event_init(ctx_.loop.get(), h); });
-  if (rc == 0) rc = uv_fs_event_start(watcher_.get(), &TailedFile::onFsEvent, real_path_.c_str(), 0);
+  const int rc = ctx_.watches.add(real_path_, *this);
   if (rc < 0) {
     // Out of inotify watches, or a file system without them: the poll timer still looks at the file.
-    watcher_.close();
     uint64_t suppressed = 0;
     if (log_.allow(&suppressed)) {
       spdlog::debug("source {}: no change notification for {} ({}); polling it", ctx_.source_name, path_,
                     uv_strerror(rc));
     }
+    return;
   }
+  wd_ = rc;
 }
 
-void TailedFile::onFsEvent(uv_fs_event_t* handle, const char*, int events, int) noexcept {
-  TailedFile* self = ownerOf<TailedFile>(handle);
-  if (self == nullptr) return;
-  self->check((events & UV_RENAME) != 0 ? Look::Path : Look::Content);
+void TailedFile::stopWatching() {
+  if (wd_ >= 0) ctx_.watches.remove(wd_, *this);
+  wd_ = -1;
+}
+
+void TailedFile::onWatchEvent(uint32_t mask) {
+  if ((mask & IN_IGNORED) != 0) {
+    wd_ = -1;  // the kernel dropped the watch (the file was deleted while closed): the poll looks at it now
+    return;
+  }
+  // IN_ATTRIB may be the file's unlink (its link count): an fstat says.
+  const Look look = (mask & (IN_MOVE_SELF | IN_DELETE_SELF)) != 0 ? Look::Path
+                    : (mask & IN_ATTRIB) != 0                      ? Look::Content
+                                                                   : Look::Written;
+  events_look_ = std::max(events_look_, look);
+  if (!gathered) {
+    gathered = true;
+    ctx_.gather(*this);
+  }
 }
 
 bool TailedFile::readsInline() const {
   // Caught up (the last read found the end) and grown by little since: those bytes are in the page cache.
   return local_ && at_eof_ && seen_size_ >= read_offset_ && seen_size_ - read_offset_ <= kInlineReadBytes;
+}
+
+// A write to a file that was read to its end, on a local file system: read on the loop with no look first, from the
+// bytes before the offset on (one preadv). Those bytes must be the ones read last: if they are not, or the file
+// ends before them, it was truncated (and maybe written again past our offset: copytruncate under a busy writer).
+bool TailedFile::readsWritten() const {
+  return local_ && at_eof_ && state_ == State::Active && read_offset_ > 0 &&
+         tail_len_ == std::min<uint64_t>(tail_.size(), read_offset_);
+}
+
+TailedFile::ReadStart TailedFile::readWritten(uv_buf_t buf) {
+  char before[Fingerprint::kBytes];
+  iovec iov[2] = {{before, tail_len_}, {buf.base, buf.len}};
+  ssize_t n;
+  do {
+    n = ::preadv(fd_, iov, 2, static_cast<off_t>(read_offset_ - tail_len_));
+  } while (n < 0 && errno == EINTR);
+  if (n >= 0 && (static_cast<size_t>(n) < tail_len_ || std::memcmp(before, tail_.data(), tail_len_) != 0)) {
+    std::optional<FileStat> st = statFd(fd_);
+    seen_size_ = st ? st->size : 0;
+    truncated(seen_size_);
+    return ReadStart::Done;
+  }
+  const ssize_t got = n < 0 ? -errno : n - static_cast<ssize_t>(tail_len_);
+  if (got > 0) seen_size_ = std::max(seen_size_, read_offset_ + static_cast<uint64_t>(got));
+  if (settleRead(got, buf.base, buf.len, false)) ctx_.want_read(*this);
+  return ReadStart::Done;
 }
 
 TailedFile::ReadStart TailedFile::startRead() {
@@ -100,6 +145,7 @@ TailedFile::ReadStart TailedFile::startRead() {
   if (waitingForPredecessor()) return ReadStart::None;
   if (!splitter_) takeSplitter();
   uv_buf_t buf = splitter_->readBuffer(kReadBytes);
+  if (std::exchange(read_written_, false) && readsWritten()) return readWritten(buf);
   if (readsInline()) {
     ssize_t n;
     do {
@@ -174,6 +220,7 @@ bool TailedFile::settleRead(ssize_t n, const char* base, size_t asked, bool in_f
   }
   at_eof_ = false;
   ++reads_since_open_;
+  keepTail(base, static_cast<size_t>(n));
   route(static_cast<size_t>(n), base);
   if (static_cast<size_t>(n) < asked && state_ == State::Active) {
     // A short read is the end for now (a rotated file reads on to a read of nothing, which marks it drained):
@@ -209,6 +256,18 @@ void TailedFile::releaseSplitter() {
     ctx_.spare_splitters.push_back(std::move(splitter_));
   }
   splitter_.reset();
+}
+
+void TailedFile::keepTail(const char* base, size_t n) {
+  if (n >= tail_.size()) {
+    std::memcpy(tail_.data(), base + n - tail_.size(), tail_.size());
+    tail_len_ = tail_.size();
+    return;
+  }
+  const size_t keep = std::min(tail_len_, tail_.size() - n);
+  std::memmove(tail_.data(), tail_.data() + tail_len_ - keep, keep);
+  std::memcpy(tail_.data() + keep, base, n);
+  tail_len_ = keep + n;
 }
 
 AckEntry& TailedFile::openEntry() {
@@ -362,6 +421,14 @@ void TailedFile::check(Look look) {
     if (!at_path || at_path->key != key_ || at_path->size != read_offset_) ctx_.want_read(*this);
     return;
   }
+  if (look == Look::Written) {
+    if (readsWritten()) {
+      read_written_ = true;
+      ctx_.want_read(*this);
+      return;
+    }
+    look = Look::Content;
+  }
   std::optional<FileStat> st = statFd(fd_);
   if (!st) return;
   seen_size_ = st->size;
@@ -407,6 +474,8 @@ void TailedFile::truncated(uint64_t size) {
   marker.release(true);
   read_offset_ = 0;
   at_eof_ = false;
+  tail_len_ = 0;
+  read_written_ = false;
   fingerprint_ = Fingerprint{};
   splitter_.reset();
   ctx_.want_read(*this);
@@ -436,7 +505,7 @@ void TailedFile::finish() {
   if (state_ == State::Draining) --ctx_.draining_files;
   if (state_ != State::Finished) ++ctx_.finished_files;
   state_ = State::Finished;
-  watcher_.close();
+  stopWatching();
   releaseSplitter();
   if (!drained_once_) {
     drained_once_ = true;

@@ -18,10 +18,12 @@
 // them is delivered or durably spooled. The checkpoint is the position of the longest prefix of completed entries,
 // in read order; an entry that failed (abandoned at shutdown) stops it for good, so that those lines are read
 // again after a restart.
+#include <array>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "agent/core/ack.h"
 #include "agent/core/counters.h"
@@ -33,6 +35,7 @@
 #include "agent/pipeline/router.h"
 #include "plugins/tail/checkpoint_store.h"
 #include "plugins/tail/file_identity.h"
+#include "plugins/tail/file_watches.h"
 #include "plugins/tail/line_decoder.h"
 #include "plugins/tail/tail_options.h"
 
@@ -48,6 +51,8 @@ struct TailContext {
   ComponentCounters& counters;
   const std::string& source_name;
   std::function<void(TailedFile&)> want_read;       // queue a read (the source schedules it)
+  FileWatches& watches;                             // the source's inotify watches
+  std::function<void(TailedFile&)> gather;          // an event named it: look at it when the round ends
   std::function<void(TailedFile&)> read_done;       // a read finished (frees its slot)
   std::function<void(TailedFile&)> rotated;         // the path now leads elsewhere (or nowhere)
   std::function<void(TailedFile&)> drained;         // a rotated file was read to its end once
@@ -84,6 +89,7 @@ class TailedFile {
   ReadStart startRead();
   // How closely check() looks at an open file.
   enum class Look {
+    Written,   // an inotify write: a file caught up is read at once, the bytes before its offset checked (below)
     Size,      // fstat alone: more data, or less (truncated)
     Content,   // and the first bytes (truncated and written again past our offset)
     Path,      // and whether the path still leads here (rotated)
@@ -91,7 +97,11 @@ class TailedFile {
   // Looks at the file: more data, truncation, and as far as `look` says. A closed file is looked at by its name.
   void check(Look look);
   // Whether inotify tells about this file's changes (the poll can then look less closely).
-  bool watched() const { return static_cast<bool>(watcher_); }
+  bool watched() const { return wd_ >= 0; }
+  // An inotify event for this file (FileWatches): it is looked at once the round's events are all in.
+  void onWatchEvent(uint32_t mask);
+  // The round's events are in: the look they asked for.
+  void lookAfterEvents() { check(std::exchange(events_look_, Look::Written)); }
   // Called on the poll timer: partial lines held too long, the end of a rotated file, the ack FIFO.
   void tick(uint64_t now_ms);
   // Whether tick() has anything to do: an idle file that holds nothing needs no call (1,000 of them, every poll).
@@ -99,7 +109,7 @@ class TailedFile {
   // The path leads elsewhere now: read to the end, then finish.
   void startDraining();
   // Shutdown: no more change events (the loop may end).
-  void stopWatching() { watcher_.close(); }
+  void stopWatching();
 
   // Descriptors (fd_budget.h). A file that was read to its end, or read for a while, can be closed while no read
   // is in flight; it keeps everything else. Reopened by identity: the name if it still leads to the same device,
@@ -142,6 +152,7 @@ class TailedFile {
   // Set by the source: a rotated file at the same path that must be read to its end before this one.
   TailedFile* predecessor = nullptr;
   bool queued = false;   // in the source's ready queue (or waiting for a descriptor)
+  bool gathered = false;   // named by an event of the current inotify round (the source looks at it at its end)
   bool journal_pending = false;   // its acknowledged offset moved since the source last wrote its ack journal
   uint64_t idle_mark = 0;         // the source's latest entry for it in its queue of idle files
 
@@ -155,11 +166,13 @@ class TailedFile {
   };
   using ReadReq = UvRequest<uv_fs_t, ReadData>;
   static void onRead(uv_fs_t* req) noexcept;
-  static void onFsEvent(uv_fs_event_t* handle, const char* filename, int events, int status) noexcept;
   void readDone(ssize_t result, const char* base, size_t asked);
   // What any read's end does to the file: routes its lines, notes the end; true when there is more to read.
   bool settleRead(ssize_t result, const char* base, size_t asked, bool in_flight);
   bool readsInline() const;
+  bool readsWritten() const;
+  ReadStart readWritten(uv_buf_t buf);
+  void keepTail(const char* base, size_t n);
   void route(size_t n, const char* base);
   void flushHeld();
   void noteProblems();
@@ -200,6 +213,11 @@ class TailedFile {
   bool reading_ = false;
   bool dirty_ = false;            // an event came while a read was in flight: look again afterwards
   Look dirty_look_ = Look::Size;
+  // The last bytes read (up to kBytes of them, those just before read_offset_): a write is read together with them,
+  // and they must not have changed (Look::Written). Cheaper than an fstat and the first-bytes check per write.
+  std::array<char, Fingerprint::kBytes> tail_{};
+  size_t tail_len_ = 0;
+  bool read_written_ = false;     // the next read is a Look::Written one
   bool at_eof_ = false;
   bool drained_once_ = false;
   bool ack_blocked_ = false;
@@ -214,7 +232,8 @@ class TailedFile {
   bool malformed_logged_ = false;
   uint64_t decoder_split_seen_ = 0;
   uint64_t splitter_split_seen_ = 0;
-  UvHandle<uv_fs_event_t> watcher_;
+  int wd_ = -1;                    // its inotify watch (FileWatches), -1 without one
+  Look events_look_ = Look::Written;   // what the current round's events ask for
   RateLimitedLog log_;
 };
 

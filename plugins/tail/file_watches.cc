@@ -1,0 +1,100 @@
+#include "plugins/tail/file_watches.h"
+
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "plugins/tail/tailed_file.h"
+
+namespace sluice::plugins::tail {
+
+FileWatches::FileWatches(Loop& loop, std::chrono::milliseconds read_interval, Handlers handlers)
+    : loop_(loop), interval_ms_(static_cast<uint64_t>(read_interval.count())), handlers_(std::move(handlers)) {}
+
+Status FileWatches::start() {
+  fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd_ < 0) return makeError(std::string("inotify: ") + std::strerror(errno));
+  int rc = poll_.init(this, [&](uv_poll_t* h) { return uv_poll_init(loop_.get(), h, fd_); });
+  if (rc == 0) rc = round_timer_.init(this, [&](uv_timer_t* h) { return uv_timer_init(loop_.get(), h); });
+  if (rc == 0) rc = uv_poll_start(poll_.get(), UV_READABLE, &FileWatches::onReadable);
+  if (rc < 0) {
+    close();
+    return makeError(std::string("inotify: ") + uv_strerror(rc));
+  }
+  return {};
+}
+
+int FileWatches::add(const std::string& path, TailedFile& file) {
+  if (fd_ < 0) return -EBADF;
+  const int wd = inotify_add_watch(fd_, path.c_str(), IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF);
+  if (wd < 0) return -errno;
+  files_[wd] = &file;
+  return wd;
+}
+
+void FileWatches::remove(int wd, const TailedFile& file) {
+  auto it = files_.find(wd);
+  if (it == files_.end() || it->second != &file) return;
+  files_.erase(it);
+  if (fd_ >= 0) inotify_rm_watch(fd_, wd);
+}
+
+void FileWatches::close() {
+  poll_.close();  // before the descriptor: libuv must stop polling it first
+  round_timer_.close();
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  files_.clear();
+}
+
+void FileWatches::onReadable(uv_poll_t* poll, int, int) noexcept {
+  FileWatches* self = ownerOf<FileWatches>(poll);
+  if (self == nullptr) return;
+  const uint64_t now = self->loop_.nowMs();
+  if (self->interval_ms_ == 0 || now >= self->last_round_ms_ + self->interval_ms_) {
+    self->round();
+    return;
+  }
+  // A round ran less than read_interval ago: the kernel keeps the events until the next one.
+  uv_poll_stop(self->poll_.get());
+  uv_timer_start(self->round_timer_.get(), &FileWatches::onRoundTimer, self->last_round_ms_ + self->interval_ms_ - now,
+                 0);
+}
+
+void FileWatches::onRoundTimer(uv_timer_t* timer) noexcept {
+  FileWatches* self = ownerOf<FileWatches>(timer);
+  if (self == nullptr) return;
+  if (self->fd_ >= 0) uv_poll_start(self->poll_.get(), UV_READABLE, &FileWatches::onReadable);
+  self->round();
+}
+
+void FileWatches::round() {
+  last_round_ms_ = loop_.nowMs();
+  alignas(inotify_event) char buf[16 * 1024];
+  bool overflow = false;
+  while (fd_ >= 0) {
+    const ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EAGAIN: every queued event was read
+    for (size_t at = 0; at + sizeof(inotify_event) <= static_cast<size_t>(n);) {
+      inotify_event e;
+      std::memcpy(&e, buf + at, sizeof e);
+      at += sizeof e + e.len;
+      if ((e.mask & IN_Q_OVERFLOW) != 0) {
+        overflow = true;
+        continue;
+      }
+      auto it = files_.find(e.wd);
+      if (it == files_.end()) continue;  // removed already; its last events were still queued
+      TailedFile* file = it->second;
+      if ((e.mask & IN_IGNORED) != 0) files_.erase(it);
+      file->onWatchEvent(e.mask);
+    }
+  }
+  if (overflow) handlers_.overflow();
+  handlers_.round_done();
+}
+
+}  // namespace sluice::plugins::tail

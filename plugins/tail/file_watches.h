@@ -1,0 +1,61 @@
+#pragma once
+// The inotify watches of a tail source's files: one inotify instance per source, read in rounds, at most one round
+// per read_interval. A round reads every event the kernel queued since the last one, marks the files they name
+// (TailedFile::onWatchEvent) and then lets the source look at each marked file once (round_done): a file written ten
+// times between two rounds costs one look and one read, and 1,000 busy files cost one loop wake-up per round instead
+// of one per write. When the last round is older than read_interval, events are read as soon as they come, so a
+// file written now and then is read at once; a busy one waits at most read_interval.
+//
+// libuv's uv_fs_event would do the watching, but it reads inotify as soon as it is readable (a wake-up per write) and
+// finds each event's watcher in a tree: the two cost more than the lines of a small write.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+
+#include "agent/core/result.h"
+#include "agent/loop/loop.h"
+#include "agent/loop/uv_handle.h"
+
+namespace sluice::plugins::tail {
+
+class TailedFile;
+
+class FileWatches {
+ public:
+  struct Handlers {
+    std::function<void()> round_done;   // after a round's events were handed to their files
+    std::function<void()> overflow;     // the kernel's queue overflowed: events were lost, every file needs a look
+  };
+
+  FileWatches(Loop& loop, std::chrono::milliseconds read_interval, Handlers handlers);
+  ~FileWatches() { close(); }
+  FileWatches(const FileWatches&) = delete;
+  FileWatches& operator=(const FileWatches&) = delete;
+
+  // Creates the inotify instance. On failure (the user's inotify instances used up) files are only polled.
+  Status start();
+  // Watches `path` (the file's changes, its rename and deletion) for `file`: the watch descriptor, or a negative
+  // errno (no instance, or the user's watches used up: the file is then polled).
+  int add(const std::string& path, TailedFile& file);
+  void remove(int wd, const TailedFile& file);
+  // Shutdown: no more events, and nothing of this keeps the loop alive.
+  void close();
+
+ private:
+  static void onReadable(uv_poll_t* poll, int status, int events) noexcept;
+  static void onRoundTimer(uv_timer_t* timer) noexcept;
+  void round();
+
+  Loop& loop_;
+  const uint64_t interval_ms_;
+  Handlers handlers_;
+  int fd_ = -1;
+  std::unordered_map<int, TailedFile*> files_;   // by watch descriptor
+  UvHandle<uv_poll_t> poll_;
+  UvHandle<uv_timer_t> round_timer_;   // runs while readable events wait for the next round
+  uint64_t last_round_ms_ = 0;
+};
+
+}  // namespace sluice::plugins::tail
