@@ -13,7 +13,7 @@ const OptionSpec kTable[] = {
     {"start_at", OptionType::Enum, "end", "where to start in files never seen before that exist when Sluice starts (files created later are read from their start)", "end|beginning"},
     {"refresh_interval", OptionType::Duration, "5s", "how often the globs are expanded again to find new files"},
     {"poll_interval", OptionType::Duration, "1s", "how often a file without an inotify watch is looked at; a watched one every 30 intervals besides its events, so a lost event never stalls a file for long"},
-    {"read_interval", OptionType::Duration, "250ms", "a file written again less than this long after its last read is read once this long has passed since then, with everything written meanwhile: a busy file costs one read per interval instead of one per write, for at most this much latency (0: read at every write)"},
+    {"read_interval", OptionType::Duration, "500ms", "change events are read at most this often: a write less than this long after the last reading of them waits for the next, and each file is then read once for all its writes meanwhile (a busy file: one read per interval instead of one per write, its lines up to this much later); a write after a quiet spell is read at once (0: every write at once)"},
     {"partial_flush", OptionType::Duration, "5s", "a last line without its newline is sent after this long without more data"},
     {"checkpoint_interval", OptionType::Duration, "1s", "the checkpoint file is written at most this often (and at shutdown)"},
     {"max_open_files", OptionType::Count, "0", "most files held open at once; more are closed while idle and reopened by identity when they grow (0: the descriptor limit less a reserve for sockets, checkpoints and the spool)"},

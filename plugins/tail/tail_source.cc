@@ -158,8 +158,10 @@ void TailSource::gather(TailedFile& file) { gathered_.push_back(&file); }
 void TailSource::lookAfterEvents() {
   // A look may read on the loop, open a rotated file's successor and so on: this round's files are taken first.
   std::swap(gathered_, gathered_due_);
-  for (TailedFile* f : gathered_due_) f->gathered = false;
-  for (TailedFile* f : gathered_due_) f->lookAfterEvents();
+  for (TailedFile* f : gathered_due_) {
+    f->gathered = false;
+    f->lookAfterEvents();
+  }
   gathered_due_.clear();
   pump();
 }
