@@ -23,26 +23,12 @@ SinkSettings quickSink() {
   return s;
 }
 
-struct Fixture : TailFixture {
-  explicit Fixture(size_t max_open) : TailFixture(quickSink()) {
-    std::filesystem::create_directories(dir.file("logs"));
-    options.paths = {dir.file("logs") + "/*.log"};
-    options.start_at_beginning = true;
+struct Fixture : TailFilesFixture {
+  explicit Fixture(size_t max_open) : TailFilesFixture(quickSink()) {
     options.poll_interval = 20ms;
     options.refresh_interval = 50ms;
-    // No checkpoint write on the thread pool that the fixture's end would have to wait for (the source writes one
-    // at start and one when it is destroyed, synchronously).
-    options.checkpoint_interval = std::chrono::hours(1);
     options.max_open_files = max_open;
-    options.state_dir = dir.file("state");
   }
-  void start() {
-    makeSource(options);
-    REQUIRE(source->start().ok());
-    router.addSource(source.get());
-  }
-  std::string file(const std::string& name) { return dir.file("logs/" + name); }
-  void append(const std::string& name, const std::string& text) { appendFile(file(name), text); }
   uint64_t gauge(const char* name) {
     auto it = source->counters().gauges.find(name);
     return it == source->counters().gauges.end() ? 0 : it->second;
@@ -56,15 +42,6 @@ struct Fixture : TailFixture {
     REQUIRE(waitForBodies(2));
     REQUIRE(runLoopUntil(loop, [&] { return gauge("files_open") == 1; }, 5s));
   }
-  bool waitForBodies(size_t n) {
-    return runLoopUntil(loop, [&] { return sink.delivered().size() >= n; }, 20s);
-  }
-  std::multiset<std::string> bodies() const {
-    auto all = sink.delivered();
-    return {all.begin(), all.end()};
-  }
-
-  TailOptions options;
 };
 
 }  // namespace

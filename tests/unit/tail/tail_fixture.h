@@ -4,10 +4,14 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "agent/pipeline/router.h"
 #include "plugins/tail/tail_source.h"
+#include "tests/support/files.h"
 #include "tests/support/sink_harness.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -51,6 +55,34 @@ struct TailFixture {
   Router router;
   SinkHarness sink;
   std::unique_ptr<TailSource> source;
+};
+
+// A source over logs/*.log (read from their start, state in state/, no checkpoint write on the thread pool that the
+// end would wait for: the source writes one at start and one when destroyed, synchronously) and the lines delivered.
+struct TailFilesFixture : TailFixture {
+  explicit TailFilesFixture(SinkSettings settings) : TailFixture(std::move(settings)) {
+    std::filesystem::create_directories(dir.file("logs"));
+    options.paths = {dir.file("logs") + "/*.log"};
+    options.start_at_beginning = true;
+    options.checkpoint_interval = std::chrono::hours(1);
+    options.state_dir = dir.file("state");
+  }
+  void start() {
+    makeSource(options);
+    REQUIRE(source->start().ok());
+    router.addSource(source.get());
+  }
+  std::string file(const std::string& name) { return dir.file("logs/" + name); }
+  void append(const std::string& name, const std::string& text) { appendFile(file(name), text); }
+  bool waitForBodies(size_t n, std::chrono::milliseconds within = std::chrono::seconds(20)) {
+    return runLoopUntil(loop, [&] { return sink.delivered().size() >= n; }, within);
+  }
+  std::multiset<std::string> bodies() const {
+    auto all = sink.delivered();
+    return {all.begin(), all.end()};
+  }
+
+  TailOptions options;
 };
 
 }  // namespace sluice::plugins::tail

@@ -18,33 +18,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Fixture : TailFixture {
-  Fixture() : TailFixture(fastBatchSink()) {
-    std::filesystem::create_directories(dir.file("logs"));
-    options.paths = {dir.file("logs") + "/*.log"};
-    options.start_at_beginning = true;
+struct Fixture : TailFilesFixture {
+  Fixture() : TailFilesFixture(fastBatchSink()) {
     // Only inotify tells about changes here: no poll, no glob scan comes to the rescue within a test.
     options.poll_interval = std::chrono::hours(1);
     options.refresh_interval = std::chrono::hours(1);
-    options.checkpoint_interval = std::chrono::hours(1);
-    options.state_dir = dir.file("state");
   }
-  void start() {
-    makeSource(options);
-    REQUIRE(source->start().ok());
-    router.addSource(source.get());
-  }
-  std::string file(const std::string& name) { return dir.file("logs/" + name); }
-  void append(const std::string& name, const std::string& text) { appendFile(file(name), text); }
-  bool waitForBodies(size_t n, std::chrono::milliseconds within = 20s) {
-    return runLoopUntil(loop, [&] { return sink.delivered().size() >= n; }, within);
-  }
-  std::multiset<std::string> bodies() const {
-    auto all = sink.delivered();
-    return {all.begin(), all.end()};
-  }
-
-  TailOptions options;
 };
 
 }  // namespace
