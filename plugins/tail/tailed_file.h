@@ -6,7 +6,8 @@
 // Reads go through libuv's thread pool (uv_fs_read at an explicit offset), one at a time per file; the source
 // decides which file reads next (TailSource::pump), so that a paused pipeline stops every read and a busy file
 // cannot starve the others. A file that was read to its end and has grown by a little since (at most
-// kInlineReadBytes, as its last look found) is read on the loop instead, when it is on a local file system: those
+// kInlineReadBytes, as its last look found), or that inotify says was written (Look::Written: one read of up to
+// kReadBytes, with the bytes before the offset), is read on the loop instead, when it is on a local file system: those
 // bytes were just written and are in the page cache, and the pread costs a microsecond where the thread pool's round
 // trip (a worker woken, the loop woken) costs tens. 1,000 files written to now and then are read that way; a
 // backlog, a file seen for the first time and a network file system still go through the thread pool.
