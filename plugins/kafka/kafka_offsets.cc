@@ -56,9 +56,15 @@ std::unique_ptr<KafkaOffsets::Chunk> KafkaOffsets::newChunk() {
   return chunk;
 }
 
-AckEntry* KafkaOffsets::tag(const TopicPartition& tp, int64_t offset) {
+AckEntry* KafkaOffsets::tag(const TopicPartition& tp, int64_t offset, bool* refetched) {
   auto it = partitions_.find(tp);
   if (it == partitions_.end()) return nullptr;
+  // Offsets only grow within an assignment; librdkafka 2.0 may fetch from an older position after a pause and a
+  // resume (its issues #4637 and #4686).
+  if (offset < it->second.position) {
+    if (refetched != nullptr) *refetched = true;
+    return nullptr;
+  }
   Chunk* chunk = nullptr;
   for (auto& [p, c] : turn_) {
     if (p == tp) chunk = c;

@@ -47,8 +47,9 @@ class KafkaOffsets {
   bool assigned(const TopicPartition& tp) const { return partitions_.count(tp) > 0; }
 
   // The open chunk of this turn for the partition's record at `offset` (opened on first use); the record is
-  // tagged with it. Only for an assigned partition.
-  AckEntry* tag(const TopicPartition& tp, int64_t offset);
+  // tagged with it. nullptr for a partition not assigned, and for a record before the partition's position: read
+  // already since it was assigned, fetched again by librdkafka (`*refetched` says so; it is not routed twice).
+  AckEntry* tag(const TopicPartition& tp, int64_t offset, bool* refetched = nullptr);
   // Releases the source's own reference on every chunk opened this turn (its records are routed).
   void closeTurn();
 

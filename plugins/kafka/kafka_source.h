@@ -91,6 +91,7 @@ class KafkaSource : public Source {
   uint64_t pauses_ = 0;
   RateLimitedLog error_log_;
   RateLimitedLog format_log_;
+  RateLimitedLog refetch_log_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -24,7 +24,16 @@ void KafkaSource::handleMessage(const rd_kafka_message_t& msg) {
     return;
   }
   const TopicPartition tp(rd_kafka_topic_name(msg.rkt), msg.partition);
-  AckEntry* ack = offsets_.tag(tp, msg.offset);
+  bool refetched = false;
+  AckEntry* ack = offsets_.tag(tp, msg.offset, &refetched);
+  if (refetched) {
+    ++counters_.plugin_events["kafka_refetched"];
+    uint64_t suppressed = 0;
+    if (refetch_log_.allow(&suppressed)) {
+      spdlog::info("source {}: {} [{}] offset {} was read already; skipped{}", info_.name, tp.first, tp.second,
+                   msg.offset, suppressed > 0 ? " (" + countOf(suppressed, "more record") + ")" : "");
+    }
+  }
   if (ack == nullptr) return;  // not (or no longer) ours: its next owner reads it
   Record record;
   record.source = infoFor(tp);

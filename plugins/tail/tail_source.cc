@@ -156,19 +156,18 @@ void TailSource::wantRead(TailedFile& file) {
 void TailSource::gather(TailedFile& file) { gathered_.push_back(&file); }
 
 void TailSource::lookAfterEvents() {
-  // A look may read on the loop, open a rotated file's successor and so on: this round's files are taken first.
-  std::swap(gathered_, gathered_due_);
-  for (TailedFile* f : gathered_due_) {
-    f->gathered = false;
-    f->lookAfterEvents();
+  // A look reads on the loop, opens a rotated file's successor and so on, but marks no file: only a round does.
+  for (size_t i = 0; i < gathered_.size(); ++i) {
+    gathered_[i]->gathered = false;
+    gathered_[i]->lookAfterEvents();
   }
-  gathered_due_.clear();
+  gathered_.clear();
   pump();
 }
 
 // Events were lost (the kernel's queue overflowed): every file is looked at as closely as the poll's close look.
 void TailSource::lookAtAll() {
-  for (TailedFile* f : all_files_) f->onWatchEvent(IN_MOVE_SELF);
+  for (TailedFile* f : all_files_) f->markForLook(TailedFile::Look::Path);
 }
 
 void TailSource::pump() {

@@ -125,7 +125,6 @@ class TailSource : public Source, private FdBudget::Holder {
   std::set<std::string> vacated_;   // paths whose file was rotated away: the new one is looked for at every poll
   std::deque<TailedFile*> ready_;
   std::vector<TailedFile*> gathered_;      // the files named by the current inotify round's events (empty between)
-  std::vector<TailedFile*> gathered_due_;  // the ones being looked at (kept to spare an allocation per round)
   std::deque<TailedFile*> waiting_fd_;     // closed files with something to read, waiting for a descriptor
   std::set<TailedFile*> open_files_;       // the files holding one of the budget's descriptors
   // Open files in the order they last reached their end: the front is the one to close first. An entry is current

@@ -97,9 +97,12 @@ void TailedFile::onWatchEvent(uint32_t mask) {
     return;
   }
   // IN_ATTRIB may be the file's unlink (its link count): an fstat says.
-  const Look look = (mask & (IN_MOVE_SELF | IN_DELETE_SELF)) != 0 ? Look::Path
-                    : (mask & IN_ATTRIB) != 0                      ? Look::Content
-                                                                   : Look::Written;
+  markForLook((mask & (IN_MOVE_SELF | IN_DELETE_SELF)) != 0 ? Look::Path
+              : (mask & IN_ATTRIB) != 0                      ? Look::Content
+                                                             : Look::Written);
+}
+
+void TailedFile::markForLook(Look look) {
   events_look_ = std::max(events_look_, look);
   if (!gathered) {
     gathered = true;
@@ -120,23 +123,32 @@ bool TailedFile::readsWritten() const {
          tail_len_ == std::min<uint64_t>(tail_.size(), read_offset_);
 }
 
+ssize_t TailedFile::readOnLoop(iovec* iov, int count, uint64_t at) const {
+  ssize_t n;
+  do {
+    n = ::preadv(fd_, iov, count, static_cast<off_t>(at));
+  } while (n < 0 && errno == EINTR);
+  return n < 0 ? -errno : n;
+}
+
+TailedFile::ReadStart TailedFile::settleOnLoop(ssize_t result, uv_buf_t buf) {
+  if (settleRead(result, buf.base, buf.len, false)) ctx_.want_read(*this);
+  return ReadStart::Done;
+}
+
 TailedFile::ReadStart TailedFile::readWritten(uv_buf_t buf) {
   char before[Fingerprint::kBytes];
   iovec iov[2] = {{before, tail_len_}, {buf.base, buf.len}};
-  ssize_t n;
-  do {
-    n = ::preadv(fd_, iov, 2, static_cast<off_t>(read_offset_ - tail_len_));
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = readOnLoop(iov, 2, read_offset_ - tail_len_);
   if (n >= 0 && (static_cast<size_t>(n) < tail_len_ || std::memcmp(before, tail_.data(), tail_len_) != 0)) {
     std::optional<FileStat> st = statFd(fd_);
     seen_size_ = st ? st->size : 0;
     truncated(seen_size_);
     return ReadStart::Done;
   }
-  const ssize_t got = n < 0 ? -errno : n - static_cast<ssize_t>(tail_len_);
+  const ssize_t got = n < 0 ? n : n - static_cast<ssize_t>(tail_len_);
   if (got > 0) seen_size_ = std::max(seen_size_, read_offset_ + static_cast<uint64_t>(got));
-  if (settleRead(got, buf.base, buf.len, false)) ctx_.want_read(*this);
-  return ReadStart::Done;
+  return settleOnLoop(got, buf);
 }
 
 TailedFile::ReadStart TailedFile::startRead() {
@@ -147,12 +159,8 @@ TailedFile::ReadStart TailedFile::startRead() {
   uv_buf_t buf = splitter_->readBuffer(kReadBytes);
   if (std::exchange(read_written_, false) && readsWritten()) return readWritten(buf);
   if (readsInline()) {
-    ssize_t n;
-    do {
-      n = ::pread(fd_, buf.base, buf.len, static_cast<off_t>(read_offset_));
-    } while (n < 0 && errno == EINTR);
-    if (settleRead(n < 0 ? -errno : n, buf.base, buf.len, false)) ctx_.want_read(*this);
-    return ReadStart::Done;
+    iovec iov{buf.base, buf.len};
+    return settleOnLoop(readOnLoop(&iov, 1, read_offset_), buf);
   }
   auto r = ReadReq::make(ReadData{this, std::move(splitter_), buf.base, buf.len});
   ReadReq* in_flight = r.get();

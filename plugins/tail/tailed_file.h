@@ -19,6 +19,8 @@
 // them is delivered or durably spooled. The checkpoint is the position of the longest prefix of completed entries,
 // in read order; an entry that failed (abandoned at shutdown) stops it for good, so that those lines are read
 // again after a restart.
+#include <sys/uio.h>
+
 #include <array>
 #include <deque>
 #include <functional>
@@ -101,6 +103,8 @@ class TailedFile {
   bool watched() const { return wd_ >= 0; }
   // An inotify event for this file (FileWatches): it is looked at once the round's events are all in.
   void onWatchEvent(uint32_t mask);
+  // Marks the file for a look at least as close as `look` at the round's end.
+  void markForLook(Look look);
   // The round's events are in: the look they asked for.
   void lookAfterEvents() { check(std::exchange(events_look_, Look::Written)); }
   // Called on the poll timer: partial lines held too long, the end of a rotated file, the ack FIFO.
@@ -173,6 +177,10 @@ class TailedFile {
   bool readsInline() const;
   bool readsWritten() const;
   ReadStart readWritten(uv_buf_t buf);
+  // A read on the loop (pread, or preadv with the bytes before the offset first), EINTR retried: the bytes, or -errno.
+  ssize_t readOnLoop(iovec* iov, int count, uint64_t at) const;
+  // Routes what a read on the loop found and queues the file again when there is more.
+  ReadStart settleOnLoop(ssize_t result, uv_buf_t buf);
   void keepTail(const char* base, size_t n);
   void route(size_t n, const char* base);
   void flushHeld();

@@ -278,11 +278,24 @@ TEST_CASE("kafka source: a drain that stalls pauses the partitions, and everythi
   rig.drain.comeUp();
   REQUIRE(rig.drain.waitForMessages(kRecords, 120s));
   CHECK(rig.waitCommitted());
+  const double received = metric(api, "sluice_component_received_events_total", {"component_id=\"bus\""});
   CHECK(terminateAndFinish(agent) == 0);
+  const std::string log = agent.stderrText();
+  INFO(log);
   Tally t = tally(bodyCounts(rig.drain), 0, kRecords, 60);
   CHECK(t.missing == 0);
-  CHECK(t.duplicates == 0);
   CHECK(t.unexpected == 0);
+  // Pausing and resuming reads nothing twice. A rebalance of the mock group under load (the member's session
+  // lost, its partitions assigned again from the last commit: nothing is committed while the drain is down) does,
+  // and each of those records is counted received twice.
+  size_t assignments = 0;
+  for (size_t at = log.find(" assigned\n"); at != std::string::npos; at = log.find(" assigned\n", at + 1)) ++assignments;
+  if (assignments == 1) {
+    CHECK(t.duplicates == 0);
+  } else {
+    WARN(assignments << " assignments: " << t.duplicates << " duplicates, " << received << " records received");
+    CHECK(static_cast<double>(t.duplicates) <= received - static_cast<double>(kRecords));
+  }
   CHECK(agent.stderrText().find("NOT delivered") == std::string::npos);
 }
 

@@ -92,6 +92,29 @@ TEST_CASE("kafka offsets: one turn's records of a partition share one chunk, per
   CHECK(o.acked(kP1) == 4);
 }
 
+TEST_CASE("kafka offsets: a record fetched again after the position is skipped and said so, a new assignment reads "
+          "from anywhere", "[kafka]") {
+  KafkaOffsets o([] {});
+  o.assign(kP0);
+  AckEntry* first = turn(o, kP0, 100, 200);
+  first->release(true);
+  bool refetched = false;
+  CHECK(o.tag(kP0, 150, &refetched) == nullptr);
+  CHECK(refetched);
+  refetched = false;
+  CHECK(o.tag(kP0, 200, &refetched) != nullptr);
+  CHECK_FALSE(refetched);
+  o.closeTurn();
+  o.collect();
+  CHECK(o.acked(kP0) == 201);
+  // Revoked for good and assigned again (another member had it): the group's committed offset decides.
+  o.revoke(kP0, false);
+  o.assign(kP0);
+  CHECK(o.tag(kP0, 120, &refetched) != nullptr);
+  CHECK_FALSE(refetched);
+  o.closeTurn();
+}
+
 TEST_CASE("kafka offsets: a revoked partition's acknowledgements are ignored, its entries kept until resolved",
           "[kafka]") {
   KafkaOffsets o([] {});
