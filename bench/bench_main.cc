@@ -14,9 +14,10 @@ namespace {
 
 const std::string kStdinHttps = std::string(kAgentYaml) + "sources:\n  - name: app\n    type: stdin\n" + kDrainSinkYaml;
 
-// The same path with every batch written to the spool and fsynced before its lines leave the stdin pipe.
+// The same path with every batch written to the spool and fsynced before its lines leave the stdin pipe; the memory
+// buffer at its default, as the row asks (16 MiB ran no faster and peaked 1.3 MB higher).
 const std::string kStdinHttpsAlways =
-    kStdinHttps + "    buffer: {memory: 16MiB, disk: 1GiB, mode: always, sync: batch}\n";
+    kStdinHttps + "    buffer: {disk: 1GiB, mode: always, sync: batch}\n";
 
 // The same path with the admin API off, on at its defaults (on an ephemeral port, so a busy 8089 cannot turn it
 // off), and on with the archive: the cost of the router's tap.
