@@ -62,6 +62,10 @@ int64_t monoMicros() {
 }
 
 void TimestampFormatter::format(int64_t micros, char* out) {
+  if (micros == cached_micros_) {
+    std::memcpy(out, text_, kLength);
+    return;
+  }
   int64_t sec = micros >= 0 ? micros / 1000000 : (micros - 999999) / 1000000;
   int64_t frac = micros - sec * 1000000;
   if (sec != cached_second_) {
@@ -71,7 +75,7 @@ void TimestampFormatter::format(int64_t micros, char* out) {
     unsigned m, d;
     civilFromDays(days, &y, &m, &d);
     unsigned yy = static_cast<unsigned>(y < 0 ? 0 : (y > 9999 ? 9999 : y));
-    char* p = prefix_;
+    char* p = text_;
     put2(p, yy / 100);
     put2(p + 2, yy % 100);
     p[4] = '-';
@@ -87,12 +91,13 @@ void TimestampFormatter::format(int64_t micros, char* out) {
     p[19] = '.';
     cached_second_ = sec;
   }
-  std::memcpy(out, prefix_, 20);
   for (int i = 25; i >= 20; --i) {
-    out[i] = static_cast<char>('0' + frac % 10);
+    text_[i] = static_cast<char>('0' + frac % 10);
     frac /= 10;
   }
-  out[26] = 'Z';
+  text_[26] = 'Z';
+  cached_micros_ = micros;
+  std::memcpy(out, text_, kLength);
 }
 
 std::string TimestampFormatter::format(int64_t micros) {

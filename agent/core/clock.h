@@ -21,7 +21,8 @@ int64_t wallMicros();
 int64_t monoMicros();
 
 // Writes RFC 3339 UTC with exactly six fractional digits ("2026-11-21T10:31:00.123456Z", 27 bytes).
-// The "YYYY-MM-DDTHH:MM:SS." part is cached per second: a log stream is mostly within one second.
+// The "YYYY-MM-DDTHH:MM:SS." part is cached per second (a log stream is mostly within one second), and the whole
+// text per microsecond: the lines of one read share their time of arrival.
 class TimestampFormatter {
  public:
   static constexpr size_t kLength = 27;
@@ -31,7 +32,8 @@ class TimestampFormatter {
 
  private:
   int64_t cached_second_ = INT64_MIN;
-  char prefix_[20] = {};  // "YYYY-MM-DDTHH:MM:SS."
+  int64_t cached_micros_ = INT64_MIN;
+  char text_[kLength] = {};  // "YYYY-MM-DDTHH:MM:SS." (cached_second_) then "ffffffZ" (cached_micros_)
 };
 
 // Parses ISO 8601 / RFC 3339 instants of any precision: "2020-03-27", "2020-03-29T11:01:02Z",

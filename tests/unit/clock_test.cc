@@ -12,6 +12,12 @@ TEST_CASE("timestamps are RFC 3339 UTC with exactly six fractional digits") {
   CHECK(f.format(1364414544000001) == "2013-03-27T20:02:24.000001Z");  // same second: cached prefix
   CHECK(f.format(951782400000000) == "2000-02-29T00:00:00.000000Z");
   CHECK(f.format(4102444799999999) == "2099-12-31T23:59:59.999999Z");
+  // The same instant again (the lines of one read), then a new second with the same fraction, and back.
+  CHECK(f.format(4102444799999999) == "2099-12-31T23:59:59.999999Z");
+  CHECK(f.format(4102444798999999) == "2099-12-31T23:59:58.999999Z");
+  CHECK(f.format(1364414544123456) == "2013-03-27T20:02:24.123456Z");
+  CHECK(f.format(1364414544123456) == "2013-03-27T20:02:24.123456Z");
+  CHECK(f.format(1364414545123456) == "2013-03-27T20:02:25.123456Z");
 }
 
 TEST_CASE("ISO 8601 instants of any precision parse to microseconds") {
