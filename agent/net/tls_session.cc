@@ -5,6 +5,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace sluice {
 
@@ -18,6 +19,42 @@ std::string stripBrackets(const std::string& host) {
 // SSL_write takes at most this much per call: one full TLS record, so records are as large as they can be and
 // the output buffer grows in steps the allocator handles well.
 constexpr size_t kWritePiece = 16 * 1024;
+// Pending output kept beyond this is given back once taken: a write() of a whole batch must not size every
+// connection's buffer for good.
+constexpr size_t kKeptPending = 64 * 1024;
+
+long outputCtrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+
+int outputCreate(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+}  // namespace
+
+// A source/sink BIO whose writes land in the session's current target: OpenSSL's records go to their buffer with
+// one copy (from its own record buffer) instead of two (into a memory BIO, then out of it). Made once, never freed.
+int TlsSession::onOutput(BIO* bio, const char* data, int len) {
+  auto* self = static_cast<TlsSession*>(BIO_get_data(bio));
+  if (self == nullptr || len < 0) return -1;
+  self->target_->append(data, static_cast<size_t>(len));
+  return len;
+}
+
+namespace {
+
+BIO_METHOD* outputMethod(int (*write)(BIO*, const char*, int)) {
+  static BIO_METHOD* method = [write] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sluice TLS output");
+    if (m != nullptr) {
+      BIO_meth_set_write(m, write);
+      BIO_meth_set_ctrl(m, outputCtrl);
+      BIO_meth_set_create(m, outputCreate);
+    }
+    return m;
+  }();
+  return method;
+}
 
 }  // namespace
 
@@ -29,7 +66,9 @@ bool isIpLiteral(const std::string& host) {
 
 TlsSession::TlsSession(SSL* ssl) : ssl_(ssl) {
   in_ = BIO_new(BIO_s_mem());
-  out_ = BIO_new(BIO_s_mem());
+  BIO_METHOD* method = outputMethod(&TlsSession::onOutput);
+  out_ = method != nullptr ? BIO_new(method) : nullptr;
+  if (out_ != nullptr) BIO_set_data(out_, this);
   // An empty input BIO means "wait for more", not EOF.
   BIO_set_mem_eof_return(in_, -1);
   SSL_set_bio(ssl_, in_, out_);
@@ -151,17 +190,31 @@ Status TlsSession::write(const char* data, size_t len) {
   return {};
 }
 
+Status TlsSession::writeTo(const char* data, size_t len, ByteBuffer& out) {
+  if (!pending_.empty()) {
+    out.append(pending_.data(), pending_.size());
+    pending_.clear();
+  }
+  target_ = &out;
+  Status st = write(data, len);
+  target_ = &pending_;
+  return st;
+}
+
 void TlsSession::shutdown() {
   ERR_clear_error();
   if (SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
   ERR_clear_error();
 }
 
-size_t TlsSession::pendingOutput() const { return BIO_ctrl_pending(out_); }
+size_t TlsSession::pendingOutput() const { return pending_.size(); }
 
 size_t TlsSession::takeOutput(char* out, size_t cap) {
-  size_t got = 0;
-  if (cap == 0 || BIO_read_ex(out_, out, cap, &got) != 1) return 0;
+  const size_t got = std::min(cap, pending_.size());
+  if (got == 0) return 0;
+  std::memcpy(out, pending_.data(), got);
+  pending_.consume(got);
+  if (pending_.empty()) pending_.shrinkTo(kKeptPending);
   return got;
 }
 

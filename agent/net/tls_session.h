@@ -1,13 +1,15 @@
 #pragma once
 // One TLS connection's state machine with no I/O of its own: ciphertext goes in through feed() and comes out
-// through takeOutput(); plaintext goes in through write() and comes out through read(). The socket side stays
-// with libuv (tls_stream.cc), and two sessions can be paired in memory for tests.
+// through takeOutput() (or straight into the caller's buffer, writeTo()); plaintext goes in through write() and
+// comes out through read(). The socket side stays with libuv (tls_stream.cc), and two sessions can be paired in
+// memory for tests.
 #include <openssl/ssl.h>
 
 #include <cstddef>
 #include <memory>
 #include <string>
 
+#include "agent/core/bytes.h"
 #include "agent/core/result.h"
 #include "agent/net/tls_context.h"
 
@@ -38,6 +40,9 @@ class TlsSession {
 
   // Encrypts `len` bytes (the handshake must be done); the records wait in the output.
   Status write(const char* data, size_t len);
+  // Encrypts `len` bytes with OpenSSL writing the records at the end of `out`, after what was pending: no copy
+  // through a memory BIO.
+  Status writeTo(const char* data, size_t len, ByteBuffer& out);
   // Queues close_notify.
   void shutdown();
 
@@ -54,9 +59,14 @@ class TlsSession {
   explicit TlsSession(SSL* ssl);
   Error failure(int ssl_error, const char* during);
 
+  // The output BIO's write: into the caller's buffer during writeTo(), else into pending_.
+  static int onOutput(BIO* bio, const char* data, int len);
+
   SSL* ssl_;
   BIO* in_;   // owned by ssl_
-  BIO* out_;  // owned by ssl_
+  BIO* out_;  // owned by ssl_: a sink that appends to *target_
+  ByteBuffer pending_;            // ciphertext not taken yet (the handshake, alerts, write())
+  ByteBuffer* target_ = &pending_;
   bool done_ = false;
   bool peer_closed_ = false;
 };

@@ -140,9 +140,8 @@ void TlsStream::flush() {
   tcp_->writeOwned(std::move(records), nullptr);
 }
 
-// Moves what the session has encrypted to the end of `out`. Taken a record at a time, so the session's memory BIO
-// never holds more than one record: a BIO keeps its largest size for good, which would be the largest batch ever
-// sent, on every connection.
+// Moves what the session has pending (the handshake's messages, session tickets, key updates, alerts) to the end
+// of `out`.
 void TlsStream::takeCiphertext(ByteBuffer& out) {
   const size_t n = tls_->pendingOutput();
   if (n == 0) return;
@@ -150,17 +149,8 @@ void TlsStream::takeCiphertext(ByteBuffer& out) {
 }
 
 Status TlsStream::encrypt(const uv_buf_t* bufs, size_t count, ByteBuffer& out) {
-  // One record per call to the session, its output moved out right after.
-  auto put = [&](const char* p, size_t n) -> Status {
-    while (n > 0) {
-      const size_t piece = std::min(n, kRecord);
-      if (auto st = tls_->write(p, piece); !st) return st;
-      takeCiphertext(out);
-      p += piece;
-      n -= piece;
-    }
-    return {};
-  };
+  // The session writes its records straight to the end of `out`.
+  auto put = [&](const char* p, size_t n) -> Status { return tls_->writeTo(p, n, out); };
   size_t staged = 0;
   for (size_t i = 0; i < count; ++i) {
     const char* p = bufs[i].base;

@@ -92,6 +92,39 @@ TEST_CASE("two TLS sessions paired in memory handshake and exchange data", "[net
   CHECK(server.peerClosed());
 }
 
+TEST_CASE("writeTo puts the records in the caller's buffer, after what was pending, and keeps nothing", "[net]") {
+  Paired p("localhost");
+  REQUIRE(p.handshake().empty());
+  TlsSession& client = *p.client;
+  TlsSession& server = *p.server;
+  REQUIRE(client.write("first;", 6).ok());  // pending in the session
+  REQUIRE(client.pendingOutput() > 0);
+  std::string big(100 * 1024, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  ByteBuffer out;
+  out.append("ab", 2);  // what the buffer held stays in front
+  REQUIRE(client.writeTo(big.data(), big.size(), out).ok());
+  CHECK(client.pendingOutput() == 0);
+  REQUIRE(out.size() > big.size() + 2);
+  CHECK(out.view().substr(0, 2) == "ab");
+  server.feed(out.data() + 2, out.size() - 2);
+  std::string plain;
+  char buf[4096];
+  for (;;) {
+    auto got = server.read(buf, sizeof buf);
+    REQUIRE(got.ok());
+    if (*got == 0) break;
+    plain.append(buf, *got);
+  }
+  CHECK(plain == "first;" + big);
+  // Output made after it (close_notify) is pending again, not written to the old buffer.
+  const size_t size = out.size();
+  client.shutdown();
+  CHECK(out.size() == size);
+  CHECK(readAll(server, client).empty());
+  CHECK(server.peerClosed());
+}
+
 TEST_CASE("a paired session with the wrong name fails verification with OpenSSL's reason", "[net]") {
   Paired p("example.com");
   CHECK(p.handshake() == "client: certificate verify failed: hostname mismatch");
