@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace sluice {
 
@@ -37,7 +38,11 @@ int outputCreate(BIO* bio) {
 int TlsSession::onOutput(BIO* bio, const char* data, int len) {
   auto* self = static_cast<TlsSession*>(BIO_get_data(bio));
   if (self == nullptr || len < 0) return -1;
-  self->target_->append(data, static_cast<size_t>(len));
+  try {
+    self->target_->append(data, static_cast<size_t>(len));
+  } catch (const std::bad_alloc&) {
+    return -1;  // no exception through OpenSSL: the write fails, as a memory BIO's would
+  }
   return len;
 }
 
