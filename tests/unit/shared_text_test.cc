@@ -1,6 +1,7 @@
 // The text helpers every layer shares: JSON strings, percent-decoding, path parts, UTF-8 validity.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <string>
 
 #include "agent/core/path.h"
@@ -20,7 +21,47 @@ std::string json(std::string_view s, InvalidUtf8 invalid) {
   return out;
 }
 
+// One byte at a time, every byte of 0x80 and up taken as invalid (the test's strings hold them alone): what
+// writeJsonString's runs of plain bytes must agree with.
+std::string jsonReference(std::string_view s) {
+  static const char* const kShort[] = {"\\b", "\\t", "\\n", nullptr, "\\f", "\\r"};
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    char buf[8];
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 8 && c <= 13 && kShort[c - 8] != nullptr) {
+      out += kShort[c - 8];
+    } else if (c < 0x20 || c >= 0x80) {
+      std::snprintf(buf, sizeof buf, c < 0x20 ? "\\u%04X" : "\\\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace
+
+TEST_CASE("JSON strings: a byte to escape is found at every place of a run, however long the run", "[text]") {
+  // Runs of plain bytes are scanned sixteen at a time: each special byte at each offset of strings up to 40 bytes.
+  const unsigned char specials[] = {'"', '\\', 0x00, 0x01, '\n', 0x1f, 0x80, 0xc3, 0xff};
+  for (size_t len = 1; len <= 40; ++len) {
+    for (size_t at = 0; at < len; ++at) {
+      for (unsigned char c : specials) {
+        std::string s(len, 'a');
+        for (size_t i = 0; i < len; ++i) s[i] = static_cast<char>('a' + i % 26);
+        s[at] = static_cast<char>(c);
+        INFO("length " << len << ", byte " << static_cast<int>(c) << " at " << at);
+        CHECK(json(s, InvalidUtf8::HexText) == jsonReference(s));
+      }
+    }
+  }
+  // DEL (0x7f) is printable for JSON: copied as it is.
+  CHECK(json(std::string(20, '\x7f'), InvalidUtf8::HexText) == "\"" + std::string(20, '\x7f') + "\"");
+}
 
 TEST_CASE("JSON strings are escaped once for every writer, invalid bytes as each asks", "[text]") {
   const std::string in = std::string("caf\xc3\xa9 \"q\" \\ \x01\b\f\n\r\t end ") + "\xff";
