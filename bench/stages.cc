@@ -145,7 +145,7 @@ Stage tlsStage(const Setup& setup, const std::string& batch, uint64_t lines) {
   }
   const uint64_t per_batch = 1000;
   const uint64_t batches = std::max<uint64_t>(1, lines / per_batch);
-  ByteBuffer out(batch.size() + batch.size() / 16384 * 128 + 128);
+  ByteBuffer out(TlsSession::sealedBytes(batch.size()));
   bool failed = false;
   // As the TLS stream does: the session writes a batch's records straight into the batch's ciphertext buffer.
   Stage s = timed("TLS encrypt (16 KiB records, AES-256-GCM)", batches * per_batch, [&] {

@@ -5,7 +5,6 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
-#include <cstring>
 #include <new>
 
 namespace sluice {
@@ -17,12 +16,23 @@ std::string stripBrackets(const std::string& host) {
   return host;
 }
 
-// SSL_write takes at most this much per call: one full TLS record, so records are as large as they can be and
-// the output buffer grows in steps the allocator handles well.
-constexpr size_t kWritePiece = 16 * 1024;
 // Pending output kept beyond this is given back once taken: a write() of a whole batch must not size every
 // connection's buffer for good.
 constexpr size_t kKeptPending = 64 * 1024;
+
+// The output BIO: a sink whose writes land in the session's current target (its data points at the session's
+// target_), so that OpenSSL's records reach their buffer with one copy (from its own record buffer) instead of two
+// (into a memory BIO, then out of it).
+int outputWrite(BIO* bio, const char* data, int len) {
+  auto* target = static_cast<ByteBuffer* const*>(BIO_get_data(bio));
+  if (target == nullptr || len < 0) return -1;
+  try {
+    (*target)->append(data, static_cast<size_t>(len));
+  } catch (const std::bad_alloc&) {
+    return -1;  // no exception through OpenSSL: the write fails, as a memory BIO's would
+  }
+  return len;
+}
 
 long outputCtrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
 
@@ -31,28 +41,12 @@ int outputCreate(BIO* bio) {
   return 1;
 }
 
-}  // namespace
-
-// A source/sink BIO whose writes land in the session's current target: OpenSSL's records go to their buffer with
-// one copy (from its own record buffer) instead of two (into a memory BIO, then out of it). Made once, never freed.
-int TlsSession::onOutput(BIO* bio, const char* data, int len) {
-  auto* self = static_cast<TlsSession*>(BIO_get_data(bio));
-  if (self == nullptr || len < 0) return -1;
-  try {
-    self->target_->append(data, static_cast<size_t>(len));
-  } catch (const std::bad_alloc&) {
-    return -1;  // no exception through OpenSSL: the write fails, as a memory BIO's would
-  }
-  return len;
-}
-
-namespace {
-
-BIO_METHOD* outputMethod(int (*write)(BIO*, const char*, int)) {
-  static BIO_METHOD* method = [write] {
+// Made once for the process and never freed: every output BIO refers to it.
+BIO_METHOD* outputMethod() {
+  static BIO_METHOD* method = [] {
     BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "sluice TLS output");
     if (m != nullptr) {
-      BIO_meth_set_write(m, write);
+      BIO_meth_set_write(m, outputWrite);
       BIO_meth_set_ctrl(m, outputCtrl);
       BIO_meth_set_create(m, outputCreate);
     }
@@ -71,9 +65,9 @@ bool isIpLiteral(const std::string& host) {
 
 TlsSession::TlsSession(SSL* ssl) : ssl_(ssl) {
   in_ = BIO_new(BIO_s_mem());
-  BIO_METHOD* method = outputMethod(&TlsSession::onOutput);
+  BIO_METHOD* method = outputMethod();
   out_ = method != nullptr ? BIO_new(method) : nullptr;
-  if (out_ != nullptr) BIO_set_data(out_, this);
+  if (out_ != nullptr) BIO_set_data(out_, &target_);
   // An empty input BIO means "wait for more", not EOF.
   BIO_set_mem_eof_return(in_, -1);
   SSL_set_bio(ssl_, in_, out_);
@@ -185,7 +179,7 @@ Result<size_t> TlsSession::read(char* buf, size_t cap) {
 Status TlsSession::write(const char* data, size_t len) {
   ERR_clear_error();
   while (len > 0) {
-    size_t piece = std::min(len, kWritePiece);
+    size_t piece = std::min(len, kRecordBytes);
     size_t written = 0;
     int rc = SSL_write_ex(ssl_, data, piece, &written);
     if (rc != 1) return failure(SSL_get_error(ssl_, rc), "write");
@@ -196,10 +190,7 @@ Status TlsSession::write(const char* data, size_t len) {
 }
 
 Status TlsSession::writeTo(const char* data, size_t len, ByteBuffer& out) {
-  if (!pending_.empty()) {
-    out.append(pending_.data(), pending_.size());
-    pending_.clear();
-  }
+  takeOutput(out);
   target_ = &out;
   Status st = write(data, len);
   target_ = &pending_;
@@ -212,20 +203,17 @@ void TlsSession::shutdown() {
   ERR_clear_error();
 }
 
-size_t TlsSession::pendingOutput() const { return pending_.size(); }
-
-size_t TlsSession::takeOutput(char* out, size_t cap) {
-  const size_t got = std::min(cap, pending_.size());
-  if (got == 0) return 0;
-  std::memcpy(out, pending_.data(), got);
-  pending_.consume(got);
-  if (pending_.empty()) pending_.shrinkTo(kKeptPending);
-  return got;
+void TlsSession::takeOutput(ByteBuffer& out) {
+  if (pending_.empty()) return;
+  out.append(pending_.data(), pending_.size());
+  pending_.clear();
+  pending_.shrinkTo(kKeptPending);
 }
 
 std::string TlsSession::takeOutput() {
-  std::string out(pendingOutput(), '\0');
-  out.resize(takeOutput(out.data(), out.size()));
+  std::string out(pending_.view());
+  pending_.clear();
+  pending_.shrinkTo(kKeptPending);
   return out;
 }
 

@@ -17,6 +17,9 @@ namespace sluice {
 
 class TlsSession {
  public:
+  // SSL_write is given at most this much per call: one full TLS record, so records are as large as they can be.
+  static constexpr size_t kRecordBytes = 16 * 1024;
+
   // `name` is the server's name as the user gave it: sent as SNI unless it is an IP literal, and verified
   // against the certificate (DNS name or IP address) when the context verifies. Empty: no SNI, no name check.
   static Result<std::unique_ptr<TlsSession>> client(const TlsContext& ctx, const std::string& name);
@@ -43,13 +46,16 @@ class TlsSession {
   // Encrypts `len` bytes with OpenSSL writing the records at the end of `out`, after what was pending: no copy
   // through a memory BIO.
   Status writeTo(const char* data, size_t len, ByteBuffer& out);
+  // The most bytes of records `plain` bytes of plaintext become: per 16 KiB record at most a header, an explicit
+  // nonce or IV, a tag or MAC and padding, which 128 bytes cover.
+  static size_t sealedBytes(size_t plain) { return plain + (plain / kRecordBytes + 1) * 128; }
   // Queues close_notify.
   void shutdown();
 
   // Ciphertext waiting to be sent.
-  size_t pendingOutput() const;
-  // Moves up to `cap` bytes of pending ciphertext into `out`; returns how many.
-  size_t takeOutput(char* out, size_t cap);
+  size_t pendingOutput() const { return pending_.size(); }
+  // Moves the pending ciphertext to the end of `out`.
+  void takeOutput(ByteBuffer& out);
   std::string takeOutput();
 
   // The certificate verification result ("ok" when it passed or was not checked).
@@ -59,14 +65,11 @@ class TlsSession {
   explicit TlsSession(SSL* ssl);
   Error failure(int ssl_error, const char* during);
 
-  // The output BIO's write: into the caller's buffer during writeTo(), else into pending_.
-  static int onOutput(BIO* bio, const char* data, int len);
-
   SSL* ssl_;
   BIO* in_;   // owned by ssl_
-  BIO* out_;  // owned by ssl_: a sink that appends to *target_
+  BIO* out_;  // owned by ssl_: a sink that appends to *target_ (its data is &target_)
   ByteBuffer pending_;            // ciphertext not taken yet (the handshake, alerts, write())
-  ByteBuffer* target_ = &pending_;
+  ByteBuffer* target_ = &pending_;  // the caller's buffer during writeTo()
   bool done_ = false;
   bool peer_closed_ = false;
 };

@@ -13,7 +13,7 @@ namespace {
 constexpr size_t kPlainBuffer = 64 * 1024;
 thread_local char tPlainBuffer[kPlainBuffer];
 // Small writes are staged up to one full TLS record so that a request head and its body share records.
-constexpr size_t kRecord = 16 * 1024;
+constexpr size_t kRecord = TlsSession::kRecordBytes;
 thread_local char tStage[kRecord];
 
 }  // namespace
@@ -136,16 +136,8 @@ void TlsStream::flush() {
   const size_t len = tls_->pendingOutput();
   if (len == 0) return;
   ByteBuffer records(len);
-  takeCiphertext(records);
+  tls_->takeOutput(records);
   tcp_->writeOwned(std::move(records), nullptr);
-}
-
-// Moves what the session has pending (the handshake's messages, session tickets, key updates, alerts) to the end
-// of `out`.
-void TlsStream::takeCiphertext(ByteBuffer& out) {
-  const size_t n = tls_->pendingOutput();
-  if (n == 0) return;
-  out.commit(tls_->takeOutput(out.prepare(n), n));
 }
 
 Status TlsStream::encrypt(const uv_buf_t* bufs, size_t count, ByteBuffer& out) {
@@ -182,16 +174,14 @@ void TlsStream::submit(const uv_buf_t* bufs, size_t count, std::function<void(in
   // The plaintext is encrypted at once, so the caller's memory is not read after this call.
   size_t plain = 0;
   for (size_t i = 0; i < count; ++i) plain += bufs[i].len;
-  // Per record at most a header, an explicit nonce or IV, a tag or MAC and padding: 128 bytes covers them all.
-  ByteBuffer out(tls_->pendingOutput() + plain + (plain / kRecord + 1) * 128);
-  takeCiphertext(out);  // what the session had ready (a key update) goes first
+  ByteBuffer out(tls_->pendingOutput() + TlsSession::sealedBytes(plain));
+  tls_->takeOutput(out);  // what the session had ready (a key update) goes first
   Status st = encrypt(bufs, count, out);
   if (!st) {
     if (done) postWhileAlive(loop_, alive_, [done = std::move(done)] { done(UV_EPROTO); });
     failLater(Error{"TLS error on " + endpoint_ + ": " + st.error().message, UV_EPROTO});
     return;
   }
-  takeCiphertext(out);
   tcp_->writeOwned(std::move(out), std::move(done));
 }
 

@@ -55,7 +55,6 @@ class TlsStream final : public Stream, private Stream::Handler {
   void drain();
   void flush();               // hands the records waiting in the session to the TCP stream
   void submit(const uv_buf_t* bufs, size_t count, std::function<void(int)> done);
-  void takeCiphertext(ByteBuffer& out);
   Status encrypt(const uv_buf_t* bufs, size_t count, ByteBuffer& out);
   void fail(Error why);       // closes and tells the handler
   void failLater(Error why);  // from a call the owner made: the handler hears of it on a later turn
