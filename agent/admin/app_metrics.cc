@@ -18,7 +18,7 @@ constexpr PromFamily kAppFamilies[] = {
     {"sluice_app_disk_written_bytes_total", "counter", "Bytes written to storage (/proc/PID/io write_bytes; a cgroup's io.stat wbytes)."},
     {"sluice_app_filesystem_used_bytes", "gauge", "Used bytes of the filesystem of a path in metrics.filesystems."},
     {"sluice_app_filesystem_available_bytes", "gauge", "Bytes available to unprivileged users on that filesystem."},
-    {"sluice_app_metrics_ring_bytes", "gauge", "Memory of the ring behind GET /metrics/app (allocated once)."},
+    {"sluice_app_metrics_ring_bytes", "gauge", "Memory of the ring behind GET /metrics/app (a column per server seen, at most 16)."},
 };
 
 }  // namespace

@@ -8,6 +8,7 @@ namespace sluice {
 namespace {
 
 constexpr size_t kRowFloats = AppMetricsRing::kMaxServers * kAppMetricCount;
+constexpr float kNaNf = std::numeric_limits<float>::quiet_NaN();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
@@ -30,7 +31,7 @@ double percentile90(std::vector<double>& values) {
 
 AppMetricsRing::AppMetricsRing(size_t rounds)
     : times_(std::max<size_t>(rounds, 1), 0),
-      values_(times_.size() * kRowFloats, std::numeric_limits<float>::quiet_NaN()),
+      columns_(kMaxServers),
       servers_(kMaxServers),
       last_round_(kMaxServers, 0) {
   // Keys are short; reserving them here keeps add() from allocating for the usual names.
@@ -44,8 +45,11 @@ size_t AppMetricsRing::roundsFor(int64_t keep_us, int64_t interval_us) {
 }
 
 size_t AppMetricsRing::memoryBytes() const {
-  size_t bytes = sizeof(*this) + times_.capacity() * sizeof(int64_t) + values_.capacity() * sizeof(float) +
-                 last_round_.capacity() * sizeof(uint64_t);
+  size_t bytes = sizeof(*this) + times_.capacity() * sizeof(int64_t) + last_round_.capacity() * sizeof(uint64_t) +
+                 columns_.capacity() * sizeof(columns_[0]);
+  for (const auto& column : columns_) {
+    if (column) bytes += capacity() * kAppMetricCount * sizeof(float);
+  }
   for (const std::string& s : servers_) bytes += sizeof(std::string) + s.capacity();
   return bytes;
 }
@@ -62,6 +66,12 @@ size_t AppMetricsRing::serverIndex(const std::string& key, uint64_t round) {
     if (unused && free_slot == kMaxServers) free_slot = i;
   }
   if (free_slot == kMaxServers) return kMaxServers;
+  if (!columns_[free_slot]) {
+    // A reused column needs nothing: every round wrote NaN over its rows where it had no values.
+    const size_t n = capacity() * kAppMetricCount;
+    columns_[free_slot].reset(new float[n]);
+    std::fill(columns_[free_slot].get(), columns_[free_slot].get() + n, kNaNf);
+  }
   servers_[free_slot].assign(key);
   return free_slot;
 }
@@ -69,8 +79,9 @@ size_t AppMetricsRing::serverIndex(const std::string& key, uint64_t round) {
 size_t AppMetricsRing::add(int64_t t_us, const std::vector<AppServerValues>& servers) {
   const uint64_t round = ++rounds_;
   if (!empty() && t_us < newestUs()) t_us = newestUs();  // a clock stepped back: keep the rows in order
-  float* row = values_.data() + head_ * kRowFloats;
-  std::fill(row, row + kRowFloats, std::numeric_limits<float>::quiet_NaN());
+  for (auto& column : columns_) {
+    if (column) std::fill_n(column.get() + head_ * kAppMetricCount, kAppMetricCount, kNaNf);
+  }
   times_[head_] = t_us;
   size_t left_out = 0;
   for (const AppServerValues& s : servers) {
@@ -80,7 +91,8 @@ size_t AppMetricsRing::add(int64_t t_us, const std::vector<AppServerValues>& ser
       continue;
     }
     last_round_[i] = round;
-    for (size_t m = 0; m < kAppMetricCount; ++m) row[i * kAppMetricCount + m] = static_cast<float>(s.values[m]);
+    float* row = columns_[i].get() + head_ * kAppMetricCount;
+    for (size_t m = 0; m < kAppMetricCount; ++m) row[m] = static_cast<float>(s.values[m]);
   }
   head_ = (head_ + 1) % capacity();
   count_ = std::min(count_ + 1, capacity());
@@ -124,11 +136,14 @@ std::vector<AppMetricsRing::Window> AppMetricsRing::aggregate(int64_t from_us, i
       flush();
       bucket = b;
     }
-    const float* row = values_.data() + r * kRowFloats;
-    for (size_t k = 0; k < kRowFloats; ++k) {
-      if (std::isnan(row[k])) continue;
-      sums[k] += row[k];
-      ++counts[k];
+    for (size_t s = 0; s < kMaxServers; ++s) {
+      if (!columns_[s]) continue;
+      const float* row = columns_[s].get() + r * kAppMetricCount;
+      for (size_t m = 0; m < kAppMetricCount; ++m) {
+        if (std::isnan(row[m])) continue;
+        sums[s * kAppMetricCount + m] += row[m];
+        ++counts[s * kAppMetricCount + m];
+      }
     }
   }
   flush();

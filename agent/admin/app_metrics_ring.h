@@ -1,10 +1,12 @@
 #pragma once
 // The last hours of the app's metrics (GET /metrics/app): one row per sampling round, each row a value per
-// "server" (Sluice itself, each exec source's process tree, each cgroup, each filesystem) and per metric. Every
-// byte is allocated by the constructor; adding a round never allocates, so the memory stays what
-// memoryBytes() says however long the agent runs.
+// "server" (Sluice itself, each exec source's process tree, each cgroup, each filesystem) and per metric. A
+// server's column of rows is allocated whole when the server is first seen (at most kMaxServers times); rounds
+// never allocate, so the memory stays what memoryBytes() says however long the agent runs, and an agent that
+// watches only itself holds one column, not sixteen.
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,7 +72,8 @@ class AppMetricsRing {
   size_t at(size_t i) const { return (head_ + capacity() - count_ + i) % capacity(); }  // i-th oldest row
 
   std::vector<int64_t> times_;
-  std::vector<float> values_;        // rows × kMaxServers × kAppMetricCount
+  // Per server: rows × kAppMetricCount, NaN where it had no value; nullptr until the server is first seen.
+  std::vector<std::unique_ptr<float[]>> columns_;
   std::vector<std::string> servers_; // kMaxServers keys ("" = free)
   std::vector<uint64_t> last_round_; // the round each server last had values in
   size_t head_ = 0;                  // where the next row goes

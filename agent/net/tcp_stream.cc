@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "agent/core/thread_buffer.h"
 #include "agent/core/units.h"
 
 namespace sluice {
@@ -16,7 +17,7 @@ namespace {
 // One read buffer per thread, not per connection: a read is consumed before the next one starts, and a server
 // with a thousand idle connections should not hold a thousand 64 KiB buffers.
 constexpr size_t kReadBuffer = 64 * 1024;
-thread_local char tReadBuffer[kReadBuffer];
+struct ReadBufferTag {};
 
 using ShutdownReq = UvRequest<uv_shutdown_t>;
 
@@ -210,8 +211,8 @@ void TcpStream::becomeOpen() {
 }
 
 void TcpStream::onAlloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {
-  buf->base = tReadBuffer;
-  buf->len = kReadBuffer;
+  buf->base = threadBuffer<ReadBufferTag, kReadBuffer>();
+  buf->len = buf->base != nullptr ? kReadBuffer : 0;  // 0: libuv reports UV_ENOBUFS to onRead
 }
 
 void TcpStream::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "agent/core/thread_buffer.h"
 #include "agent/core/units.h"
 
 namespace sluice {
@@ -11,10 +12,10 @@ namespace {
 
 // Plaintext is decrypted into one buffer per thread: it is delivered before the next read starts.
 constexpr size_t kPlainBuffer = 64 * 1024;
-thread_local char tPlainBuffer[kPlainBuffer];
+struct PlainBufferTag {};
 // Small writes are staged up to one full TLS record so that a request head and its body share records.
 constexpr size_t kRecord = TlsSession::kRecordBytes;
-thread_local char tStage[kRecord];
+struct StageTag {};
 
 }  // namespace
 
@@ -117,14 +118,19 @@ void TlsStream::becomeOpen() {
 
 void TlsStream::drain() {
   auto alive = alive_;
+  char* plain = threadBuffer<PlainBufferTag, kPlainBuffer>();
+  if (plain == nullptr) {
+    fail(Error{"out of memory reading from " + endpoint_, UV_ENOBUFS});
+    return;
+  }
   while (state_ == State::Open && !paused_) {
-    auto got = tls_->read(tPlainBuffer, kPlainBuffer);
+    auto got = tls_->read(plain, kPlainBuffer);
     if (!got) {
       fail(Error{"TLS error on " + endpoint_ + ": " + got.error().message, UV_EPROTO});
       return;
     }
     if (*got == 0) break;
-    if (handler_ != nullptr) handler_->onStreamData(tPlainBuffer, *got);
+    if (handler_ != nullptr) handler_->onStreamData(plain, *got);
     if (!*alive) return;
   }
   if (state_ != State::Open) return;
@@ -143,6 +149,8 @@ void TlsStream::flush() {
 Status TlsStream::encrypt(const uv_buf_t* bufs, size_t count, ByteBuffer& out) {
   // The session writes its records straight to the end of `out`.
   auto put = [&](const char* p, size_t n) -> Status { return tls_->writeTo(p, n, out); };
+  char* stage = threadBuffer<StageTag, kRecord>();
+  if (stage == nullptr) return makeError("out of memory encrypting for " + endpoint_, UV_ENOBUFS);
   size_t staged = 0;
   for (size_t i = 0; i < count; ++i) {
     const char* p = bufs[i].base;
@@ -156,17 +164,17 @@ Status TlsStream::encrypt(const uv_buf_t* bufs, size_t count, ByteBuffer& out) {
         continue;
       }
       size_t take = std::min(n, kRecord - staged);
-      std::memcpy(tStage + staged, p, take);
+      std::memcpy(stage + staged, p, take);
       staged += take;
       p += take;
       n -= take;
       if (staged == kRecord) {
-        if (auto st = put(tStage, staged); !st) return st;
+        if (auto st = put(stage, staged); !st) return st;
         staged = 0;
       }
     }
   }
-  if (staged > 0) return put(tStage, staged);
+  if (staged > 0) return put(stage, staged);
   return {};
 }
 

@@ -56,12 +56,14 @@ Status HeldPipeReader::open(int fd) {
   if (null_fd_ < 0) return makeError(std::string("cannot open /dev/null: ") + std::strerror(errno));
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   fd_ = fd;
-  piece_.reserve(capacity_);
+  piece_.reserve(maxPiece());
   int rc = poll_.init(this, [&](uv_poll_t* p) { return uv_poll_init(loop_.get(), p, fd_); });
   if (rc < 0) return makeError(std::string("cannot watch the pipe: ") + uv_strerror(rc), rc);
   timer_.init(this, [&](uv_timer_t* t) { return uv_timer_init(loop_.get(), t); });
   return {};
 }
+
+size_t HeldPipeReader::maxPiece() const { return std::max<size_t>(capacity_ / kPiecesPerPipe, max_line_ + 1); }
 
 void HeldPipeReader::watch() {
   if (watching_ || ended_) return;
@@ -139,7 +141,7 @@ bool HeldPipeReader::takePiece(bool writer_gone) {
     if (in_pipe == 0 && !inFlight() && writer_gone) end(0);  // nothing left and nobody to write more: EOF
     return false;
   }
-  const size_t want = std::min(in_pipe - routed_bytes_, std::max<size_t>(capacity_ / kPiecesPerPipe, max_line_ + 1));
+  const size_t want = std::min(in_pipe - routed_bytes_, maxPiece());
   ssize_t n = ::tee(fd_, copy_w_, routed_bytes_ + want, SPLICE_F_NONBLOCK);
   if (n <= 0) {
     if (n < 0 && errno != EAGAIN) {

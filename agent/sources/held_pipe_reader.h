@@ -55,6 +55,8 @@ class HeldPipeReader {
     bool consumed = false;   // its bytes have left the input pipe
   };
   void readPiece(bool writer_gone);
+  // The most one piece takes (its buffer's size): a share of the pipe, or a line and its newline.
+  size_t maxPiece() const;
   // Routes whole lines of what the pipe holds past the routed pieces; false when there was nothing to take.
   bool takePiece(bool writer_gone);
   void onAcked(Piece& piece, bool ok);

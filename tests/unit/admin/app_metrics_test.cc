@@ -223,20 +223,33 @@ TEST_CASE("a window before the kept metrics is 416 with where they start, and ba
   CHECK(parseAppResolution("1h").value() == 3600 * kSecond);
 }
 
-TEST_CASE("the ring's memory is allocated once and stays the same after 6 simulated hours", "[admin][app_metrics]") {
+TEST_CASE("the ring holds a column per server seen, and its memory stays the same after 6 simulated hours",
+          "[admin][app_metrics]") {
   const int64_t interval = 10 * kSecond;
   AppMetricsRing ring(AppMetricsRing::roundsFor(6 * 3600 * kSecond, interval));
   CHECK(ring.capacity() == 2160);
-  const size_t bytes = ring.memoryBytes();
-  CHECK(bytes < 1100 * 1024);  // the README's figure: about 1 MiB at the default interval
+  const size_t empty = ring.memoryBytes();
+  CHECK(empty < 32 * 1024);  // the times: no column until a server is seen
+  const size_t column = 2160 * kAppMetricCount * sizeof(float);
   int64_t t = kT0;
-  // 7 hours, with exec sources coming and going (a reload every hour renames them).
-  for (int i = 0; i < 7 * 360; ++i, t += interval) {
+  ring.add(t, {server("sluice", 1, 1)});
+  t += interval;
+  CHECK(ring.memoryBytes() == empty + column);  // an agent watching only itself: one column, about 59 KiB
+  ring.add(t, {server("sluice", 1, 1), server("exec:web-0", 50, 5e7), server("exec:worker-0", 10, 1e6)});
+  t += interval;
+  const size_t bytes = ring.memoryBytes();
+  CHECK(bytes == empty + 3 * column);
+  // 8 hours, with exec sources coming and going (a reload every hour renames them): sluice and the two servers
+  // of each of 7 hours are kept at once (a server's place is free 6 hours after its last round), and from then on
+  // an expired server's column is reused, so no more are allocated.
+  for (int i = 2; i < 8 * 360; ++i, t += interval) {
     const int hour = i / 360;
     ring.add(t, {server("sluice", 1, 1), server("exec:web-" + std::to_string(hour), 50, 5e7),
                  server("exec:worker-" + std::to_string(hour), 10, 1e6)});
+    if (hour == 7 && i % 360 == 0) CHECK(ring.memoryBytes() == empty + 15 * column);
   }
-  CHECK(ring.memoryBytes() == bytes);
+  CHECK(ring.memoryBytes() == empty + 15 * column);
+  CHECK(ring.memoryBytes() <= empty + AppMetricsRing::kMaxServers * column);  // the README's bound, 0.95 MiB
   CHECK(ring.size() == ring.capacity());
   CHECK(ring.newestUs() == t - interval);
   CHECK(ring.oldestUs() == t - interval * 2160);  // exactly the last 6 hours
@@ -244,6 +257,22 @@ TEST_CASE("the ring's memory is allocated once and stays the same after 6 simula
   CHECK(windows.size() == 6);
   CHECK(windows.back().avg[kCpuPercent] == Approx((1 + 50 + 10) / 3.0));
   CHECK(AppMetricsRing::roundsFor(6 * 3600 * kSecond, 200000) == AppMetricsRing::kMaxRounds);
+}
+
+TEST_CASE("a server's column that is reused holds none of the old server's values", "[admin][app_metrics]") {
+  AppMetricsRing ring(4);
+  int64_t t = kT0;
+  ring.add(t, {server("old", 90, 1)});
+  t += 10 * kSecond;
+  // Four rounds without "old": its place is free again, and "new" takes it.
+  for (int i = 0; i < 4; ++i, t += 10 * kSecond) ring.add(t, {server("sluice", 1, 1)});
+  const size_t bytes = ring.memoryBytes();
+  ring.add(t, {server("sluice", 1, 1), server("new", 5, 1)});
+  CHECK(ring.memoryBytes() == bytes);
+  auto windows = ring.aggregate(INT64_MIN, INT64_MAX, 3600 * kSecond);
+  REQUIRE(windows.size() == 1);
+  // sluice's mean 1 and new's 5, never old's 90.
+  CHECK(windows[0].avg[kCpuPercent] == Approx(3.0));
 }
 
 TEST_CASE("more servers than the ring has places are left out and counted", "[admin][app_metrics]") {
