@@ -127,3 +127,19 @@ TEST_CASE("a checkpoint records the journal sequence it covers, and files writte
   CheckpointStore store(dir.path(), "a source");
   CHECK(store.journalPath() == dir.path() + "/checkpoints/a%20source.journal");
 }
+
+TEST_CASE("the checkpoint file's text is the one earlier versions read and write") {
+  CheckpointSet set = sample();
+  set.journal_seq = 77;
+  set.files[1].real_path.clear();  // an empty real path is written as the path
+  CHECK(CheckpointStore::serialize(set) ==
+        "sluice-tail-checkpoints 1\n"
+        "written_us 1714557600000000\n"
+        "scanned_us 1714557599000000\n"
+        "journal_seq 77\n"
+        "file 2049 123456 987654321 256 0123456789abcdef /var/log/containers/web-1_shop_nginx-abc.log "
+        "/var/log/pods/shop_web-1_uid/nginx/0.log\n"
+        "file 1 2 0 3 000000000000002a /tmp/odd%20name%20%2520%0anew%ff%20line.log "
+        "/tmp/odd%20name%20%2520%0anew%ff%20line.log\n"
+        "end 2 03fbc2e6df91dc51\n");
+}
