@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   }
   tailRows(setup, input);
   mainRows(setup, input);
-  if (setup.wants("CLF")) printRow(clfJsonEncoder(setup));
+  if (setup.wants("CLF")) printRow(repeated(setup, [&] { return clfJsonEncoder(setup); }));
   if (setup.wants("convert")) printRow(clfJsonConvert(setup));
   kafkaRows(setup, input);
   peerRows(setup, input);

@@ -71,18 +71,21 @@ void TimestampFormatter::format(int64_t micros, char* out) {
   if (sec != cached_second_) {
     int64_t days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400;
     int64_t rem = sec - days * 86400;
-    int64_t y;
-    unsigned m, d;
-    civilFromDays(days, &y, &m, &d);
-    unsigned yy = static_cast<unsigned>(y < 0 ? 0 : (y > 9999 ? 9999 : y));
     char* p = text_;
-    put2(p, yy / 100);
-    put2(p + 2, yy % 100);
-    p[4] = '-';
-    put2(p + 5, m);
-    p[7] = '-';
-    put2(p + 8, d);
-    p[10] = 'T';
+    if (days != cached_day_) {
+      int64_t y;
+      unsigned m, d;
+      civilFromDays(days, &y, &m, &d);
+      unsigned yy = static_cast<unsigned>(y < 0 ? 0 : (y > 9999 ? 9999 : y));
+      put2(p, yy / 100);
+      put2(p + 2, yy % 100);
+      p[4] = '-';
+      put2(p + 5, m);
+      p[7] = '-';
+      put2(p + 8, d);
+      p[10] = 'T';
+      cached_day_ = days;
+    }
     put2(p + 11, static_cast<unsigned>(rem / 3600));
     p[13] = ':';
     put2(p + 14, static_cast<unsigned>(rem / 60 % 60));

@@ -21,8 +21,9 @@ int64_t wallMicros();
 int64_t monoMicros();
 
 // Writes RFC 3339 UTC with exactly six fractional digits ("2026-11-21T10:31:00.123456Z", 27 bytes).
-// The "YYYY-MM-DDTHH:MM:SS." part is cached per second (a log stream is mostly within one second), and the whole
-// text per microsecond: the lines of one read share their time of arrival.
+// The date is cached per day and "YYYY-MM-DDTHH:MM:SS." per second (a log stream is mostly within one second; an
+// access log replayed may change its second at every line), and the whole text per microsecond: the lines of one
+// read share their time of arrival.
 class TimestampFormatter {
  public:
   static constexpr size_t kLength = 27;
@@ -31,9 +32,11 @@ class TimestampFormatter {
   std::string format(int64_t micros);
 
  private:
+  int64_t cached_day_ = INT64_MIN;
   int64_t cached_second_ = INT64_MIN;
   int64_t cached_micros_ = INT64_MIN;
-  char text_[kLength] = {};  // "YYYY-MM-DDTHH:MM:SS." (cached_second_) then "ffffffZ" (cached_micros_)
+  // "YYYY-MM-DDT" (cached_day_), "HH:MM:SS." (cached_second_), then "ffffffZ" (cached_micros_)
+  char text_[kLength] = {};
 };
 
 // Parses ISO 8601 / RFC 3339 instants of any precision: "2020-03-27", "2020-03-29T11:01:02Z",

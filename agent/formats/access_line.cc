@@ -28,15 +28,6 @@ void put2(std::string& out, unsigned v) {
   out.push_back(static_cast<char>('0' + v % 10));
 }
 
-// A token of the prefix: non-empty, no space.
-bool token(std::string_view& rest, std::string_view* out) {
-  size_t sp = rest.find(' ');
-  if (sp == 0 || sp == std::string_view::npos) return false;
-  *out = rest.substr(0, sp);
-  rest.remove_prefix(sp + 1);
-  return true;
-}
-
 // Canonical decimal: "0" or no leading zero, at most 19 digits (so that writing it back gives the same text).
 bool canonicalNumber(std::string_view s, uint64_t* value) {
   if (s.empty() || s.size() > 19 || (s.size() > 1 && s[0] == '0')) return false;
@@ -228,21 +219,41 @@ void formatClfTime(int64_t utc_us, int tz, std::string& out) {
 
 namespace {
 
-// "[vhost] client ident user " before the time: three or four words.
+// "[vhost] client ident user " before the time: three or four words, each ended by one space (one pass over the
+// few bytes: a search per word cost more than the words).
 bool parseWords(std::string_view prefix, AccessFields* f) {
   std::string_view words[4];
   size_t n = 0;
-  while (!prefix.empty()) {
-    if (n == 4 || !token(prefix, &words[n])) return false;
-    ++n;
+  size_t start = 0;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (prefix[i] != ' ') continue;
+    if (i == start || n == 4) return false;  // an empty word, or a fifth
+    words[n++] = prefix.substr(start, i - start);
+    start = i + 1;
   }
-  if (n < 3) return false;
+  if (start != prefix.size() || n < 3) return false;  // a last word without its space, or too few
   f->has_vhost = n == 4;
   f->vhost = n == 4 ? words[0] : std::string_view();
   f->client = words[n - 3];
   f->ident = words[n - 2];
   f->user = words[n - 1];
   return true;
+}
+
+// Where the time field's " [" is: the first one followed by a digit. Found by its '[' (a line has few), not by
+// its space (a line has many).
+size_t timeOpen(std::string_view line) {
+  const char* d = line.data();
+  const size_t n = line.size();
+  size_t p = 1;
+  while (p + 1 < n) {
+    const void* hit = std::memchr(d + p, '[', n - 1 - p);
+    if (hit == nullptr) break;
+    p = static_cast<size_t>(static_cast<const char*>(hit) - d);
+    if (d[p - 1] == ' ' && digit(d[p + 1])) return p - 1;
+    ++p;
+  }
+  return std::string_view::npos;
 }
 
 // Consecutive lines mostly share their time: the last one parsed is kept (per thread).
@@ -314,10 +325,7 @@ bool parseAfterStatus(std::string_view rest, AccessFields* f) {
 
 bool parseAccessLine(std::string_view line, AccessFields* f) {
   // The time field anchors everything: " [dd/Mon/yyyy:..." after three or four space-separated words.
-  size_t open = line.find(" [");
-  while (open != std::string_view::npos && (open + 2 >= line.size() || !digit(line[open + 2]))) {
-    open = line.find(" [", open + 1);
-  }
+  const size_t open = timeOpen(line);
   if (open == std::string_view::npos) return false;
   size_t close = line.find(']', open);
   if (close == std::string_view::npos) return false;

@@ -18,6 +18,17 @@ TEST_CASE("timestamps are RFC 3339 UTC with exactly six fractional digits") {
   CHECK(f.format(1364414544123456) == "2013-03-27T20:02:24.123456Z");
   CHECK(f.format(1364414544123456) == "2013-03-27T20:02:24.123456Z");
   CHECK(f.format(1364414545123456) == "2013-03-27T20:02:25.123456Z");
+  // Seconds of the same day (the date cached), across midnight, and a day before the epoch.
+  CHECK(f.format(1364428799000000) == "2013-03-27T23:59:59.000000Z");
+  CHECK(f.format(1364428800000000) == "2013-03-28T00:00:00.000000Z");
+  CHECK(f.format(1364342400000000) == "2013-03-27T00:00:00.000000Z");
+  CHECK(f.format(-1) == "1969-12-31T23:59:59.999999Z");
+  CHECK(f.format(-86400000000) == "1969-12-31T00:00:00.000000Z");
+  // Every second of two days against a formatter that starts afresh each time.
+  for (int64_t s = 1364342400 - 86400; s < 1364342400 + 86400; s += 7) {
+    TimestampFormatter fresh;
+    REQUIRE(f.format(s * 1000000 + s % 1000000) == fresh.format(s * 1000000 + s % 1000000));
+  }
 }
 
 TEST_CASE("ISO 8601 instants of any precision parse to microseconds") {
