@@ -26,6 +26,9 @@ struct TailOptions {
   size_t max_open_files = 0;                // 0: as many as the process's descriptor budget gives
   size_t max_line_bytes = 64 * 1024;
   std::string state_dir;
+  // Not a key: reads on the loop from the page cache (TailedFile::readCached). Tests turn it off to read in the pool
+  // as a file the page cache does not hold is read.
+  bool cached_reads = true;
 };
 
 // The keys of a tail source's table (besides those of every source).

@@ -44,6 +44,7 @@ TailSource::~TailSource() {
   refresh_timer_.close();
   checkpoint_timer_.close();
   journal_check_.close();
+  refill_cached_reads_.close();
   if (reading_enabled_ || !files_.empty()) {
     // The loop has ended: every batch is resolved, so this is the final word on what was delivered.
     saveNow();
@@ -74,9 +75,16 @@ Status TailSource::start() {
     return t.init(this, [&](uv_timer_t* h) noexcept { return uv_timer_init(loop_.get(), h); });
   };
   if (timer(poll_timer_) < 0 || timer(refresh_timer_) < 0 || timer(checkpoint_timer_) < 0 ||
-      journal_check_.init(this, [&](uv_check_t* h) noexcept { return uv_check_init(loop_.get(), h); }) < 0) {
+      journal_check_.init(this, [&](uv_check_t* h) noexcept { return uv_check_init(loop_.get(), h); }) < 0 ||
+      refill_cached_reads_.init(this, [&](uv_idle_t* h) noexcept { return uv_idle_init(loop_.get(), h); }) < 0) {
     return makeError("cannot create timers");
   }
+  ctx_.cached_read_budget = kCachedReadBurst;
+  ctx_.cached_budget_spent = [this] {
+    if (refill_cached_reads_ && !uv_is_active(refill_cached_reads_.handle())) {
+      uv_idle_start(refill_cached_reads_.get(), &TailSource::onRefillCachedReads);
+    }
+  };
   uv_unref(journal_check_.handle());  // runs while the loop does; never keeps it alive
   if (Status watching = watches_.start(); !watching) {
     spdlog::warn("source {}: no change notification ({}): files are looked at every poll_interval ({})", info_.name,
@@ -170,13 +178,23 @@ void TailSource::lookAtAll() {
   for (TailedFile* f : all_files_) f->markForLook(TailedFile::Look::Path);
 }
 
+void TailSource::onRefillCachedReads(uv_idle_t* idle) noexcept {
+  uv_idle_stop(idle);
+  TailSource* self = ownerOf<TailSource>(idle);
+  if (self == nullptr) return;
+  self->ctx_.cached_read_budget = kCachedReadBurst;
+  self->pump();
+}
+
 void TailSource::pump() {
   // A read on the loop routes its lines and queues its file again from inside this loop: the files it queues are
   // taken by the loop below, not by a nested call, so that 1,000 files read in a row are not 1,000 frames deep.
   if (pumping_) return;
   pumping_ = true;
   serveWaiting();
-  while (reading_enabled_ && !paused_ && !stopping_ && reads_in_flight_ < kMaxReadsInFlight && !ready_.empty()) {
+  // Once the burst of cached reads is spent, the rest waits for the next loop turn (onRefillCachedReads).
+  while (reading_enabled_ && !paused_ && !stopping_ && reads_in_flight_ < kMaxReadsInFlight && !ready_.empty() &&
+         ctx_.cached_read_budget > 0) {
     TailedFile* f = ready_.front();
     ready_.pop_front();
     f->queued = false;

@@ -123,12 +123,31 @@ bool TailedFile::readsWritten() const {
          tail_len_ == std::min<uint64_t>(tail_.size(), read_offset_);
 }
 
-ssize_t TailedFile::readOnLoop(iovec* iov, int count, uint64_t at) const {
+ssize_t TailedFile::readOnLoop(iovec* iov, int count, uint64_t at, int flags) const {
   ssize_t n;
   do {
-    n = ::preadv(fd_, iov, count, static_cast<off_t>(at));
+    n = ::preadv2(fd_, iov, count, static_cast<off_t>(at), flags);
   } while (n < 0 && errno == EINTR);
   return n < 0 ? -errno : n;
+}
+
+// Catching up on a file (a backlog, a file found at start, a burst of writes) whose bytes are in the page cache, as
+// bytes just written are: read on the loop without waiting for the disk. A read in the pool costs a wake-up of a
+// worker and then of the loop per 128 KiB, more than the read itself. What is not cached (EAGAIN) is read in the
+// pool as before, so the loop never waits for a disk.
+TailedFile::ReadStart TailedFile::readCached(uv_buf_t buf) {
+  iovec iov{buf.base, buf.len};
+  const ssize_t n = readOnLoop(&iov, 1, read_offset_, RWF_NOWAIT);
+  if (n == -EOPNOTSUPP || n == -EINVAL) nowait_reads_ = false;  // a kernel or file system without it
+  if (n < 0) return ReadStart::None;  // EAGAIN: not cached; an error: the pool's read reports it
+  const size_t got = static_cast<size_t>(n);
+  ++ctx_.reads_cached;
+  ctx_.cached_read_budget -= std::min(ctx_.cached_read_budget, got);
+  if (ctx_.cached_read_budget == 0 && ctx_.cached_budget_spent) ctx_.cached_budget_spent();
+  // A short read may be only the end of what is cached: it is the end of the file only where the file ended.
+  const size_t asked = got < buf.len && read_offset_ + got < seen_size_ ? got : buf.len;
+  if (settleRead(n, buf.base, asked, false)) ctx_.want_read(*this);
+  return ReadStart::Done;
 }
 
 TailedFile::ReadStart TailedFile::settleOnLoop(ssize_t result, uv_buf_t buf) {
@@ -162,6 +181,9 @@ TailedFile::ReadStart TailedFile::startRead() {
     iovec iov{buf.base, buf.len};
     return settleOnLoop(readOnLoop(&iov, 1, read_offset_), buf);
   }
+  if (local_ && nowait_reads_ && ctx_.options.cached_reads && ctx_.cached_read_budget > 0) {
+    if (ReadStart done = readCached(buf); done != ReadStart::None) return done;
+  }
   auto r = ReadReq::make(ReadData{this, std::move(splitter_), buf.base, buf.len});
   ReadReq* in_flight = r.get();
   int rc = ReadReq::start(r, [&](uv_fs_t* req) {
@@ -176,6 +198,7 @@ TailedFile::ReadStart TailedFile::startRead() {
   }
   inflight_ = in_flight;
   reading_ = true;
+  ++ctx_.reads_in_pool;
   return ReadStart::InFlight;
 }
 

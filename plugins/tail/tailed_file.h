@@ -61,6 +61,12 @@ struct TailContext {
   std::function<void(TailedFile&)> drained;         // a rotated file was read to its end once
   std::function<void(TailedFile&)> checkpoint_changed;   // its acknowledged offset moved
   std::function<void(TailedFile&)> fd_closed;       // the file closed its descriptor (closeFd, destruction)
+  // Bytes a file may still read on the loop from the page cache (RWF_NOWAIT) before the source yields to the loop's
+  // other work; the source refills it on the next loop turn.
+  size_t cached_read_budget = 0;
+  std::function<void()> cached_budget_spent;
+  uint64_t reads_cached = 0;    // reads on the loop from the page cache (readCached)
+  uint64_t reads_in_pool = 0;   // reads in the thread pool
   size_t draining_files = 0;                        // files in State::Draining, kept by the files themselves
   size_t finished_files = 0;                        // and in State::Finished
   // The splitters (a read's 128 KiB buffer) of files read to their end, for the next file that reads: 1,000 files
@@ -178,7 +184,9 @@ class TailedFile {
   bool readsWritten() const;
   ReadStart readWritten(uv_buf_t buf);
   // A read on the loop (pread, or preadv with the bytes before the offset first), EINTR retried: the bytes, or -errno.
-  ssize_t readOnLoop(iovec* iov, int count, uint64_t at) const;
+  ssize_t readOnLoop(iovec* iov, int count, uint64_t at, int flags = 0) const;
+  // A read on the loop of what the page cache holds (RWF_NOWAIT); None when it holds nothing (the pool reads it).
+  ReadStart readCached(uv_buf_t buf);
   // Routes what a read on the loop found and queues the file again when there is more.
   ReadStart settleOnLoop(ssize_t result, uv_buf_t buf);
   void keepTail(const char* base, size_t n);
@@ -205,6 +213,7 @@ class TailedFile {
   std::string real_path_;
   int fd_;
   bool local_ = false;            // on a local file system (small reads may be done on the loop)
+  bool nowait_reads_ = true;      // preadv2(RWF_NOWAIT) works on it (else every catch-up read is in the pool)
   FileKey key_;
   Fingerprint fingerprint_;
   SourceInfo info_;
