@@ -145,9 +145,8 @@ TailedFile::ReadStart TailedFile::readCached(uv_buf_t buf) {
   ctx_.cached_read_budget -= std::min(ctx_.cached_read_budget, got);
   if (ctx_.cached_read_budget == 0 && ctx_.cached_budget_spent) ctx_.cached_budget_spent();
   // A short read may be only the end of what is cached: it is the end of the file only where the file ended.
-  const size_t asked = got < buf.len && read_offset_ + got < seen_size_ ? got : buf.len;
-  if (settleRead(n, buf.base, asked, false)) ctx_.want_read(*this);
-  return ReadStart::Done;
+  if (got < buf.len && read_offset_ + got < seen_size_) buf.len = got;
+  return settleOnLoop(n, buf);
 }
 
 TailedFile::ReadStart TailedFile::settleOnLoop(ssize_t result, uv_buf_t buf) {
