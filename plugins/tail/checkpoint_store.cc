@@ -94,16 +94,13 @@ std::string CheckpointStore::serialize(const CheckpointSet& set) {
   field("written_us", set.written_us);
   field("scanned_us", set.scanned_us);
   field("journal_seq", set.journal_seq);
+  auto word = [&](auto v) {  // a number and the space after it
+    appendNumber(out, v);
+    out.push_back(' ');
+  };
   for (const FileCheckpoint& f : set.files) {
     out.append("file ");
-    appendNumber(out, f.key.dev);
-    out.push_back(' ');
-    appendNumber(out, f.key.ino);
-    out.push_back(' ');
-    appendNumber(out, f.offset);
-    out.push_back(' ');
-    appendNumber(out, f.fingerprint.len);
-    out.push_back(' ');
+    for (uint64_t v : {f.key.dev, f.key.ino, f.offset, static_cast<uint64_t>(f.fingerprint.len)}) word(v);
     appendHex64(out, f.fingerprint.hash);
     out.push_back(' ');
     appendEscaped(out, f.path);
@@ -113,8 +110,7 @@ std::string CheckpointStore::serialize(const CheckpointSet& set) {
   }
   const uint64_t sum = fnv1a64(out);
   out.append("end ");
-  appendNumber(out, set.files.size());
-  out.push_back(' ');
+  word(set.files.size());
   appendHex64(out, sum);
   out.push_back('\n');
   return out;
