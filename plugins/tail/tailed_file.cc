@@ -138,7 +138,7 @@ ssize_t TailedFile::readOnLoop(iovec* iov, int count, uint64_t at, int flags) co
 TailedFile::ReadStart TailedFile::readCached(uv_buf_t buf) {
   iovec iov{buf.base, buf.len};
   const ssize_t n = readOnLoop(&iov, 1, read_offset_, RWF_NOWAIT);
-  if (n == -EOPNOTSUPP || n == -EINVAL) nowait_reads_ = false;  // a kernel or file system without it
+  if (n == -EOPNOTSUPP || n == -EINVAL || n == -ENOSYS) nowait_reads_ = false;  // a kernel or file system without it
   if (n < 0) return ReadStart::None;  // EAGAIN: not cached; an error: the pool's read reports it
   const size_t got = static_cast<size_t>(n);
   ++ctx_.reads_cached;

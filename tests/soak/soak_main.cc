@@ -91,6 +91,22 @@ struct Tally {
     }
     return {missing, dups};
   }
+  // The first runs of missing sequence numbers of `stream`, "from-to, ...", to find them in the logs.
+  std::string missingRanges(const std::string& stream, uint64_t produced, size_t max_runs = 8) const {
+    std::string out;
+    size_t runs = 0;
+    auto it = seen.find(stream);
+    for (uint64_t i = 0; i < produced && runs < max_runs; ++i) {
+      auto count = [&](uint64_t j) { return it != seen.end() && j < it->second.size() ? it->second[j] : 0; };
+      if (count(i) != 0) continue;
+      uint64_t end = i;
+      while (end + 1 < produced && count(end + 1) == 0) ++end;
+      out += (out.empty() ? "" : ", ") + std::to_string(i) + "-" + std::to_string(end);
+      ++runs;
+      i = end;
+    }
+    return out;
+  }
 };
 
 }  // namespace
@@ -173,6 +189,7 @@ int main(int argc, char** argv) {
       std::printf("soak: %-6s %-4s %9llu produced, %llu missing, %llu duplicated\n", sink, stream.c_str(),
                   static_cast<unsigned long long>(n), static_cast<unsigned long long>(m),
                   static_cast<unsigned long long>(d));
+      if (m > 0) std::printf("soak: %-6s %-4s missing: %s\n", sink, stream.c_str(), tally.missingRanges(stream, n).c_str());
     }
     const uint64_t allowed = bound_per_kill * (report.kills + 1) + 1000 * report.receiver_restarts;
     std::printf("soak: %-6s %llu missing, %llu duplicated (%.0f per kill; allowed %llu), %llu other messages\n", sink,
@@ -181,6 +198,13 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(allowed), static_cast<unsigned long long>(tally.foreign));
     if (missing > 0) ++failures;
     if (dups > allowed) ++failures;
+  }
+  if (failures > 0) {
+    // The agents' logs, the rotated files and the state (checkpoints, journal) outlive the run, to be read.
+    const std::string kept = work.path() + "-kept";
+    std::error_code ec;
+    std::filesystem::copy(work.path(), kept, std::filesystem::copy_options::recursive, ec);
+    std::printf("soak: the work directory is kept in %s%s\n", kept.c_str(), ec ? (" (in part: " + ec.message() + ")").c_str() : "");
   }
   if (small_fs) umount2(state.c_str(), MNT_DETACH);
   std::printf("soak: %s\n", failures == 0 ? "PASSED" : "FAILED");
