@@ -301,6 +301,7 @@ void TailSource::onPollTimer(uv_timer_t* timer) noexcept {
     std::vector<std::string> paths(self->vacated_.begin(), self->vacated_.end());
     for (const std::string& p : paths) self->lookAtPath(p);
   }
+  self->lookForUnmatched();
   self->releaseFinished();
   self->pump();  // files waiting for a descriptor that no read's end served
 }

@@ -87,6 +87,8 @@ class TailSource : public Source, private FdBudget::Holder {
   void readDone(TailedFile& file);
   void onRotated(TailedFile& file);
   void onDrained(TailedFile& file);
+  // Literal patterns that matched nothing at the last scan: looked at on every poll.
+  void lookForUnmatched();
   void lookAtPath(const std::string& path);
   void pump();
   void startRead(TailedFile& file);

@@ -65,6 +65,22 @@ std::vector<TailSource::Match> TailSource::match() {
   return out;
 }
 
+// A pattern without wildcards names one path: while nothing is there, every poll looks at it (one stat), so that a
+// file created there is found at once, not at the next scan (a first file rotated away within refresh_interval
+// would be missed).
+namespace {
+bool literalPattern(const std::string& pattern) { return pattern.find_first_of("*?[") == std::string::npos; }
+}  // namespace
+
+void TailSource::lookForUnmatched() {
+  if (unmatched_.empty()) return;
+  std::vector<std::string> paths;
+  for (const std::string& p : unmatched_) {
+    if (literalPattern(p)) paths.push_back(p);
+  }
+  for (const std::string& p : paths) lookAtPath(p);
+}
+
 void TailSource::noteMatches(const std::string& pattern, bool matched) {
   if (matched) {
     if (unmatched_.erase(pattern) > 0) spdlog::info("source {}: {} matches files now", info_.name, pattern);
@@ -72,12 +88,13 @@ void TailSource::noteMatches(const std::string& pattern, bool matched) {
   }
   if (!unmatched_.insert(pattern).second) return;  // said once, until it matches again
   const std::string missing = missingGlobDirectory(pattern);
+  const std::string every =
+      roughDuration(literalPattern(pattern) ? options_.poll_interval : options_.refresh_interval);
   if (!missing.empty()) {
     spdlog::warn("source {}: nothing matches {}: the directory {} does not exist (looking again every {})",
-                 info_.name, pattern, missing, roughDuration(options_.refresh_interval));
+                 info_.name, pattern, missing, every);
   } else {
-    spdlog::warn("source {}: nothing matches {} yet (looking again every {})", info_.name, pattern,
-                 roughDuration(options_.refresh_interval));
+    spdlog::warn("source {}: nothing matches {} yet (looking again every {})", info_.name, pattern, every);
   }
 }
 
