@@ -21,10 +21,13 @@ bool globExcluded(const std::string& path, const std::vector<std::string>& exclu
   return false;
 }
 
-namespace {
+bool globHasWildcard(std::string_view path) { return path.find_first_of("*?[{\\") != std::string_view::npos; }
 
-// Whether a path has glob(3) syntax in it (GLOB_BRACE's braces and a backslash escape included).
-bool hasWildcard(const std::string& path) { return path.find_first_of("*?[{\\") != std::string::npos; }
+bool globMatches(const std::string& pattern, const std::string& path) {
+  return pattern.find('{') == std::string::npos && ::fnmatch(pattern.c_str(), path.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0;
+}
+
+namespace {
 
 int64_t nanos(const timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec; }
 
@@ -41,7 +44,7 @@ int globOne(const std::string& pattern, std::vector<std::string>& into) {
 int listPattern(const std::string& pattern, GlobCache* cache, std::vector<std::string>& into) {
   const std::string dir = dirName(pattern);
   struct stat st {};
-  if (cache == nullptr || hasWildcard(dir) || ::stat(dir.c_str(), &st) != 0) {
+  if (cache == nullptr || globHasWildcard(dir) || ::stat(dir.c_str(), &st) != 0) {
     return globOne(pattern, into);
   }
   auto it = std::find_if(cache->patterns.begin(), cache->patterns.end(), [&](const auto& p) { return p.first == pattern; });
@@ -96,7 +99,7 @@ GlobMatches matchGlobs(const std::vector<std::string>& patterns, const std::vect
 std::string missingGlobDirectory(const std::string& pattern) {
   const std::string dir = dirName(pattern);
   struct stat st {};
-  if (hasWildcard(dir) || ::stat(dir.c_str(), &st) == 0) return {};
+  if (globHasWildcard(dir) || ::stat(dir.c_str(), &st) == 0) return {};
   return dir;
 }
 

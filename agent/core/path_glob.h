@@ -3,6 +3,7 @@
 // expansion both the tail source and `sluice check` use. Blocking (glob(3), stat(2)).
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,13 @@ GlobMatches expandGlobs(const std::vector<std::string>& patterns, const std::vec
 GlobMatches matchGlobs(const std::vector<std::string>& patterns, const std::vector<std::string>& excludes);
 
 bool globExcluded(const std::string& path, const std::vector<std::string>& excludes);
+
+// Whether a path has glob(3) syntax in it (GLOB_BRACE's braces and a backslash escape included).
+bool globHasWildcard(std::string_view path);
+
+// Whether `path` is one that `pattern` would expand to (fnmatch(3) as glob(3) matches: `*` stops at a `/`, a
+// leading dot is matched only by a dot). A pattern with braces is never matched here: fnmatch has no braces.
+bool globMatches(const std::string& pattern, const std::string& path);
 
 // The directory part of a pattern when it has no wildcard and does not exist ("" otherwise): a typo or a missing
 // volume, worth naming when nothing matches.

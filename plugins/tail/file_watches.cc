@@ -41,12 +41,24 @@ void FileWatches::remove(int wd, const TailedFile& file) {
   if (fd_ >= 0) inotify_rm_watch(fd_, wd);
 }
 
+bool FileWatches::addDirectory(const std::string& dir) {
+  if (fd_ < 0) return false;
+  if (dir_wds_.count(dir)) return true;
+  const int wd = inotify_add_watch(fd_, dir.c_str(), IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+  if (wd < 0) return false;
+  dirs_[wd] = dir;
+  dir_wds_[dir] = wd;
+  return true;
+}
+
 void FileWatches::close() {
   poll_.close();  // before the descriptor: libuv must stop polling it first
   round_timer_.close();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   files_.clear();
+  dirs_.clear();
+  dir_wds_.clear();
 }
 
 void FileWatches::onReadable(uv_poll_t* poll, int, int) noexcept {
@@ -86,6 +98,16 @@ void FileWatches::round() {
         overflow = true;
         continue;
       }
+      if (auto dir = dirs_.find(e.wd); dir != dirs_.end()) {
+        if ((e.mask & IN_IGNORED) != 0) {  // the directory was deleted, or its file system unmounted
+          dir_wds_.erase(dir->second);
+          dirs_.erase(dir);
+        } else if (e.len > 0 && (e.mask & IN_ISDIR) == 0) {
+          const char* name = buf + at - e.len;
+          created_.push_back(dir->second + "/" + std::string(name, ::strnlen(name, e.len)));
+        }
+        continue;
+      }
       auto it = files_.find(e.wd);
       if (it == files_.end()) continue;  // removed already; its last events were still queued
       TailedFile* file = it->second;
@@ -95,6 +117,10 @@ void FileWatches::round() {
   }
   if (overflow) handlers_.overflow();
   handlers_.round_done();
+  if (created_.empty()) return;
+  std::vector<std::string> created;
+  created.swap(created_);
+  if (handlers_.created) handlers_.created(created);
 }
 
 }  // namespace sluice::plugins::tail

@@ -6,6 +6,10 @@
 // of one per write. When the last round is older than read_interval, events are read as soon as they come, so a
 // file written now and then is read at once; a busy one waits at most read_interval.
 //
+// The directories of the source's patterns are watched too (names created in them or moved into them): a new file is
+// found at the next round, not at the next scan (refresh_interval), so that one rotated away soon after it appeared
+// is still read.
+//
 // libuv's uv_fs_event would do the watching, but it reads inotify as soon as it is readable (a wake-up per write) and
 // finds each event's watcher in a tree: the two cost more than the lines of a small write.
 #include <chrono>
@@ -13,6 +17,7 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "agent/core/result.h"
 #include "agent/loop/loop.h"
@@ -27,6 +32,9 @@ class FileWatches {
   struct Handlers {
     std::function<void()> round_done;   // after a round's events were handed to their files
     std::function<void()> overflow;     // the kernel's queue overflowed: events were lost, every file needs a look
+    // The names created in (or moved into) the watched directories in a round: called after round_done, so that
+    // the rotations the round's events show were looked at first.
+    std::function<void(const std::vector<std::string>& paths)> created;
   };
 
   FileWatches(Loop& loop, std::chrono::milliseconds read_interval, Handlers handlers);
@@ -40,6 +48,9 @@ class FileWatches {
   // errno (no instance, or the user's watches used up: the file is then polled).
   int add(const std::string& path, TailedFile& file);
   void remove(int wd, const TailedFile& file);
+  // Watches the directory `dir` (once) for the names created in it. False when it cannot (no instance, no such
+  // directory, the watches used up): the scans find its new files.
+  bool addDirectory(const std::string& dir);
   // Shutdown: no more events, and nothing of this keeps the loop alive.
   void close();
 
@@ -53,6 +64,9 @@ class FileWatches {
   Handlers handlers_;
   int fd_ = -1;
   std::unordered_map<int, TailedFile*> files_;   // by watch descriptor
+  std::unordered_map<int, std::string> dirs_;     // by watch descriptor
+  std::unordered_map<std::string, int> dir_wds_;  // by path
+  std::vector<std::string> created_;              // the current round's new names (empty between rounds)
   UvHandle<uv_poll_t> poll_;
   UvHandle<uv_timer_t> round_timer_;   // runs while readable events wait for the next round
   uint64_t last_round_ms_ = 0;

@@ -18,7 +18,9 @@ TailSource::TailSource(Loop& loop, Router& router, SourceInfo info, TailOptions 
       loop_(loop),
       router_(router),
       options_(std::move(options)),
-      watches_(loop_, options_.read_interval, {[this] { lookAfterEvents(); }, [this] { lookAtAll(); }}),
+      watches_(loop_, options_.read_interval,
+               {[this] { lookAfterEvents(); }, [this] { lookAtAll(); },
+                [this](const std::vector<std::string>& paths) { onCreated(paths); }}),
       ctx_{loop_,
            router_,
            options_,
@@ -173,9 +175,11 @@ void TailSource::lookAfterEvents() {
   pump();
 }
 
-// Events were lost (the kernel's queue overflowed): every file is looked at as closely as the poll's close look.
+// Events were lost (the kernel's queue overflowed): every file is looked at as closely as the poll's close look, and
+// the globs are expanded again for the new files whose names were lost.
 void TailSource::lookAtAll() {
   for (TailedFile* f : all_files_) f->markForLook(TailedFile::Look::Path);
+  if (!stopping_) scan(false);
 }
 
 void TailSource::onRefillCachedReads(uv_idle_t* idle) noexcept {

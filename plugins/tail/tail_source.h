@@ -3,7 +3,7 @@
 // deletion while open, symlinks as Kubernetes lays them out), and remembers in a checkpoint file how far every
 // line was delivered, so that a restart (kill -9 included) resumes there.
 //
-// Files are found by globbing every refresh_interval; changes are noticed through inotify (file_watches.h: one
+// Files are found by globbing every refresh_interval, and at once by an inotify watch on their directories; changes are noticed through inotify (file_watches.h: one
 // instance per source, read in rounds at most once per read_interval, each file named by a round's events looked at
 // once) and, as a fallback that never misses one, by looking at files on a timer (fstat, the first bytes, a stat of
 // the name): a file without a watch every poll_interval, a watched one every kWatchedLookPolls polls (a symlink
@@ -90,6 +90,11 @@ class TailSource : public Source, private FdBudget::Holder {
   // Literal patterns that matched nothing at the last scan: looked at on every poll.
   void lookForUnmatched();
   void lookAtPath(const std::string& path);
+  // The directories whose new names may be matches: each pattern's own (when it has no wildcard) and every matched
+  // file's.
+  void watchDirectories(const std::vector<Match>& matches);
+  // Names created in the watched directories: each one a pattern matches is opened (and read from its start).
+  void onCreated(const std::vector<std::string>& paths);
   void pump();
   void startRead(TailedFile& file);
   void serveWaiting();

@@ -69,7 +69,7 @@ std::vector<TailSource::Match> TailSource::match() {
 // file created there is found at once, not at the next scan (a first file rotated away within refresh_interval
 // would be missed).
 namespace {
-bool literalPattern(const std::string& pattern) { return pattern.find_first_of("*?[") == std::string::npos; }
+bool literalPattern(const std::string& pattern) { return !globHasWildcard(pattern); }
 }  // namespace
 
 void TailSource::lookForUnmatched() {
@@ -79,6 +79,42 @@ void TailSource::lookForUnmatched() {
     if (literalPattern(p)) paths.push_back(p);
   }
   for (const std::string& p : paths) lookAtPath(p);
+}
+
+void TailSource::watchDirectories(const std::vector<Match>& matches) {
+  bool wildcard_dirs = false;
+  for (const std::string& pattern : options_.paths) {
+    const std::string dir = dirName(pattern);
+    if (globHasWildcard(dir)) {
+      wildcard_dirs = true;
+    } else {
+      watches_.addDirectory(dir);  // missing for now: tried again at the next scan
+    }
+  }
+  if (!wildcard_dirs) return;  // the matches are in the patterns' directories
+  std::string_view last;
+  for (const Match& m : matches) {
+    const std::string_view dir = std::string_view(m.path).substr(0, m.path.rfind('/'));
+    if (dir == last || dir.empty()) continue;  // globs list a directory's names together
+    last = dir;
+    watches_.addDirectory(std::string(dir));
+  }
+}
+
+void TailSource::onCreated(const std::vector<std::string>& paths) {
+  bool unmatched = false;
+  for (const std::string& path : paths) {
+    if (stopping_) return;
+    auto matches = [&](const std::string& pattern) { return globMatches(pattern, path); };
+    if (std::any_of(options_.paths.begin(), options_.paths.end(), matches)) {
+      lookAtPath(path);
+    } else {
+      unmatched = true;
+    }
+  }
+  // fnmatch(3) has no braces: such a pattern's new names are found by expanding it again.
+  auto braces = [](const std::string& pattern) { return pattern.find('{') != std::string::npos; };
+  if (unmatched && !stopping_ && std::any_of(options_.paths.begin(), options_.paths.end(), braces)) scan(false);
 }
 
 void TailSource::noteMatches(const std::string& pattern, bool matched) {
@@ -119,6 +155,7 @@ void TailSource::scan(bool initial) {
   FileKeySet matched;
   matched.reserve(matches.size());
   for (const Match& m : matches) matched.insert(m.stat.key);
+  watchDirectories(matches);
   if (initial && loaded_) recover(matched);
 
   // Names are views of the files' own paths or of the matches, both alive until the scan ends (a rename erases

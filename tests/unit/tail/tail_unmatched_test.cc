@@ -1,5 +1,5 @@
-// A path (no wildcard) that names no file yet is looked at on every poll, not only at the scans every
-// refresh_interval: a first file created there and rotated away before the next scan is still read.
+// New files are found before the next scan (refresh_interval): a path without wildcards that names no file yet is
+// looked at on every poll, and the directories of the patterns are watched for names created in them.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -25,4 +25,40 @@ TEST_CASE("a file created at a path that matched nothing is read before the next
   t.append("app.log", "second 1\n");
   REQUIRE(t.waitForBodies(4, 10s));
   CHECK(t.bodies() == std::multiset<std::string>{"first 1", "first 2", "first 3", "second 1"});
+}
+
+// A pattern with a wildcard: its directory is watched, so a new file is found within a round of inotify events, not at
+// the next scan; read, and rotated to a name no pattern matches, it is read to its end, then its successor.
+TEST_CASE("a new file a wildcard matches is found by its directory's watch before the next scan") {
+  TailFilesFixture t(fastBatchSink());
+  t.options.paths = {t.file("*.log")};
+  t.options.refresh_interval = std::chrono::hours(1);  // no scan during the test
+  t.options.read_interval = 0ms;
+  t.start();
+  t.runFor(50ms);
+  t.append("api.log", "api 1\napi 2\n");
+  REQUIRE(t.waitForBodies(2, 10s));
+  t.append("api.log", "api 3\n");
+  REQUIRE(std::rename(t.file("api.log").c_str(), t.file("api.log.1").c_str()) == 0);
+  t.append("api.log", "api again 1\n");
+  // A name moved into the directory is new too.
+  const std::string outside = t.dir.file("web.tmp");
+  appendFile(outside, "web 1\n");
+  REQUIRE(std::rename(outside.c_str(), t.file("web.log").c_str()) == 0);
+  REQUIRE(t.waitForBodies(5, 10s));
+  CHECK(t.bodies() == std::multiset<std::string>{"api 1", "api 2", "api 3", "api again 1", "web 1"});
+}
+
+TEST_CASE("a new file under a pattern with braces is found by its directory's watch too") {
+  TailFilesFixture t(fastBatchSink());
+  t.options.paths = {t.file("{api,web}.log")};
+  t.options.refresh_interval = std::chrono::hours(1);
+  t.options.read_interval = 0ms;
+  t.start();
+  t.runFor(50ms);
+  t.append("other.txt", "not matched\n");
+  t.append("web.log", "web 1\n");
+  REQUIRE(t.waitForBodies(1, 10s));
+  t.runFor(100ms);
+  CHECK(t.bodies() == std::multiset<std::string>{"web 1"});
 }
