@@ -123,20 +123,26 @@ std::optional<Agent::StartError> Agent::start() {
 }
 
 void Agent::freeRetiredSources() {
+  std::erase_if(handed_over_, [](const auto& s) { return !s->acksOutstanding(); });
   std::vector<std::string> freed;
+  const uint64_t now = loop_.nowMs();
   for (auto it = finished_retired_.begin(); it != finished_retired_.end();) {
-    Source* source = *it;
-    if (source->acksOutstanding()) {
+    Source* source = it->source;
+    const bool wanted = !shutting_down_ && waiting_replacements_.count(source->info().name) != 0;
+    if (source->acksOutstanding() &&
+        !(wanted && now >= it->finished_ms + kHandOverAfterMs && source->handOver())) {
       ++it;
       continue;
     }
     freed.push_back(source->info().name);
     it = finished_retired_.erase(it);
-    sources_.erase(std::remove_if(sources_.begin(), sources_.end(), [&](const auto& p) { return p.get() == source; }),
-                   sources_.end());
+    auto owned = std::find_if(sources_.begin(), sources_.end(), [&](const auto& p) { return p.get() == source; });
+    if (owned == sources_.end()) continue;
+    if (source->acksOutstanding()) handed_over_.push_back(std::move(*owned));
+    sources_.erase(owned);
   }
   for (const std::string& name : freed) startReplacement(name);
-  if (finished_retired_.empty()) {
+  if (finished_retired_.empty() && handed_over_.empty()) {
     retired_timer_.close();
     return;
   }
@@ -154,7 +160,8 @@ void Agent::onRetiredTimer(uv_timer_t* timer) noexcept {
 bool Agent::predecessorBusy(const std::string& name) const {
   auto named = [&](const Source* s) { return s->info().name == name; };
   return std::any_of(retired_sources_.begin(), retired_sources_.end(), named) ||
-         std::any_of(finished_retired_.begin(), finished_retired_.end(), named);
+         std::any_of(finished_retired_.begin(), finished_retired_.end(),
+                     [&](const FinishedRetired& r) { return named(r.source); });
 }
 
 void Agent::startReplacement(const std::string& name) {
@@ -190,7 +197,7 @@ void Agent::onSourceFinished(Source& source) {
   if (retired != retired_sources_.end()) {
     // Removed by a reload: it is done, free it on the next turn.
     retired_sources_.erase(retired);
-    finished_retired_.push_back(&source);
+    finished_retired_.push_back({&source, loop_.nowMs()});
     loop_.post([this] { freeRetiredSources(); });  // never inside the source's own callback
     return;
   }

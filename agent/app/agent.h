@@ -120,8 +120,17 @@ class Agent {
   // A source of that name retired by a reload is still finishing, or still waiting for its acknowledgements.
   bool predecessorBusy(const std::string& name) const;
   // Retired sources that finished but whose acknowledgement entries batches still hold: freed once they are
-  // resolved (checked on a short timer), then their replacement starts.
-  std::vector<Source*> finished_retired_;
+  // resolved (checked on a short timer), then their replacement starts; or, when that takes longer than
+  // kHandOverAfterMs (a drain is down), handed over (Source::handOver) and the replacement started, so that no
+  // file's rotation goes unfollowed while the drain stays down.
+  struct FinishedRetired {
+    Source* source;
+    uint64_t finished_ms;
+  };
+  static constexpr uint64_t kHandOverAfterMs = 1000;
+  std::vector<FinishedRetired> finished_retired_;
+  // Handed over, out of sources_ (their successor has the name): freed once their acknowledgements are resolved.
+  std::vector<std::unique_ptr<Source>> handed_over_;
   UvHandle<uv_timer_t> retired_timer_;
   void freeRetiredSources();
   static void onRetiredTimer(uv_timer_t* timer) noexcept;

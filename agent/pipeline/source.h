@@ -41,6 +41,11 @@ class Source {
   // Whether batches still hold acknowledgement entries of this source: a finished source is freed only when they
   // are resolved (a reload replaces sources while the sinks go on delivering what they read).
   virtual bool acksOutstanding() const { return false; }
+  // A reload replaced this finished source and its acknowledgements are still outstanding (a drain is down): its
+  // successor starts now rather than when they are resolved, and this one writes no more of the state they share
+  // (a tail source's checkpoint and ack journal). The successor resumes from what this one wrote last, so lines in
+  // flight may come twice, never not at all. False when it cannot yet, or ever (the default).
+  virtual bool handOver() { return false; }
 
   bool finished() const { return finished_; }
   void onFinished(FinishedFn fn) { on_finished_ = std::move(fn); }

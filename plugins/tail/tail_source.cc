@@ -140,6 +140,22 @@ void TailSource::stop() {
   maybeFinish();
 }
 
+// The last checkpoint written here is where the successor resumes: what was read since and is still in flight is
+// read again by it (at least once). A write on the pool still to land would overwrite the successor's: wait for it.
+bool TailSource::handOver() {
+  if (!stopping_ || reads_in_flight_ > 0 || !checkpoint_writes_.idle()) return false;
+  if (handed_over_) return true;
+  saveNow();
+  handed_over_ = true;
+  checkpoint_timer_.close();
+  journal_check_.close();
+  uint64_t undelivered = 0;
+  for (const auto& [key, f] : files_) undelivered += f->readOffset() - std::min(f->readOffset(), f->ackedOffset());
+  spdlog::info("source {}: handed over to its successor with {} read but not yet delivered (read again by it)",
+               info_.name, countOf(undelivered, "byte"));
+  return true;
+}
+
 bool TailSource::acksOutstanding() const {
   for (const auto& [key, f] : files_) {
     if (f->acksOutstanding()) return true;

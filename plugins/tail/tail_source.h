@@ -57,6 +57,7 @@ class TailSource : public Source, private FdBudget::Holder {
   void stop() override;
   std::string describe() const override;
   bool acksOutstanding() const override;
+  bool handOver() override;
 
   const std::string& checkpointPath() const { return store_.path(); }
   // Reads so far on the loop from the page cache, and in the thread pool (for tests).
@@ -151,6 +152,7 @@ class TailSource : public Source, private FdBudget::Holder {
   bool reading_enabled_ = false;          // set on the first loop turn: nothing is read during start()
   bool paused_ = false;
   bool stopping_ = false;
+  bool handed_over_ = false;              // its successor writes the checkpoint and journal now: this one never
   bool finish_posted_ = false;
   bool checkpoint_dirty_ = true;
   int64_t last_scan_us_ = 0;

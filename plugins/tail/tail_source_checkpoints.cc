@@ -20,7 +20,7 @@ CheckpointSet TailSource::snapshot() {
 }
 
 void TailSource::saveAsync() {
-  if (!checkpoint_writes_.idle() || !checkpoint_dirty_) return;
+  if (!checkpoint_writes_.idle() || !checkpoint_dirty_ || handed_over_) return;
   checkpoint_dirty_ = false;
   flushJournal();
   CheckpointSet set = snapshot();
@@ -45,6 +45,7 @@ void TailSource::checkpointWritten(const Status& st, uint64_t journal_seq) {
 }
 
 void TailSource::saveNow() {
+  if (handed_over_) return;  // the successor's to write
   for (auto& [key, f] : files_) f->settleAcks();
   flushJournal();
   CheckpointSet set = snapshot();
@@ -89,6 +90,7 @@ void TailSource::applyJournal(CheckpointSet* loaded) {
 }
 
 void TailSource::onAcked(TailedFile& file) {
+  if (handed_over_) return;
   checkpoint_dirty_ = true;
   if (!journal_.isOpen() || file.journal_pending) return;
   file.journal_pending = true;
@@ -105,6 +107,7 @@ void TailSource::onJournalCheck(uv_check_t* check) noexcept {
 }
 
 void TailSource::flushJournal() {
+  if (handed_over_) return;
   for (TailedFile* f : journal_files_) {
     f->journal_pending = false;
     journal_.add(f->key(), f->ackedOffset(), f->fingerprint());

@@ -292,3 +292,53 @@ TEST_CASE("tail: ten reloads that change the source while a file is read: nothin
   CHECK(err.find("moved aside") == std::string::npos);
   WARN("10 reloads of a tail source: " << dupes << " duplicates");
 }
+
+// A reload that changes a tail source while the drain is down: the old source's lines cannot be delivered, so it
+// cannot write a last checkpoint that covers them. Rather than wait for the drain (the files unfollowed meanwhile), it
+// hands over to its successor after a second, which resumes from the old one's last checkpoint. A file created and
+// rotated twice after the reload is then in the successor's checkpoint, and a kill -9 loses none of it. Before,
+// nobody followed the files until the drain came back, and the middle file was lost.
+TEST_CASE("tail: a reload while the drain is down hands over to the new source: files rotated twice after it, a kill -9, every line arrives", "[e2e][tail][reload]") {
+  Env env;
+  TestDrain drain(env.drainOptions());
+  drain.goDown();
+  const size_t width = 29;
+  const std::string log = env.dir.file("app.log");
+  auto configWith = [&](const std::string& poll) {
+    return env.config(drain, "", "", tailSource("[\"" + log + "\"]", "", "beginning", poll));
+  };
+  const std::string ckpt = env.dir.file("state/checkpoints/files.checkpoint");
+  auto inCheckpoint = [&](const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return false;
+    Result<CheckpointSet> set = CheckpointStore::parse(readFile(ckpt));
+    if (!set.ok()) return false;
+    return std::any_of(set->files.begin(), set->files.end(), [&](const FileCheckpoint& f) {
+      return f.key.ino == static_cast<uint64_t>(st.st_ino);
+    });
+  };
+  { LogWriter(log).write(numberedLines(0, 100, width)); }
+  const std::string config = configWith("100ms");
+  {
+    AgentProcess agent(env.agent({"--config", config}));
+    // The first file is read, its batch waits for the drain.
+    REQUIRE(waitFor([&] { return agent.stderrText().find("drain") != std::string::npos && inCheckpoint(log); }, 20s));
+    configWith("150ms");
+    agent.signal(SIGHUP);
+    REQUIRE(waitFor([&] { return agent.stderrText().find("reloaded") != std::string::npos; }, 20s));
+    REQUIRE(std::rename(log.c_str(), (log + ".1").c_str()) == 0);
+    { LogWriter(log).write(numberedLines(100, 100, width)); }
+    if (!waitFor([&] { return inCheckpoint(log); }, 20s)) FAIL("the second file is not followed\n" << agent.stderrText());
+    REQUIRE(std::rename((log + ".1").c_str(), (log + ".2").c_str()) == 0);
+    REQUIRE(std::rename(log.c_str(), (log + ".1").c_str()) == 0);
+    { LogWriter(log).write(numberedLines(200, 100, width)); }
+    CHECK(agent.stderrText().find("handed over to its successor") != std::string::npos);
+    agent.signal(SIGKILL);
+    (void)agent.wait(10s);
+  }
+  drain.comeUp();
+  AgentProcess agent(env.agent({"--config", config}));
+  REQUIRE(waitForAll(drain, 300, 60s));
+  CHECK(terminateAndFinish(agent) == 0);
+  checkAllArrived(drain, 300, 300);
+}
