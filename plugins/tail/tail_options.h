@@ -19,7 +19,7 @@ struct TailOptions {
   bool start_at_beginning = false;          // start_at: files never seen before
   std::chrono::milliseconds refresh_interval{5000};
   std::chrono::milliseconds poll_interval{1000};
-  std::chrono::milliseconds read_interval{500};   // a busy file's writes are gathered for one read (0: none)
+  std::chrono::milliseconds read_interval{1000};   // a busy file's writes are gathered for one read (0: none)
   std::chrono::milliseconds partial_flush{5000};
   std::chrono::milliseconds checkpoint_interval{1000};
   std::string source_name;                  // template; "" = <pod>/<container> or the base name
