@@ -9,6 +9,33 @@
 #include "plugins/tail/tailed_file.h"
 
 namespace sluice::plugins::tail {
+namespace {
+
+// Reads every event queued on `fd` and hands each to `each(event, name)`; true if the kernel's queue overflowed.
+template <typename Each>
+bool readEvents(int fd, Each&& each) {
+  alignas(inotify_event) char buf[16 * 1024];
+  bool overflow = false;
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EAGAIN: every queued event was read
+    for (size_t at = 0; at + sizeof(inotify_event) <= static_cast<size_t>(n);) {
+      inotify_event e;
+      std::memcpy(&e, buf + at, sizeof e);
+      const char* name = buf + at + sizeof e;
+      at += sizeof e + e.len;
+      if ((e.mask & IN_Q_OVERFLOW) != 0) {
+        overflow = true;
+        continue;
+      }
+      each(e, std::string_view(name, e.len > 0 ? ::strnlen(name, e.len) : 0));
+    }
+  }
+  return overflow;
+}
+
+}  // namespace
 
 FileWatches::FileWatches(Loop& loop, std::chrono::milliseconds read_interval, Handlers handlers)
     : loop_(loop), interval_ms_(static_cast<uint64_t>(read_interval.count())), handlers_(std::move(handlers)) {}
@@ -22,6 +49,17 @@ Status FileWatches::start() {
   if (rc < 0) {
     close();
     return makeError(std::string("inotify: ") + uv_strerror(rc));
+  }
+  // Without it (the user's instances used up), new files are found by the scans.
+  dir_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (dir_fd_ >= 0) {
+    rc = dir_poll_.init(this, [&](uv_poll_t* h) { return uv_poll_init(loop_.get(), h, dir_fd_); });
+    if (rc == 0) rc = uv_poll_start(dir_poll_.get(), UV_READABLE, &FileWatches::onDirectoryReadable);
+    if (rc < 0) {
+      dir_poll_.close();
+      ::close(dir_fd_);
+      dir_fd_ = -1;
+    }
   }
   return {};
 }
@@ -42,9 +80,9 @@ void FileWatches::remove(int wd, const TailedFile& file) {
 }
 
 bool FileWatches::addDirectory(const std::string& dir) {
-  if (fd_ < 0) return false;
+  if (dir_fd_ < 0) return false;
   if (dir_wds_.count(dir)) return true;
-  const int wd = inotify_add_watch(fd_, dir.c_str(), IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+  const int wd = inotify_add_watch(dir_fd_, dir.c_str(), IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
   if (wd < 0) return false;
   dirs_[wd] = dir;
   dir_wds_[dir] = wd;
@@ -52,10 +90,13 @@ bool FileWatches::addDirectory(const std::string& dir) {
 }
 
 void FileWatches::close() {
-  poll_.close();  // before the descriptor: libuv must stop polling it first
+  poll_.close();  // before the descriptors: libuv must stop polling them first
+  dir_poll_.close();
   round_timer_.close();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  if (dir_fd_ >= 0) ::close(dir_fd_);
+  dir_fd_ = -1;
   files_.clear();
   dirs_.clear();
   dir_wds_.clear();
@@ -84,43 +125,37 @@ void FileWatches::onRoundTimer(uv_timer_t* timer) noexcept {
 
 void FileWatches::round() {
   last_round_ms_ = loop_.nowMs();
-  alignas(inotify_event) char buf[16 * 1024];
-  bool overflow = false;
-  while (fd_ >= 0) {
-    const ssize_t n = ::read(fd_, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // EAGAIN: every queued event was read
-    for (size_t at = 0; at + sizeof(inotify_event) <= static_cast<size_t>(n);) {
-      inotify_event e;
-      std::memcpy(&e, buf + at, sizeof e);
-      at += sizeof e + e.len;
-      if ((e.mask & IN_Q_OVERFLOW) != 0) {
-        overflow = true;
-        continue;
-      }
-      if (auto dir = dirs_.find(e.wd); dir != dirs_.end()) {
-        if ((e.mask & IN_IGNORED) != 0) {  // the directory was deleted, or its file system unmounted
-          dir_wds_.erase(dir->second);
-          dirs_.erase(dir);
-        } else if (e.len > 0 && (e.mask & IN_ISDIR) == 0) {
-          const char* name = buf + at - e.len;
-          created_.push_back(dir->second + "/" + std::string(name, ::strnlen(name, e.len)));
-        }
-        continue;
-      }
-      auto it = files_.find(e.wd);
-      if (it == files_.end()) continue;  // removed already; its last events were still queued
-      TailedFile* file = it->second;
-      if ((e.mask & IN_IGNORED) != 0) files_.erase(it);
-      file->onWatchEvent(e.mask);
-    }
-  }
+  if (fd_ < 0) return;
+  const bool overflow = readEvents(fd_, [&](const inotify_event& e, std::string_view) {
+    auto it = files_.find(e.wd);
+    if (it == files_.end()) return;  // removed already; its last events were still queued
+    TailedFile* file = it->second;
+    if ((e.mask & IN_IGNORED) != 0) files_.erase(it);
+    file->onWatchEvent(e.mask);
+  });
   if (overflow) handlers_.overflow();
   handlers_.round_done();
-  if (created_.empty()) return;
+}
+
+void FileWatches::onDirectoryReadable(uv_poll_t* poll, int, int) noexcept {
+  if (FileWatches* self = ownerOf<FileWatches>(poll)) self->readDirectoryEvents();
+}
+
+void FileWatches::readDirectoryEvents() {
+  if (dir_fd_ < 0) return;
   std::vector<std::string> created;
-  created.swap(created_);
-  if (handlers_.created) handlers_.created(created);
+  const bool overflow = readEvents(dir_fd_, [&](const inotify_event& e, std::string_view name) {
+    auto dir = dirs_.find(e.wd);
+    if (dir == dirs_.end()) return;
+    if ((e.mask & IN_IGNORED) != 0) {  // the directory was deleted, or its file system unmounted
+      dir_wds_.erase(dir->second);
+      dirs_.erase(dir);
+    } else if (!name.empty() && (e.mask & IN_ISDIR) == 0) {
+      created.push_back(dir->second + "/" + std::string(name));
+    }
+  });
+  if (overflow) handlers_.overflow();
+  if (!created.empty() && handlers_.created) handlers_.created(created);
 }
 
 }  // namespace sluice::plugins::tail

@@ -6,9 +6,10 @@
 // of one per write. When the last round is older than read_interval, events are read as soon as they come, so a
 // file written now and then is read at once; a busy one waits at most read_interval.
 //
-// The directories of the source's patterns are watched too (names created in them or moved into them): a new file is
-// found at the next round, not at the next scan (refresh_interval), so that one rotated away soon after it appeared
-// is still read.
+// The directories of the source's patterns are watched too (names created in them or moved into them), on an inotify
+// instance of their own that is read as soon as it is readable: a new file is opened at once, not at the next round
+// or scan, so that one rotated away soon after it appeared (before the next round) is still read. Directories see a
+// few events per rotation, not one per write, so reading them at once costs nothing worth gathering.
 //
 // libuv's uv_fs_event would do the watching, but it reads inotify as soon as it is readable (a wake-up per write) and
 // finds each event's watcher in a tree: the two cost more than the lines of a small write.
@@ -32,8 +33,7 @@ class FileWatches {
   struct Handlers {
     std::function<void()> round_done;   // after a round's events were handed to their files
     std::function<void()> overflow;     // the kernel's queue overflowed: events were lost, every file needs a look
-    // The names created in (or moved into) the watched directories in a round: called after round_done, so that
-    // the rotations the round's events show were looked at first.
+    // Names created in (or moved into) the watched directories, as soon as they are reported.
     std::function<void(const std::vector<std::string>& paths)> created;
   };
 
@@ -57,16 +57,19 @@ class FileWatches {
  private:
   static void onReadable(uv_poll_t* poll, int status, int events) noexcept;
   static void onRoundTimer(uv_timer_t* timer) noexcept;
+  static void onDirectoryReadable(uv_poll_t* poll, int status, int events) noexcept;
   void round();
+  void readDirectoryEvents();
 
   Loop& loop_;
   const uint64_t interval_ms_;
   Handlers handlers_;
   int fd_ = -1;
   std::unordered_map<int, TailedFile*> files_;   // by watch descriptor
-  std::unordered_map<int, std::string> dirs_;     // by watch descriptor
+  int dir_fd_ = -1;                               // the directories' instance
+  std::unordered_map<int, std::string> dirs_;     // by watch descriptor (of dir_fd_)
   std::unordered_map<std::string, int> dir_wds_;  // by path
-  std::vector<std::string> created_;              // the current round's new names (empty between rounds)
+  UvHandle<uv_poll_t> dir_poll_;
   UvHandle<uv_poll_t> poll_;
   UvHandle<uv_timer_t> round_timer_;   // runs while readable events wait for the next round
   uint64_t last_round_ms_ = 0;

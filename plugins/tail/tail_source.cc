@@ -322,6 +322,10 @@ void TailSource::onPollTimer(uv_timer_t* timer) noexcept {
     for (const std::string& p : paths) self->lookAtPath(p);
   }
   self->lookForUnmatched();
+  if (self->rescan_wanted_) {
+    self->rescan_wanted_ = false;
+    self->scan(false);
+  }
   self->releaseFinished();
   self->pump();  // files waiting for a descriptor that no read's end served
 }

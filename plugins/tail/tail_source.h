@@ -77,8 +77,9 @@ class TailSource : public Source, private FdBudget::Holder {
   bool readFromStart(const Match& m, bool initial) const;
   void forgetGoneDormant(const FileKeySet& matched);
   void recover(const FileKeySet& matched);
+  // `after`: the file to read to its end before this one (else one being drained at the same path, if any).
   TailedFile* openFile(const std::string& path, const std::string& open_path, const FileStat& stat,
-                       const FileCheckpoint* known, bool from_start);
+                       const FileCheckpoint* known, bool from_start, TailedFile* after = nullptr);
   TailedFile* drainingAt(const std::string& path) const;
 
   void wantRead(TailedFile& file);
@@ -90,7 +91,7 @@ class TailSource : public Source, private FdBudget::Holder {
   void onDrained(TailedFile& file);
   // Literal patterns that matched nothing at the last scan: looked at on every poll.
   void lookForUnmatched();
-  void lookAtPath(const std::string& path);
+  void lookAtPath(const std::string& path, TailedFile* after = nullptr);
   // The directories whose new names may be matches: each pattern's own (when it has no wildcard) and every matched
   // file's.
   void watchDirectories(const std::vector<Match>& matches);
@@ -168,6 +169,7 @@ class TailSource : public Source, private FdBudget::Holder {
   RateLimitedLog glob_log_;
   GlobCache glob_cache_;   // a directory unchanged since the last scan is not listed again
   std::set<std::string> unmatched_;   // patterns that matched nothing at the last scan (warned once)
+  bool rescan_wanted_ = false;        // a new name a pattern with braces may match: scanned at the next poll
   RateLimitedLog save_log_;
   RateLimitedLog journal_log_;
   JobRunner checkpoint_writes_{loop_};   // one at a time: while one is on the pool, an interval skips its turn

@@ -106,15 +106,22 @@ void TailSource::onCreated(const std::vector<std::string>& paths) {
   for (const std::string& path : paths) {
     if (stopping_) return;
     auto matches = [&](const std::string& pattern) { return globMatches(pattern, path); };
-    if (std::any_of(options_.paths.begin(), options_.paths.end(), matches)) {
-      lookAtPath(path);
-    } else {
+    if (!std::any_of(options_.paths.begin(), options_.paths.end(), matches)) {
       unmatched = true;
+      continue;
     }
+    // The name of a followed file leads to a new one: that file was rotated, and is read to its end first. Its
+    // look waits while a read of it is in flight; the new file then waits for it.
+    TailedFile* holder = nullptr;
+    for (TailedFile* f : all_files_) {
+      if (f->state() == TailedFile::State::Active && f->path() == path) holder = f;
+    }
+    if (holder != nullptr) holder->check(TailedFile::Look::Path);
+    lookAtPath(path, holder != nullptr && holder->state() == TailedFile::State::Active ? holder : nullptr);
   }
-  // fnmatch(3) has no braces: such a pattern's new names are found by expanding it again.
+  // fnmatch(3) has no braces: such a pattern's new names are found by expanding it again, at the next poll.
   auto braces = [](const std::string& pattern) { return pattern.find('{') != std::string::npos; };
-  if (unmatched && !stopping_ && std::any_of(options_.paths.begin(), options_.paths.end(), braces)) scan(false);
+  if (unmatched && std::any_of(options_.paths.begin(), options_.paths.end(), braces)) rescan_wanted_ = true;
 }
 
 void TailSource::noteMatches(const std::string& pattern, bool matched) {
@@ -289,7 +296,7 @@ void TailSource::recover(const FileKeySet& matched) {
 }
 
 TailedFile* TailSource::openFile(const std::string& path, const std::string& open_path, const FileStat& stat,
-                                 const FileCheckpoint* known, bool from_start) {
+                                 const FileCheckpoint* known, bool from_start, TailedFile* after) {
   int fd = openForTail(open_path);
   if (fd < 0) {
     uint64_t suppressed = 0;
@@ -323,7 +330,7 @@ TailedFile* TailSource::openFile(const std::string& path, const std::string& ope
   }
   auto file = std::make_unique<TailedFile>(ctx_, path, realPathOf(open_path), fd, *st, offset, readFingerprint(fd));
   TailedFile* f = file.get();
-  f->predecessor = drainingAt(path);
+  f->predecessor = after != nullptr ? after : drainingAt(path);
   std::unique_ptr<TailedFile>& slot = files_[st->key];
   if (slot) std::erase(all_files_, slot.get());
   slot = std::move(file);
@@ -344,7 +351,7 @@ TailedFile* TailSource::openFile(const std::string& path, const std::string& ope
 }
 
 // Whatever now has the name of a rotated file is new: it is read from its start, after the rotated one.
-void TailSource::lookAtPath(const std::string& path) {
+void TailSource::lookAtPath(const std::string& path, TailedFile* after) {
   std::optional<FileStat> st = statPath(path);
   if (!st || !st->regular || globExcluded(path, options_.exclude_paths)) return;
   vacated_.erase(path);
@@ -357,7 +364,7 @@ void TailSource::lookAtPath(const std::string& path) {
     known = &known_copy;
     dormant_.erase(dormant);
   }
-  openFile(path, path, *st, known, true);
+  openFile(path, path, *st, known, true, after);
 }
 
 }  // namespace sluice::plugins::tail

@@ -17,7 +17,10 @@ constexpr uint64_t kReadsBeforeClose = 8;
 }  // namespace
 
 bool TailedFile::waitingForPredecessor() const {
-  return predecessor != nullptr && predecessor->state() == State::Draining && !predecessor->drainedOnce();
+  if (predecessor == nullptr) return false;
+  // Still active while a read of it is in flight: whether it was rotated is looked at when that read ends.
+  if (predecessor->state() == State::Active) return predecessor->reading();
+  return predecessor->state() == State::Draining && !predecessor->drainedOnce();
 }
 
 // A file waiting for the rotated file before it can be closed too: else files waiting for their predecessors could

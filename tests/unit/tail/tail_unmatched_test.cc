@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "tests/unit/tail/tail_fixture.h"
 
@@ -61,4 +63,29 @@ TEST_CASE("a new file under a pattern with braces is found by its directory's wa
   REQUIRE(t.waitForBodies(1, 10s));
   t.runFor(100ms);
   CHECK(t.bodies() == std::multiset<std::string>{"web 1"});
+}
+
+// Rotations faster than the rounds of change events: the directory's events are read at once, so each new file is
+// opened as it appears, and one rotated away before the next round is still read (after the file before it).
+TEST_CASE("files rotated faster than read_interval are each read, in order, without waiting for a round") {
+  TailFilesFixture t(fastBatchSink());
+  t.options.paths = {t.file("app.log")};
+  t.options.refresh_interval = std::chrono::hours(1);  // no scan,
+  t.options.poll_interval = std::chrono::hours(1);     // no poll,
+  t.options.read_interval = 10s;                       // and no second round during the test
+  t.start();
+  t.runFor(50ms);
+  t.append("app.log", "a 1\n");
+  REQUIRE(t.waitForBodies(1, 10s));  // the first round (after a quiet spell: at once)
+  t.append("app.log", "a 2\n");
+  REQUIRE(std::rename(t.file("app.log").c_str(), t.file("app.log.1").c_str()) == 0);
+  t.append("app.log", "b 1\n");
+  REQUIRE(t.waitForBodies(3, 4s));
+  REQUIRE(std::rename(t.file("app.log.1").c_str(), t.file("app.log.2").c_str()) == 0);
+  REQUIRE(std::rename(t.file("app.log").c_str(), t.file("app.log.1").c_str()) == 0);
+  t.append("app.log", "c 1\n");
+  REQUIRE(t.waitForBodies(4, 4s));
+  const auto delivered = t.sink.delivered();
+  CHECK(std::vector<std::string>(delivered.begin(), delivered.end()) ==
+        std::vector<std::string>{"a 1", "a 2", "b 1", "c 1"});
 }
