@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -88,4 +89,20 @@ TEST_CASE("files rotated faster than read_interval are each read, in order, with
   const auto delivered = t.sink.delivered();
   CHECK(std::vector<std::string>(delivered.begin(), delivered.end()) ==
         std::vector<std::string>{"a 1", "a 2", "b 1", "c 1"});
+}
+
+// A pattern whose directory has wildcards (the Kubernetes pods layout): the directories of its matched files are
+// watched, so a new file next to one already followed is found at once.
+TEST_CASE("a new file in the directory of a file a wildcard directory matched is found by its watch") {
+  TailFilesFixture t(fastBatchSink());
+  std::filesystem::create_directories(t.file("pod-a"));
+  t.options.paths = {t.file("*/*.log")};
+  t.options.refresh_interval = std::chrono::hours(1);
+  t.options.read_interval = 0ms;
+  t.append("pod-a/0.log", "a 0\n");
+  t.start();
+  REQUIRE(t.waitForBodies(1, 10s));
+  t.append("pod-a/1.log", "a 1\n");
+  REQUIRE(t.waitForBodies(2, 10s));
+  CHECK(t.bodies() == std::multiset<std::string>{"a 0", "a 1"});
 }
