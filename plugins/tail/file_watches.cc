@@ -143,15 +143,15 @@ void FileWatches::onDirectoryReadable(uv_poll_t* poll, int, int) noexcept {
 
 void FileWatches::readDirectoryEvents() {
   if (dir_fd_ < 0) return;
-  std::vector<std::string> created;
+  std::vector<Created> created;
   const bool overflow = readEvents(dir_fd_, [&](const inotify_event& e, std::string_view name) {
     auto dir = dirs_.find(e.wd);
     if (dir == dirs_.end()) return;
     if ((e.mask & IN_IGNORED) != 0) {  // the directory was deleted, or its file system unmounted
       dir_wds_.erase(dir->second);
       dirs_.erase(dir);
-    } else if (!name.empty() && (e.mask & IN_ISDIR) == 0) {
-      created.push_back(dir->second + "/" + std::string(name));
+    } else if (!name.empty()) {
+      created.push_back(Created{dir->second + "/" + std::string(name), (e.mask & IN_ISDIR) != 0});
     }
   });
   if (overflow) handlers_.overflow();

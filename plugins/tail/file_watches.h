@@ -30,11 +30,15 @@ class TailedFile;
 
 class FileWatches {
  public:
+  struct Created {
+    std::string path;
+    bool directory = false;
+  };
   struct Handlers {
     std::function<void()> round_done;   // after a round's events were handed to their files
     std::function<void()> overflow;     // the kernel's queue overflowed: events were lost, every file needs a look
     // Names created in (or moved into) the watched directories, as soon as they are reported.
-    std::function<void(const std::vector<std::string>& paths)> created;
+    std::function<void(const std::vector<Created>& names)> created;
   };
 
   FileWatches(Loop& loop, std::chrono::milliseconds read_interval, Handlers handlers);

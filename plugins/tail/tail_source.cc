@@ -20,7 +20,7 @@ TailSource::TailSource(Loop& loop, Router& router, SourceInfo info, TailOptions 
       options_(std::move(options)),
       watches_(loop_, options_.read_interval,
                {[this] { lookAfterEvents(); }, [this] { lookAtAll(); },
-                [this](const std::vector<std::string>& paths) { onCreated(paths); }}),
+                [this](const std::vector<FileWatches::Created>& names) { onCreated(names); }}),
       ctx_{loop_,
            router_,
            options_,

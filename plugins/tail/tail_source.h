@@ -92,11 +92,13 @@ class TailSource : public Source, private FdBudget::Holder {
   // Literal patterns that matched nothing at the last scan: looked at on every poll.
   void lookForUnmatched();
   void lookAtPath(const std::string& path, TailedFile* after = nullptr);
-  // The directories whose new names may be matches: each pattern's own (when it has no wildcard) and every matched
-  // file's.
-  void watchDirectories(const std::vector<Match>& matches);
-  // Names created in the watched directories: each one a pattern matches is opened (and read from its start).
-  void onCreated(const std::vector<std::string>& paths);
+  // The directories whose new names may be matches or lead to them: each pattern's directory when it has no
+  // wildcard; else the part before its first wildcard and every directory each level of wildcards matches
+  // (/var/log/pods, /var/log/pods/*, /var/log/pods/*/* for /var/log/pods/*/*/*.log).
+  void watchDirectories();
+  // Names created in the watched directories: each file a pattern matches is opened (and read from its start); a
+  // directory that may hold matches is watched and the globs expanded again.
+  void onCreated(const std::vector<FileWatches::Created>& names);
   void pump();
   void startRead(TailedFile& file);
   void serveWaiting();
@@ -170,6 +172,8 @@ class TailSource : public Source, private FdBudget::Holder {
   GlobCache glob_cache_;   // a directory unchanged since the last scan is not listed again
   std::set<std::string> unmatched_;   // patterns that matched nothing at the last scan (warned once)
   bool rescan_wanted_ = false;        // a new name a pattern with braces may match: scanned at the next poll
+  std::vector<std::string> dir_roots_;    // watchDirectories(): directories without wildcards
+  std::vector<std::string> dir_levels_;   // and patterns of directories (/var/log/pods/*)
   RateLimitedLog save_log_;
   RateLimitedLog journal_log_;
   JobRunner checkpoint_writes_{loop_};   // one at a time: while one is on the pool, an interval skips its turn

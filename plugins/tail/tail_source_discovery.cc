@@ -2,6 +2,7 @@
 // glob matches any more is looked for where rotation puts it; whatever takes the name of a rotated file is new.
 #include <dirent.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,31 +82,58 @@ void TailSource::lookForUnmatched() {
   for (const std::string& p : paths) lookAtPath(p);
 }
 
-void TailSource::watchDirectories(const std::vector<Match>& matches) {
-  bool wildcard_dirs = false;
-  for (const std::string& pattern : options_.paths) {
-    const std::string dir = dirName(pattern);
-    if (globHasWildcard(dir)) {
-      wildcard_dirs = true;
-    } else {
-      watches_.addDirectory(dir);  // missing for now: tried again at the next scan
-    }
+namespace {
+
+// The directories a pattern's new files may appear in: (roots) its directory when that has no wildcard, else the
+// part before the first wildcard; (levels) the directory patterns from the first wildcard on.
+void directoryLevels(const std::string& pattern, std::vector<std::string>& roots, std::vector<std::string>& levels) {
+  const std::string dir = dirName(pattern);
+  if (!globHasWildcard(dir)) {
+    roots.push_back(dir);
+    return;
   }
-  if (!wildcard_dirs) return;  // the matches are in the patterns' directories
-  std::string_view last;
-  for (const Match& m : matches) {
-    const std::string_view dir = std::string_view(m.path).substr(0, m.path.rfind('/'));
-    if (dir == last || dir.empty()) continue;  // globs list a directory's names together
-    last = dir;
-    watches_.addDirectory(std::string(dir));
+  size_t end = dir.find('/', 1);
+  std::string prefix = dir.substr(0, end);
+  while (end != std::string::npos && !globHasWildcard(prefix)) {
+    end = dir.find('/', end + 1);
+    prefix = dir.substr(0, end);
+  }
+  roots.push_back(dirName(prefix));
+  while (true) {
+    levels.push_back(prefix);
+    if (end == std::string::npos) break;
+    end = dir.find('/', end + 1);
+    prefix = dir.substr(0, end);
   }
 }
 
-void TailSource::onCreated(const std::vector<std::string>& paths) {
-  bool unmatched = false;
-  for (const std::string& path : paths) {
+}  // namespace
+
+void TailSource::watchDirectories() {
+  if (dir_roots_.empty()) {
+    for (const std::string& pattern : options_.paths) directoryLevels(pattern, dir_roots_, dir_levels_);
+  }
+  for (const std::string& root : dir_roots_) watches_.addDirectory(root);  // missing: tried again at the next scan
+  for (const std::string& level : dir_levels_) {
+    glob_t g{};
+    if (::glob(level.c_str(), GLOB_ONLYDIR | GLOB_NOSORT | GLOB_BRACE, nullptr, &g) == 0) {
+      for (size_t i = 0; i < g.gl_pathc; ++i) watches_.addDirectory(g.gl_pathv[i]);
+    }
+    ::globfree(&g);
+  }
+}
+
+void TailSource::onCreated(const std::vector<FileWatches::Created>& names) {
+  bool unmatched = false, new_dir = false;
+  for (const FileWatches::Created& name : names) {
     if (stopping_) return;
+    const std::string& path = name.path;
     auto matches = [&](const std::string& pattern) { return globMatches(pattern, path); };
+    if (name.directory) {
+      // Files may be in it before its watch is: the globs are expanded again (which watches its own levels).
+      if (std::any_of(dir_levels_.begin(), dir_levels_.end(), matches) && watches_.addDirectory(path)) new_dir = true;
+      continue;
+    }
     if (!std::any_of(options_.paths.begin(), options_.paths.end(), matches)) {
       unmatched = true;
       continue;
@@ -119,6 +147,7 @@ void TailSource::onCreated(const std::vector<std::string>& paths) {
     if (holder != nullptr) holder->check(TailedFile::Look::Path);
     lookAtPath(path, holder != nullptr && holder->state() == TailedFile::State::Active ? holder : nullptr);
   }
+  if (new_dir && !stopping_) scan(false);
   // fnmatch(3) has no braces: such a pattern's new names are found by expanding it again, at the next poll.
   auto braces = [](const std::string& pattern) { return pattern.find('{') != std::string::npos; };
   if (unmatched && std::any_of(options_.paths.begin(), options_.paths.end(), braces)) rescan_wanted_ = true;
@@ -162,7 +191,7 @@ void TailSource::scan(bool initial) {
   FileKeySet matched;
   matched.reserve(matches.size());
   for (const Match& m : matches) matched.insert(m.stat.key);
-  watchDirectories(matches);
+  watchDirectories();
   if (initial && loaded_) recover(matched);
 
   // Names are views of the files' own paths or of the matches, both alive until the scan ends (a rename erases

@@ -106,3 +106,20 @@ TEST_CASE("a new file in the directory of a file a wildcard directory matched is
   REQUIRE(t.waitForBodies(2, 10s));
   CHECK(t.bodies() == std::multiset<std::string>{"a 0", "a 1"});
 }
+
+// A new directory a wildcard level matches (a new pod) is watched as it appears, and a file created in it is read
+// before the next scan: /var/log/pods/*/*/*.log's directories at each level.
+TEST_CASE("a file in a new directory that a pattern's wildcard directory matches is found before the next scan") {
+  TailFilesFixture t(fastBatchSink());
+  t.options.paths = {t.file("*/*/*.log")};
+  t.options.refresh_interval = std::chrono::hours(1);
+  t.options.read_interval = 0ms;
+  t.start();
+  t.runFor(50ms);
+  std::filesystem::create_directories(t.file("pod-b/app"));
+  t.append("pod-b/app/0.log", "b 0\n");
+  REQUIRE(t.waitForBodies(1, 10s));
+  t.append("pod-b/app/1.log", "b 1\n");
+  REQUIRE(t.waitForBodies(2, 10s));
+  CHECK(t.bodies() == std::multiset<std::string>{"b 0", "b 1"});
+}
