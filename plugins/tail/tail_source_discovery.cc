@@ -178,9 +178,14 @@ std::string TailSource::describe() const {
 
 TailedFile* TailSource::drainingAt(const std::string& path) const {
   if (ctx_.draining_files == 0) return nullptr;  // the usual case: no walk over thousands of files
+  // The last one rotated away from that path: it waits for the one before it, if any (files rotated faster than
+  // they are read stay in order).
   TailedFile* found = nullptr;
   for (const auto& [key, f] : files_) {
-    if (f->state() == TailedFile::State::Draining && f->path() == path && !f->drainedOnce()) found = f.get();
+    if (f->state() == TailedFile::State::Draining && f->path() == path && !f->drainedOnce() &&
+        (found == nullptr || f->drainOrder() > found->drainOrder())) {
+      found = f.get();
+    }
   }
   return found;
 }

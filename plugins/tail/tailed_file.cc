@@ -485,6 +485,7 @@ void TailedFile::startDraining() {
   if (state_ != State::Active) return;
   state_ = State::Draining;
   ++ctx_.draining_files;
+  drain_order_ = ++ctx_.drain_starts;
   draining_since_ms_ = ctx_.loop.nowMs();
   drained_once_ = false;
   ctx_.want_read(*this);  // a read that finds the end marks it drained

@@ -68,6 +68,7 @@ struct TailContext {
   uint64_t reads_cached = 0;    // reads on the loop from the page cache (readCached)
   uint64_t reads_in_pool = 0;   // reads in the thread pool
   size_t draining_files = 0;                        // files in State::Draining, kept by the files themselves
+  uint64_t drain_starts = 0;                        // counts startDraining(): the order of rotations
   size_t finished_files = 0;                        // and in State::Finished
   // The splitters (a read's 128 KiB buffer) of files read to their end, for the next file that reads: 1,000 files
   // written to now and then would otherwise allocate and free one per read.
@@ -154,6 +155,8 @@ class TailedFile {
   State state() const { return state_; }
   bool reading() const { return reading_; }
   bool drainedOnce() const { return drained_once_; }
+  // When it started draining, among the source's files (larger: later).
+  uint64_t drainOrder() const { return drain_order_; }
   const SourceInfo& info() const { return info_; }
   uint64_t ackedOffset() const { return acked_offset_; }
   const Fingerprint& fingerprint() const { return fingerprint_; }
@@ -241,6 +244,7 @@ class TailedFile {
   bool ack_blocked_ = false;
   uint64_t last_data_ms_ = 0;
   uint64_t draining_since_ms_ = 0;
+  uint64_t drain_order_ = 0;
   uint64_t truncations_ = 0;
   uint64_t reads_since_open_ = 0;
   uint64_t messages_ = 0;         // routed from this file: entries are cut at multiples of kAckMessages
