@@ -128,9 +128,9 @@ void Agent::freeRetiredSources() {
   const uint64_t now = loop_.nowMs();
   for (auto it = finished_retired_.begin(); it != finished_retired_.end();) {
     Source* source = it->source;
-    const bool wanted = !shutting_down_ && waiting_replacements_.count(source->info().name) != 0;
-    if (source->acksOutstanding() &&
-        !(wanted && now >= it->finished_ms + kHandOverAfterMs && source->handOver())) {
+    const bool resolved = !source->acksOutstanding();
+    const bool successor_waits = !shutting_down_ && waiting_replacements_.count(source->info().name) != 0;
+    if (!resolved && !(successor_waits && now >= it->finished_ms + kHandOverAfterMs && source->handOver())) {
       ++it;
       continue;
     }
@@ -138,7 +138,7 @@ void Agent::freeRetiredSources() {
     it = finished_retired_.erase(it);
     auto owned = std::find_if(sources_.begin(), sources_.end(), [&](const auto& p) { return p.get() == source; });
     if (owned == sources_.end()) continue;
-    if (source->acksOutstanding()) handed_over_.push_back(std::move(*owned));
+    if (!resolved) handed_over_.push_back(std::move(*owned));
     sources_.erase(owned);
   }
   for (const std::string& name : freed) startReplacement(name);

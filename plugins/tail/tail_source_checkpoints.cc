@@ -20,7 +20,7 @@ CheckpointSet TailSource::snapshot() {
 }
 
 void TailSource::saveAsync() {
-  if (!checkpoint_writes_.idle() || !checkpoint_dirty_ || handed_over_) return;
+  if (!checkpoint_writes_.idle() || !checkpoint_dirty_) return;
   checkpoint_dirty_ = false;
   flushJournal();
   CheckpointSet set = snapshot();
@@ -90,7 +90,7 @@ void TailSource::applyJournal(CheckpointSet* loaded) {
 }
 
 void TailSource::onAcked(TailedFile& file) {
-  if (handed_over_) return;
+  if (handed_over_) return;  // nothing more is journaled (its timers are closed, and saveNow writes nothing)
   checkpoint_dirty_ = true;
   if (!journal_.isOpen() || file.journal_pending) return;
   file.journal_pending = true;
@@ -107,7 +107,6 @@ void TailSource::onJournalCheck(uv_check_t* check) noexcept {
 }
 
 void TailSource::flushJournal() {
-  if (handed_over_) return;
   for (TailedFile* f : journal_files_) {
     f->journal_pending = false;
     journal_.add(f->key(), f->ackedOffset(), f->fingerprint());

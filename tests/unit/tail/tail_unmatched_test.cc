@@ -13,6 +13,19 @@ using namespace sluice;
 using namespace sluice::plugins::tail;
 using namespace std::chrono_literals;
 
+namespace {
+
+// Follows `pattern` (under the fixture's logs/) with no scan during the test: new files are found only by watches.
+void startWithoutScans(TailFilesFixture& t, const std::string& pattern) {
+  t.options.paths = {t.file(pattern)};
+  t.options.refresh_interval = std::chrono::hours(1);
+  t.options.read_interval = 0ms;
+  t.start();
+  t.runFor(50ms);
+}
+
+}  // namespace
+
 TEST_CASE("a file created at a path that matched nothing is read before the next scan, rotated or not") {
   TailFilesFixture t(fastBatchSink());
   t.options.paths = {t.file("app.log")};
@@ -30,15 +43,11 @@ TEST_CASE("a file created at a path that matched nothing is read before the next
   CHECK(t.bodies() == std::multiset<std::string>{"first 1", "first 2", "first 3", "second 1"});
 }
 
-// A pattern with a wildcard: its directory is watched, so a new file is found within a round of inotify events, not at
-// the next scan; read, and rotated to a name no pattern matches, it is read to its end, then its successor.
+// A pattern with a wildcard: its directory is watched, so a new file is found as it appears, not at the next scan;
+// read, and rotated to a name no pattern matches, it is read to its end, then its successor.
 TEST_CASE("a new file a wildcard matches is found by its directory's watch before the next scan") {
   TailFilesFixture t(fastBatchSink());
-  t.options.paths = {t.file("*.log")};
-  t.options.refresh_interval = std::chrono::hours(1);  // no scan during the test
-  t.options.read_interval = 0ms;
-  t.start();
-  t.runFor(50ms);
+  startWithoutScans(t, "*.log");
   t.append("api.log", "api 1\napi 2\n");
   REQUIRE(t.waitForBodies(2, 10s));
   t.append("api.log", "api 3\n");
@@ -54,11 +63,7 @@ TEST_CASE("a new file a wildcard matches is found by its directory's watch befor
 
 TEST_CASE("a new file under a pattern with braces is found by its directory's watch too") {
   TailFilesFixture t(fastBatchSink());
-  t.options.paths = {t.file("{api,web}.log")};
-  t.options.refresh_interval = std::chrono::hours(1);
-  t.options.read_interval = 0ms;
-  t.start();
-  t.runFor(50ms);
+  startWithoutScans(t, "{api,web}.log");
   t.append("other.txt", "not matched\n");
   t.append("web.log", "web 1\n");
   REQUIRE(t.waitForBodies(1, 10s));
@@ -111,11 +116,7 @@ TEST_CASE("a new file in the directory of a file a wildcard directory matched is
 // before the next scan: /var/log/pods/*/*/*.log's directories at each level.
 TEST_CASE("a file in a new directory that a pattern's wildcard directory matches is found before the next scan") {
   TailFilesFixture t(fastBatchSink());
-  t.options.paths = {t.file("*/*/*.log")};
-  t.options.refresh_interval = std::chrono::hours(1);
-  t.options.read_interval = 0ms;
-  t.start();
-  t.runFor(50ms);
+  startWithoutScans(t, "*/*/*.log");
   std::filesystem::create_directories(t.file("pod-b/app"));
   t.append("pod-b/app/0.log", "b 0\n");
   REQUIRE(t.waitForBodies(1, 10s));
